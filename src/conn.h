@@ -1,0 +1,65 @@
+/* conn — one client connection as a state machine.
+ *
+ *   READING ──request──▶ WRITING ──done, keep-alive──▶ IDLE ──first byte──▶ READING
+ *      │                    │
+ *      └──error──▶ WRITING ─┴──done, close──▶ LINGERING ──EOF or deadline──▶ freed
+ *
+ * Every state has a deadline. A connection owns its buffers and its open file,
+ * and frees them in one place (conn_free). */
+#ifndef SWITCHBOARD_CONN_H
+#define SWITCHBOARD_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "buffer.h"
+#include "http_parser.h"
+#include "loop.h"
+
+struct server;
+
+enum conn_state {
+	CONN_READING,   /* a request head is arriving: header deadline */
+	CONN_WRITING,   /* the socket would block mid-response: send deadline */
+	CONN_IDLE,      /* between requests: keep-alive deadline */
+	CONN_LINGERING, /* sent our last byte and shut down: draining the peer */
+};
+
+struct conn {
+	struct server *srv;
+	int fd;
+	enum conn_state state;
+	struct loop_timer timer;
+	struct conn *prev, *next; /* the server's list of live connections */
+
+	/* Received bytes not yet consumed (NULL when none: a connection between
+	 * requests holds no input buffer). */
+	char *in;
+	size_t in_len;
+	struct http_parser parser;
+	uint64_t discard; /* bytes of a request body still to be dropped */
+
+	/* The response in flight: head (and small body) bytes, then a file range. */
+	struct buf out;
+	int file_fd;
+	off_t file_offset;
+	uint64_t file_remaining;
+	bool close_after; /* shut down once this response is sent */
+	int status;
+	unsigned long requests;
+};
+
+/* Take over an accepted, non-blocking socket. NULL when out of memory or the
+ * loop refused the fd (the caller still owns fd then). */
+struct conn *conn_new(struct server *srv, int fd);
+
+/* Free everything the connection holds and tell the server. */
+void conn_free(struct conn *c);
+
+/* Graceful stop: close at once when between requests; otherwise finish the
+ * current response and then close. */
+void conn_shutdown_gracefully(struct conn *c);
+
+#endif

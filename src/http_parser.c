@@ -1,0 +1,298 @@
+#include "autoconfig.h"
+
+#include "http_parser.h"
+
+#include <string.h>
+#include <strings.h>
+
+enum { STATE_REQUEST_LINE, STATE_FIELDS, STATE_DONE, STATE_ERROR };
+
+/* Largest Content-Length accepted: far beyond any file, far from overflow. */
+#define MAX_CONTENT_LENGTH_DIGITS 18
+
+/* tchar (RFC 9110 section 5.6.2): the bytes of methods and field names. */
+static bool is_tchar(unsigned char c)
+{
+	static const char extra[] = "!#$%&'*+-.^_`|~";
+	if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+		return true;
+	return c != '\0' && memchr(extra, c, sizeof extra - 1) != NULL;
+}
+
+/* field-vchar, SP or HTAB (RFC 9110 section 5.5); obs-text (>= 0x80) is allowed. */
+static bool is_field_value_byte(unsigned char c)
+{
+	return c == '\t' || (c >= 0x20 && c != 0x7f);
+}
+
+static bool is_ows(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static struct http_span span(size_t from, size_t to)
+{
+	return (struct http_span){(uint32_t)from, (uint32_t)(to - from)};
+}
+
+bool http_span_equals(const char *data, struct http_span s, const char *lower)
+{
+	size_t n = strlen(lower);
+	return s.len == n && strncasecmp(data + s.off, lower, n) == 0;
+}
+
+void http_parser_init(struct http_parser *p)
+{
+	memset(p, 0, sizeof *p);
+	p->state = STATE_REQUEST_LINE;
+}
+
+static enum http_parse_result fail(struct http_parser *p, int status)
+{
+	p->state = STATE_ERROR;
+	p->status = status;
+	return HTTP_PARSE_ERROR;
+}
+
+static const struct {
+	const char *name;
+	enum http_method method;
+} known_methods[] = {
+    {"GET", HTTP_METHOD_GET},         {"HEAD", HTTP_METHOD_HEAD},
+    {"POST", HTTP_METHOD_POST},       {"PUT", HTTP_METHOD_PUT},
+    {"DELETE", HTTP_METHOD_DELETE},   {"CONNECT", HTTP_METHOD_CONNECT},
+    {"OPTIONS", HTTP_METHOD_OPTIONS}, {"TRACE", HTTP_METHOD_TRACE},
+    {"PATCH", HTTP_METHOD_PATCH},
+};
+
+/* Methods are case-sensitive (RFC 9110 section 9.1): "get" is an unknown method. */
+static enum http_method classify_method(const char *name, size_t len)
+{
+	for (size_t i = 0; i < sizeof known_methods / sizeof known_methods[0]; i++)
+		if (strlen(known_methods[i].name) == len &&
+		    memcmp(known_methods[i].name, name, len) == 0)
+			return known_methods[i].method;
+	return HTTP_METHOD_OTHER;
+}
+
+/* "HTTP/" DIGIT "." DIGIT; returns the status on error, 0 when fine. */
+static int parse_version(struct http_parser *p, const char *v, size_t len)
+{
+	if (len != 8 || memcmp(v, "HTTP/", 5) != 0 || v[6] != '.' || v[5] < '0' || v[5] > '9' ||
+	    v[7] < '0' || v[7] > '9')
+		return 400;
+	if (v[5] != '1')
+		return 505;
+	p->req.version_minor = v[7] - '0' > 1 ? 1 : v[7] - '0';
+	return 0;
+}
+
+/* request-line = method SP request-target SP HTTP-version, exactly one SP each. */
+static enum http_parse_result parse_request_line(struct http_parser *p, const char *data,
+						 size_t start, size_t end)
+{
+	size_t i = start;
+	while (i < end && is_tchar((unsigned char)data[i]))
+		i++;
+	if (i == start || i == end || data[i] != ' ')
+		return fail(p, 400);
+	p->req.method_name = span(start, i);
+	p->req.method = classify_method(data + start, i - start);
+
+	size_t target_start = ++i;
+	while (i < end && data[i] > 0x20 && data[i] < 0x7f)
+		i++;
+	/* No second SP: an HTTP/0.9 request, or a target with a forbidden byte. */
+	if (i == target_start || i == end || data[i] != ' ')
+		return fail(p, 400);
+	p->req.target = span(target_start, i);
+
+	int status = parse_version(p, data + i + 1, end - i - 1);
+	if (status != 0)
+		return fail(p, status);
+	p->req.request_line = span(start, end);
+	p->state = STATE_FIELDS;
+	p->fields_start = end + 2;
+	return HTTP_PARSE_NEED_MORE;
+}
+
+static bool parse_content_length(const char *v, size_t len, uint64_t *out)
+{
+	if (len == 0 || len > MAX_CONTENT_LENGTH_DIGITS)
+		return false;
+	uint64_t n = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return false;
+		n = n * 10 + (uint64_t)(v[i] - '0');
+	}
+	*out = n;
+	return true;
+}
+
+/* Connection = #connection-option: note "close" and "keep-alive". */
+static void parse_connection_options(struct http_request *req, const char *data,
+				     struct http_span value)
+{
+	size_t i = value.off, end = (size_t)value.off + value.len;
+	while (i < end) {
+		while (i < end && (is_ows(data[i]) || data[i] == ','))
+			i++;
+		size_t tok = i;
+		while (i < end && data[i] != ',' && !is_ows(data[i]))
+			i++;
+		struct http_span option = span(tok, i);
+		if (http_span_equals(data, option, "close"))
+			req->connection_close = true;
+		else if (http_span_equals(data, option, "keep-alive"))
+			req->connection_keep_alive = true;
+	}
+}
+
+static enum http_parse_result take_content_length(struct http_parser *p, const char *data,
+						  struct http_span value)
+{
+	uint64_t n;
+	if (!parse_content_length(data + value.off, value.len, &n))
+		return fail(p, 400);
+	if (p->req.has_content_length && p->req.content_length != n)
+		return fail(p, 400);
+	p->req.has_content_length = true;
+	p->req.content_length = n;
+	return HTTP_PARSE_NEED_MORE;
+}
+
+/* Remember the fields the server acts on; all others are only validated. */
+static enum http_parse_result take_field(struct http_parser *p, const char *data,
+					 struct http_span name, struct http_span value)
+{
+	struct http_request *req = &p->req;
+	static const struct {
+		const char *name;
+		size_t offset;
+	} spans[] = {
+	    {"user-agent", offsetof(struct http_request, user_agent)},
+	    {"referer", offsetof(struct http_request, referer)},
+	    {"if-modified-since", offsetof(struct http_request, if_modified_since)},
+	    {"if-none-match", offsetof(struct http_request, if_none_match)},
+	    {"range", offsetof(struct http_request, range)},
+	    {"if-range", offsetof(struct http_request, if_range)},
+	    {"accept-encoding", offsetof(struct http_request, accept_encoding)},
+	};
+
+	if (http_span_equals(data, name, "host")) {
+		req->host = value;
+		req->host_count++;
+	} else if (http_span_equals(data, name, "connection")) {
+		parse_connection_options(req, data, value);
+	} else if (http_span_equals(data, name, "content-length")) {
+		return take_content_length(p, data, value);
+	} else if (http_span_equals(data, name, "transfer-encoding")) {
+		req->has_transfer_encoding = true;
+	} else {
+		for (size_t i = 0; i < sizeof spans / sizeof spans[0]; i++)
+			if (http_span_equals(data, name, spans[i].name))
+				*(struct http_span *)((char *)req + spans[i].offset) = value;
+	}
+	return HTTP_PARSE_NEED_MORE;
+}
+
+/* field-line = field-name ":" OWS field-value OWS */
+static enum http_parse_result parse_field_line(struct http_parser *p, const char *data,
+					       size_t start, size_t end)
+{
+	if (++p->nfields > HTTP_MAX_HEADER_FIELDS)
+		return fail(p, 431);
+	size_t i = start;
+	while (i < end && is_tchar((unsigned char)data[i]))
+		i++;
+	/* Covers obs-fold (leading whitespace), space before the colon, and names
+	 * with bytes that are not tchar. */
+	if (i == start || i == end || data[i] != ':')
+		return fail(p, 400);
+	struct http_span name = span(start, i);
+
+	i++;
+	while (i < end && is_ows(data[i]))
+		i++;
+	size_t value_start = i;
+	for (; i < end; i++)
+		if (!is_field_value_byte((unsigned char)data[i]))
+			return fail(p, 400);
+	size_t value_end = end;
+	while (value_end > value_start && is_ows(data[value_end - 1]))
+		value_end--;
+	return take_field(p, data, name, span(value_start, value_end));
+}
+
+/* Framing rules that need the whole head (RFC 9112 sections 3.2, 6.1, 6.3). */
+static enum http_parse_result finish_head(struct http_parser *p, size_t head_len)
+{
+	struct http_request *req = &p->req;
+	if (req->host_count > 1 || (req->version_minor >= 1 && req->host_count == 0))
+		return fail(p, 400);
+	if (req->has_transfer_encoding) {
+		if (req->has_content_length || req->version_minor == 0)
+			return fail(p, 400);
+		return fail(p, 501);
+	}
+	req->head_len = head_len;
+	p->state = STATE_DONE;
+	return HTTP_PARSE_DONE;
+}
+
+/* One complete line: [start, end) without its CRLF; next = the byte after LF. */
+static enum http_parse_result parse_line(struct http_parser *p, const char *data, size_t start,
+					 size_t end, size_t next)
+{
+	if (p->state == STATE_REQUEST_LINE) {
+		if (next > HTTP_MAX_REQUEST_LINE + 2)
+			return fail(p, 414);
+		if (start == end) /* an empty line before the request-line */
+			return HTTP_PARSE_NEED_MORE;
+		return parse_request_line(p, data, start, end);
+	}
+	if (start == end)
+		return finish_head(p, next);
+	if (next - p->fields_start > HTTP_MAX_HEADER_BYTES)
+		return fail(p, 431);
+	return parse_field_line(p, data, start, end);
+}
+
+/* Limits that apply before a line is complete, so that a peer cannot make us
+ * buffer more than a head can be. */
+static enum http_parse_result check_partial_line(struct http_parser *p, size_t len)
+{
+	if (p->state == STATE_REQUEST_LINE && len >= HTTP_MAX_REQUEST_LINE + 2)
+		return fail(p, 414);
+	if (p->state == STATE_FIELDS && len - p->fields_start > HTTP_MAX_HEADER_BYTES + 1)
+		return fail(p, 431);
+	return HTTP_PARSE_NEED_MORE;
+}
+
+enum http_parse_result http_parser_feed(struct http_parser *p, const char *data, size_t len)
+{
+	if (p->state == STATE_DONE)
+		return HTTP_PARSE_DONE;
+	if (p->state == STATE_ERROR)
+		return HTTP_PARSE_ERROR;
+
+	while (p->pos < len) {
+		const char *lf = memchr(data + p->pos, '\n', len - p->pos);
+		if (lf == NULL) {
+			p->pos = len;
+			break;
+		}
+		size_t lf_off = (size_t)(lf - data);
+		p->pos = lf_off + 1;
+		/* CRLF only: a bare LF ends the request with 400. A bare CR inside
+		 * the line is caught by the byte rules of each part. */
+		if (lf_off == p->line_start || data[lf_off - 1] != '\r')
+			return fail(p, 400);
+		enum http_parse_result r = parse_line(p, data, p->line_start, lf_off - 1, p->pos);
+		if (r != HTTP_PARSE_NEED_MORE)
+			return r;
+		p->line_start = p->pos;
+	}
+	return check_partial_line(p, len);
+}

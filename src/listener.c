@@ -1,0 +1,292 @@
+#include "autoconfig.h"
+
+#include "listener.h"
+
+#include "log.h"
+#include "loop.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Connections accepted per wake-up before the loop serves the others again. */
+#define ACCEPT_BATCH 256
+
+static int reserve_fd = -1;
+static struct log_ratelimit emfile_log = LOG_RATELIMIT_INIT(10000);
+
+static int parse_port(const char *s, in_port_t *port)
+{
+	if (*s == '\0' || strlen(s) > 5)
+		return -1;
+	unsigned long v = 0;
+	for (const char *p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	if (v > 65535)
+		return -1;
+	*port = htons((in_port_t)v);
+	return 0;
+}
+
+static int parse_ipv4(const char *host, in_port_t port, struct listen_addr *out)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)&out->ss;
+	memset(out, 0, sizeof *out);
+	sin->sin_family = AF_INET;
+	sin->sin_port = port;
+	out->len = sizeof *sin;
+	if (strcmp(host, "*") == 0) {
+		sin->sin_addr.s_addr = htonl(INADDR_ANY);
+		return 0;
+	}
+	if (strcmp(host, "localhost") == 0) {
+		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		return 0;
+	}
+	return inet_pton(AF_INET, host, &sin->sin_addr) == 1 ? 0 : -1;
+}
+
+static int parse_ipv6(const char *host, in_port_t port, struct listen_addr *out)
+{
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&out->ss;
+	memset(out, 0, sizeof *out);
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = port;
+	out->len = sizeof *sin6;
+	return inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1 ? 0 : -1;
+}
+
+int listen_addr_parse(const char *spec, struct listen_addr *out, char *err, size_t err_size)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *port_text;
+	bool ipv6 = false;
+
+	if (spec[0] == '[') {
+		const char *close = strchr(spec, ']');
+		if (close == NULL || close[1] != ':' || (size_t)(close - spec - 1) >= sizeof host) {
+			snprintf(err, err_size, "invalid listen address '%s' (expected [IPV6]:PORT)",
+				 spec);
+			return -1;
+		}
+		memcpy(host, spec + 1, (size_t)(close - spec - 1));
+		host[close - spec - 1] = '\0';
+		port_text = close + 2;
+		ipv6 = true;
+	} else {
+		const char *colon = strrchr(spec, ':');
+		if (colon == NULL) {
+			strcpy(host, "127.0.0.1");
+			port_text = spec;
+		} else if ((size_t)(colon - spec) >= sizeof host || memchr(spec, ':', (size_t)(colon - spec))) {
+			snprintf(err, err_size,
+				 "invalid listen address '%s' (IPv6 addresses go in brackets: [::1]:8080)",
+				 spec);
+			return -1;
+		} else {
+			memcpy(host, spec, (size_t)(colon - spec));
+			host[colon - spec] = '\0';
+			port_text = colon + 1;
+		}
+	}
+
+	in_port_t port;
+	if (parse_port(port_text, &port) < 0) {
+		snprintf(err, err_size, "invalid port '%s' in listen address '%s'", port_text, spec);
+		return -1;
+	}
+	if ((ipv6 ? parse_ipv6 : parse_ipv4)(host, port, out) < 0) {
+		snprintf(err, err_size, "invalid %s address '%s' in listen address '%s'",
+			 ipv6 ? "IPv6" : "IPv4", host, spec);
+		return -1;
+	}
+	return 0;
+}
+
+void listen_addr_url(const struct sockaddr *sa, char *out, size_t out_size)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
+		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof host);
+		port = ntohs(sin6->sin6_port);
+		snprintf(out, out_size, "http://[%s]:%u/", host, port);
+		return;
+	}
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+	inet_ntop(AF_INET, &sin->sin_addr, host, sizeof host);
+	port = ntohs(sin->sin_port);
+	snprintf(out, out_size, "http://%s:%u/", host, port);
+}
+
+static void listener_init(struct listener *l)
+{
+	memset(l, 0, sizeof *l);
+	l->fd = -1;
+}
+
+static int set_nonblocking(int fd)
+{
+	int flags = fcntl(fd, F_GETFL);
+	if (flags < 0)
+		return -1;
+	return fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+static int fail(struct listener *l, char *err, size_t err_size, const char *what)
+{
+	char url[INET6_ADDRSTRLEN + 32];
+	listen_addr_url((const struct sockaddr *)&l->addr.ss, url, sizeof url);
+	snprintf(err, err_size, "%s: %s: %s", url, what, strerror(errno));
+	if (l->fd >= 0)
+		close(l->fd);
+	l->fd = -1;
+	return -1;
+}
+
+int listener_open(struct listener *l, const struct listen_addr *addr, char *err, size_t err_size)
+{
+	listener_init(l);
+	l->addr = *addr;
+	int family = addr->ss.ss_family;
+	l->fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (l->fd < 0)
+		return fail(l, err, err_size, "socket");
+	int one = 1;
+	if (setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0)
+		return fail(l, err, err_size, "SO_REUSEADDR");
+	/* "[::]:80" means IPv6 only; "*:80" is there for IPv4. */
+	if (family == AF_INET6 &&
+	    setsockopt(l->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) < 0)
+		return fail(l, err, err_size, "IPV6_V6ONLY");
+	if (bind(l->fd, (const struct sockaddr *)&addr->ss, addr->len) < 0)
+		return fail(l, err, err_size, "cannot bind");
+	if (listen(l->fd, SOMAXCONN) < 0)
+		return fail(l, err, err_size, "cannot listen");
+	l->addr.len = sizeof l->addr.ss;
+	if (getsockname(l->fd, (struct sockaddr *)&l->addr.ss, &l->addr.len) < 0)
+		return fail(l, err, err_size, "getsockname");
+	return 0;
+}
+
+int listener_adopt(struct listener *l, int fd, char *err, size_t err_size)
+{
+	listener_init(l);
+	l->fd = fd;
+	l->addr.len = sizeof l->addr.ss;
+	if (getsockname(fd, (struct sockaddr *)&l->addr.ss, &l->addr.len) < 0)
+		return fail(l, err, err_size, "getsockname");
+	if (set_nonblocking(fd) < 0)
+		return fail(l, err, err_size, "O_NONBLOCK");
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+		return fail(l, err, err_size, "FD_CLOEXEC");
+	return 0;
+}
+
+int listener_reserve_fd_init(void)
+{
+	if (reserve_fd < 0)
+		reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	return reserve_fd < 0 ? -1 : 0;
+}
+
+/* Out of descriptors: give up the reserve one to take the connection off the
+ * backlog, tell the client, and take the reserve back. Returns true if one was shed. */
+static bool shed_with_reserve_fd(struct listener *l)
+{
+	if (reserve_fd < 0)
+		return false;
+	close(reserve_fd);
+	reserve_fd = -1;
+	int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd >= 0) {
+		static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
+					   "Content-Length: 0\r\nConnection: close\r\n\r\n";
+		ssize_t ignored = send(fd, busy, sizeof busy - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+		(void)ignored;
+		close(fd);
+	}
+	listener_reserve_fd_init();
+	return fd >= 0;
+}
+
+static void on_listener_readable(struct loop *loop, int fd, unsigned events, void *arg)
+{
+	struct listener *l = arg;
+	(void)fd;
+	(void)events;
+	for (int i = 0; i < ACCEPT_BATCH && l->watching; i++) {
+		struct sockaddr_storage peer;
+		socklen_t peer_len = sizeof peer;
+		int cfd = accept4(l->fd, (struct sockaddr *)&peer, &peer_len,
+				  SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (cfd >= 0) {
+			if (!l->on_accept(l->arg, cfd, &peer, peer_len))
+				return;
+			continue;
+		}
+		switch (errno) {
+		case EINTR:
+		case ECONNABORTED:
+		case EPROTO:
+			continue;
+		case EMFILE:
+		case ENFILE:
+			log_limited(&emfile_log, loop_now(loop), LOG_LEVEL_ERROR,
+				    "accept: %s: shedding new connections (raise the open file limit)",
+				    strerror(errno));
+			if (!shed_with_reserve_fd(l))
+				return;
+			continue;
+		default: /* EAGAIN: the backlog is empty. Anything else: retry next turn. */
+			return;
+		}
+	}
+}
+
+int listener_start(struct listener *l, struct loop *loop, listener_accept_cb cb, void *arg)
+{
+	l->loop = loop;
+	l->on_accept = cb;
+	l->arg = arg;
+	if (loop_add(loop, l->fd, LOOP_READ, on_listener_readable, l) < 0)
+		return -1;
+	l->watching = true;
+	return 0;
+}
+
+void listener_pause(struct listener *l)
+{
+	if (l->watching && l->loop != NULL)
+		loop_set_events(l->loop, l->fd, 0);
+	l->watching = false;
+}
+
+void listener_resume(struct listener *l)
+{
+	if (!l->watching && l->loop != NULL && l->fd >= 0) {
+		loop_set_events(l->loop, l->fd, LOOP_READ);
+		l->watching = true;
+	}
+}
+
+void listener_close(struct listener *l)
+{
+	if (l->fd < 0)
+		return;
+	if (l->loop != NULL)
+		loop_remove(l->loop, l->fd);
+	close(l->fd);
+	l->fd = -1;
+	l->watching = false;
+}

@@ -1,0 +1,58 @@
+/* listener — listening sockets and the accept loop.
+ *
+ * Non-blocking sockets; on readable, accept until EAGAIN (up to a batch per
+ * wake-up so that one busy listener cannot starve the connections). When the
+ * process runs out of descriptors, a reserve descriptor is given up to accept
+ * and shed one connection, so the client learns at once and the loop does not
+ * spin on a listener it cannot serve. */
+#ifndef SWITCHBOARD_LISTENER_H
+#define SWITCHBOARD_LISTENER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+struct loop;
+
+struct listen_addr {
+	struct sockaddr_storage ss;
+	socklen_t len;
+};
+
+/* "127.0.0.1:8080", "[::1]:8080", "*:8080" (every IPv4 address), "[::]:8080"
+ * (every IPv6 address), "localhost:8080", or a bare port "8080" (127.0.0.1).
+ * Port 0 asks the kernel for a free port. Returns 0, or -1 with a message in err. */
+int listen_addr_parse(const char *spec, struct listen_addr *out, char *err, size_t err_size);
+
+/* "http://127.0.0.1:8080/" or "http://[::1]:8080/". */
+void listen_addr_url(const struct sockaddr *sa, char *out, size_t out_size);
+
+/* Return false to stop accepting for this wake-up (e.g. the server is full). */
+typedef bool (*listener_accept_cb)(void *arg, int fd, const struct sockaddr_storage *peer,
+				   socklen_t peer_len);
+
+struct listener {
+	int fd;
+	struct listen_addr addr; /* as bound: port 0 replaced by the real port */
+	listener_accept_cb on_accept;
+	void *arg;
+	struct loop *loop;
+	bool watching;
+};
+
+/* Create, bind and listen. Returns 0, or -1 with "ADDR: reason" in err. */
+int listener_open(struct listener *l, const struct listen_addr *addr, char *err, size_t err_size);
+
+/* Adopt an already listening socket (e.g. inherited from the service manager). */
+int listener_adopt(struct listener *l, int fd, char *err, size_t err_size);
+
+int listener_start(struct listener *l, struct loop *loop, listener_accept_cb cb, void *arg);
+/* Stop or resume watching for new connections; the kernel backlog holds them meanwhile. */
+void listener_pause(struct listener *l);
+void listener_resume(struct listener *l);
+void listener_close(struct listener *l);
+
+/* Keep one descriptor in reserve for the day accept() fails with EMFILE. */
+int listener_reserve_fd_init(void);
+
+#endif

@@ -1,0 +1,286 @@
+#include "autoconfig.h"
+
+#include "loop.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <time.h>
+
+struct loop_io {
+	loop_io_cb cb;
+	void *arg;
+	unsigned events;
+	bool used;
+};
+
+struct loop {
+	/* Master sets, updated as interest changes and copied for each select(). */
+	fd_set readers;
+	fd_set writers;
+	int maxfd; /* highest registered fd, -1 when none */
+	size_t nfds;
+	struct loop_io io[FD_SETSIZE];
+
+	/* Binary min-heap of armed timers, ordered by when_ms. */
+	struct loop_timer **heap;
+	size_t heap_len;
+	size_t heap_cap;
+
+	int64_t now_ms;
+	bool stopped;
+};
+
+static int64_t monotonic_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct loop *loop_new(void)
+{
+	struct loop *loop = calloc(1, sizeof *loop);
+	if (loop == NULL)
+		return NULL;
+	FD_ZERO(&loop->readers);
+	FD_ZERO(&loop->writers);
+	loop->maxfd = -1;
+	loop->now_ms = monotonic_ms();
+	return loop;
+}
+
+void loop_free(struct loop *loop)
+{
+	if (loop == NULL)
+		return;
+	free(loop->heap);
+	free(loop);
+}
+
+static void apply_events(struct loop *loop, int fd, unsigned events)
+{
+	if (events & LOOP_READ)
+		FD_SET(fd, &loop->readers);
+	else
+		FD_CLR(fd, &loop->readers);
+	if (events & LOOP_WRITE)
+		FD_SET(fd, &loop->writers);
+	else
+		FD_CLR(fd, &loop->writers);
+	loop->io[fd].events = events;
+}
+
+int loop_add(struct loop *loop, int fd, unsigned events, loop_io_cb cb, void *arg)
+{
+	if (fd < 0 || fd >= FD_SETSIZE) {
+		errno = EBADF;
+		return -1;
+	}
+	if (loop->io[fd].used) {
+		errno = EEXIST;
+		return -1;
+	}
+	loop->io[fd] = (struct loop_io){.cb = cb, .arg = arg, .used = true};
+	apply_events(loop, fd, events);
+	if (fd > loop->maxfd)
+		loop->maxfd = fd;
+	loop->nfds++;
+	return 0;
+}
+
+void loop_set_events(struct loop *loop, int fd, unsigned events)
+{
+	if (fd >= 0 && fd < FD_SETSIZE && loop->io[fd].used && loop->io[fd].events != events)
+		apply_events(loop, fd, events);
+}
+
+void loop_remove(struct loop *loop, int fd)
+{
+	if (fd < 0 || fd >= FD_SETSIZE || !loop->io[fd].used)
+		return;
+	apply_events(loop, fd, 0);
+	loop->io[fd] = (struct loop_io){0};
+	loop->nfds--;
+	while (loop->maxfd >= 0 && !loop->io[loop->maxfd].used)
+		loop->maxfd--;
+}
+
+size_t loop_fd_count(const struct loop *loop)
+{
+	return loop->nfds;
+}
+
+/* ------------------------------------------------------------------ timers */
+
+void loop_timer_init(struct loop_timer *t, loop_timer_cb cb)
+{
+	t->when_ms = 0;
+	t->heap_slot = LOOP_TIMER_IDLE;
+	t->cb = cb;
+}
+
+static void heap_place(struct loop *loop, size_t slot, struct loop_timer *t)
+{
+	loop->heap[slot] = t;
+	t->heap_slot = slot;
+}
+
+static void heap_sift_up(struct loop *loop, size_t slot)
+{
+	struct loop_timer *t = loop->heap[slot];
+	while (slot > 0) {
+		size_t parent = (slot - 1) / 2;
+		if (loop->heap[parent]->when_ms <= t->when_ms)
+			break;
+		heap_place(loop, slot, loop->heap[parent]);
+		slot = parent;
+	}
+	heap_place(loop, slot, t);
+}
+
+static void heap_sift_down(struct loop *loop, size_t slot)
+{
+	struct loop_timer *t = loop->heap[slot];
+	for (;;) {
+		size_t child = 2 * slot + 1;
+		if (child >= loop->heap_len)
+			break;
+		if (child + 1 < loop->heap_len &&
+		    loop->heap[child + 1]->when_ms < loop->heap[child]->when_ms)
+			child++;
+		if (t->when_ms <= loop->heap[child]->when_ms)
+			break;
+		heap_place(loop, slot, loop->heap[child]);
+		slot = child;
+	}
+	heap_place(loop, slot, t);
+}
+
+static int heap_grow(struct loop *loop)
+{
+	size_t cap = loop->heap_cap ? loop->heap_cap * 2 : 64;
+	struct loop_timer **heap = realloc(loop->heap, cap * sizeof *heap);
+	if (heap == NULL)
+		return -1;
+	loop->heap = heap;
+	loop->heap_cap = cap;
+	return 0;
+}
+
+int loop_timer_set(struct loop *loop, struct loop_timer *t, int64_t when_ms)
+{
+	if (loop_timer_armed(t)) {
+		int64_t old = t->when_ms;
+		t->when_ms = when_ms;
+		if (when_ms < old)
+			heap_sift_up(loop, t->heap_slot);
+		else
+			heap_sift_down(loop, t->heap_slot);
+		return 0;
+	}
+	if (loop->heap_len == loop->heap_cap && heap_grow(loop) < 0)
+		return -1;
+	t->when_ms = when_ms;
+	heap_place(loop, loop->heap_len++, t);
+	heap_sift_up(loop, t->heap_slot);
+	return 0;
+}
+
+void loop_timer_cancel(struct loop *loop, struct loop_timer *t)
+{
+	if (!loop_timer_armed(t))
+		return;
+	size_t slot = t->heap_slot;
+	t->heap_slot = LOOP_TIMER_IDLE;
+	struct loop_timer *last = loop->heap[--loop->heap_len];
+	if (slot == loop->heap_len)
+		return;
+	heap_place(loop, slot, last);
+	heap_sift_up(loop, slot);
+	heap_sift_down(loop, last->heap_slot);
+}
+
+static void run_expired_timers(struct loop *loop)
+{
+	while (loop->heap_len > 0 && loop->heap[0]->when_ms <= loop->now_ms && !loop->stopped) {
+		struct loop_timer *t = loop->heap[0];
+		loop_timer_cancel(loop, t);
+		t->cb(loop, t);
+	}
+}
+
+int64_t loop_now(const struct loop *loop)
+{
+	return loop->now_ms;
+}
+
+/* --------------------------------------------------------------- the loop */
+
+static struct timeval *select_timeout(struct loop *loop, struct timeval *tv)
+{
+	if (loop->heap_len == 0)
+		return NULL;
+	int64_t wait_ms = loop->heap[0]->when_ms - loop->now_ms;
+	if (wait_ms < 0)
+		wait_ms = 0;
+	tv->tv_sec = wait_ms / 1000;
+	tv->tv_usec = (wait_ms % 1000) * 1000;
+	return tv;
+}
+
+/* Walk the ready sets a word at a time: at 1,000 watched fds most words are 0.
+ * This reads fd_set as the bit array of longs that glibc and musl define. */
+_Static_assert(sizeof(fd_set) == FD_SETSIZE / 8, "fd_set is a plain bit array");
+
+static void dispatch_ready(struct loop *loop, const fd_set *rd, const fd_set *wr, int nfds)
+{
+	enum { BITS = 8 * sizeof(unsigned long) };
+	unsigned long rwords[FD_SETSIZE / BITS], wwords[FD_SETSIZE / BITS];
+	memcpy(rwords, rd, sizeof rwords);
+	memcpy(wwords, wr, sizeof wwords);
+	for (int word = 0; word * BITS < nfds; word++) {
+		unsigned long ready = rwords[word] | wwords[word];
+		while (ready != 0 && !loop->stopped) {
+			int bit = __builtin_ctzl(ready);
+			ready &= ready - 1;
+			int fd = word * BITS + bit;
+			unsigned long mask = 1UL << bit;
+			unsigned events = ((rwords[word] & mask) ? LOOP_READ : 0) |
+					  ((wwords[word] & mask) ? LOOP_WRITE : 0);
+			/* An earlier callback in this turn may have removed or
+			 * re-registered fd: deliver only what is still wanted. */
+			struct loop_io *io = &loop->io[fd];
+			events &= io->used ? io->events : 0;
+			if (events != 0)
+				io->cb(loop, fd, events, io->arg);
+		}
+	}
+}
+
+int loop_run(struct loop *loop)
+{
+	loop->stopped = false;
+	while (!loop->stopped) {
+		fd_set rd = loop->readers, wr = loop->writers;
+		struct timeval tv;
+		int nfds = loop->maxfd + 1;
+		int n = select(nfds, &rd, &wr, NULL, select_timeout(loop, &tv));
+		loop->now_ms = monotonic_ms();
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n > 0)
+			dispatch_ready(loop, &rd, &wr, nfds);
+		run_expired_timers(loop);
+	}
+	return 0;
+}
+
+void loop_stop(struct loop *loop)
+{
+	loop->stopped = true;
+}

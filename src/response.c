@@ -1,0 +1,107 @@
+#include "autoconfig.h"
+
+#include "response.h"
+
+#include "httpdate.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Room for the longest error page: a fixed text around two reason phrases. */
+#define ERROR_PAGE_MAX 256
+
+void response_init(struct response *r)
+{
+	memset(r, 0, sizeof *r);
+	r->body_fd = -1;
+}
+
+const char *response_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 206: return "Partial Content";
+	case 301: return "Moved Permanently";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
+	case 413: return "Content Too Large";
+	case 414: return "URI Too Long";
+	case 416: return "Range Not Satisfiable";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
+	case 503: return "Service Unavailable";
+	case 505: return "HTTP Version Not Supported";
+	default: return "Unknown";
+	}
+}
+
+const char *response_date_now(void)
+{
+	static time_t cached_at = -1;
+	static char date[HTTPDATE_LEN + 1];
+	time_t now = time(NULL);
+	if (now != cached_at) {
+		httpdate_format(now, date);
+		cached_at = now;
+	}
+	return date;
+}
+
+int response_write_head(struct buf *out, const struct response *r, const char *date)
+{
+	int rc = buf_printf(out,
+			    "HTTP/1.1 %d %s\r\n"
+			    "Server: " PACKAGE_NAME "/" PACKAGE_VERSION "\r\n"
+			    "Date: %s\r\n",
+			    r->status, response_reason(r->status), date);
+	if (r->content_type != NULL)
+		rc |= buf_printf(out, "Content-Type: %s\r\n", r->content_type);
+	rc |= buf_printf(out, "Content-Length: %llu\r\n", (unsigned long long)r->content_length);
+	if (r->has_last_modified) {
+		char lm[HTTPDATE_LEN + 1];
+		httpdate_format(r->last_modified, lm);
+		rc |= buf_printf(out, "Last-Modified: %s\r\n", lm);
+	}
+	if (r->location != NULL)
+		rc |= buf_printf(out, "Location: %s\r\n", r->location);
+	if (r->allow != NULL)
+		rc |= buf_printf(out, "Allow: %s\r\n", r->allow);
+	if (r->connection == RESPONSE_CLOSE)
+		rc |= buf_append_str(out, "Connection: close\r\n");
+	else if (r->connection == RESPONSE_KEEP_ALIVE_HTTP10)
+		rc |= buf_append_str(out, "Connection: keep-alive\r\n");
+	rc |= buf_append_str(out, "\r\n");
+	return rc < 0 ? -1 : 0;
+}
+
+/* The whole page for an error status; the text is fixed, so it always fits. */
+static size_t format_error_page(int status, char *page, size_t size)
+{
+	const char *reason = response_reason(status);
+	int n = snprintf(page, size,
+			 "<!DOCTYPE html>\n<html><head><title>%d %s</title></head>\n"
+			 "<body><h1>%d %s</h1></body></html>\n",
+			 status, reason, status, reason);
+	return n < 0 ? 0 : (size_t)n;
+}
+
+void response_error(struct response *r, int status)
+{
+	char page[ERROR_PAGE_MAX];
+	r->status = status;
+	r->content_type = "text/html; charset=utf-8";
+	r->content_length = format_error_page(status, page, sizeof page);
+	r->has_last_modified = false;
+	r->body_fd = -1;
+}
+
+int response_append_error_body(struct buf *out, int status)
+{
+	char page[ERROR_PAGE_MAX];
+	return buf_append(out, page, format_error_page(status, page, sizeof page));
+}

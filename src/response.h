@@ -1,0 +1,55 @@
+/* response — a response plan, and its serialisation into bytes.
+ *
+ * The responder decides (status, fields, body source); this module writes the
+ * status line and header fields into a buffer. Pure: no sockets, no files. */
+#ifndef SWITCHBOARD_RESPONSE_H
+#define SWITCHBOARD_RESPONSE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "buffer.h"
+
+enum response_connection {
+	RESPONSE_KEEP_ALIVE,        /* HTTP/1.1 default: no Connection field */
+	RESPONSE_KEEP_ALIVE_HTTP10, /* say "Connection: keep-alive" */
+	RESPONSE_CLOSE,             /* say "Connection: close" */
+};
+
+struct response {
+	int status;
+	const char *content_type; /* NULL: no Content-Type */
+	uint64_t content_length;
+	bool has_last_modified;
+	time_t last_modified;
+	const char *location; /* already encoded; NULL: none */
+	const char *allow;    /* NULL: none */
+	enum response_connection connection;
+	bool head_only; /* HEAD: the same fields, no body */
+
+	/* Body source: a file range, or bytes in the response's own buffer. */
+	int body_fd; /* -1: none */
+	off_t body_offset;
+};
+
+void response_init(struct response *r);
+
+/* "Not Found" for 404; "Unknown" for codes we never send. */
+const char *response_reason(int status);
+
+/* The current time as an IMF-fixdate, formatted at most once per second. */
+const char *response_date_now(void);
+
+/* Append the status line and header fields (ending with the empty line). */
+int response_write_head(struct buf *out, const struct response *r, const char *date);
+
+/* Plan an error response: its status, and the type and length of its small
+ * HTML body, which never echoes anything of the request. */
+void response_error(struct response *r, int status);
+
+/* Append the body that response_error() planned for status. */
+int response_append_error_body(struct buf *out, int status);
+
+#endif

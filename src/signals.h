@@ -1,0 +1,18 @@
+/* signals — turn asynchronous signals into bytes the loop can read.
+ *
+ * The handler only records the signal (one byte into a non-blocking pipe); the
+ * work happens in the loop, where any function may be called safely. */
+#ifndef SWITCHBOARD_SIGNALS_H
+#define SWITCHBOARD_SIGNALS_H
+
+/* Ignore SIGPIPE (a peer that resets must never kill us) and route SIGTERM,
+ * SIGINT, SIGHUP and SIGUSR1 into a pipe. Returns its read end, or -1. */
+int signals_init(void);
+
+/* The next recorded signal number, or 0 when none is pending. */
+int signals_next(int fd);
+
+/* Restore default dispositions and close the pipe (e.g. in a child process). */
+void signals_reset(void);
+
+#endif

@@ -1,0 +1,45 @@
+/* static — the static-file responder: from a GET or HEAD request to a response
+ * plan (status, header fields, and an open file to send the body from).
+ *
+ * It knows nothing of select() or sockets. Every path is resolved inside the
+ * document root by the kernel (openat2 with RESOLVE_BENEATH), so neither "..",
+ * nor a symlink, nor a race with a renamed directory can lead outside it. */
+#ifndef SWITCHBOARD_STATIC_H
+#define SWITCHBOARD_STATIC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "http_parser.h"
+#include "response.h"
+
+struct mime_types;
+
+enum symlink_policy {
+	SYMLINKS_NEVER,       /* no symlink anywhere in the path */
+	SYMLINKS_INSIDE_ROOT, /* followed while they stay inside the root */
+	SYMLINKS_ALWAYS,      /* followed anywhere (the root's owner vouches) */
+};
+
+struct static_site {
+	int root_fd;     /* O_PATH descriptor of the document root */
+	char *root_real; /* its canonical path */
+	const struct mime_types *mime;
+	const char *default_type;
+	unsigned urlpath_flags; /* URLPATH_ALLOW_HIDDEN */
+	enum symlink_policy symlinks;
+	const char *const *index_names; /* tried in order in a directory */
+	size_t index_count;
+};
+
+/* Open root; 0, or -1 with "ROOT: reason" in err. Other fields keep their values. */
+int static_site_open(struct static_site *site, const char *root, char *err, size_t err_size);
+void static_site_close(struct static_site *site);
+
+/* Plan the answer to GET/HEAD of req (data: the request's bytes). For a file the
+ * plan holds an open descriptor in r->body_fd, which the caller closes.
+ * r->location points to storage that is valid until the next call. */
+void static_plan(const struct static_site *site, const struct http_request *req, const char *data,
+		 struct response *r);
+
+#endif
