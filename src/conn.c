@@ -197,7 +197,7 @@ static bool conn_send_response(struct conn *c, struct response *r)
 	} else {
 		if (r->body_fd >= 0)
 			close(r->body_fd);
-		if (r->body_fd < 0 && !r->head_only && ok)
+		if (r->error_page && !r->head_only && ok)
 			ok = response_append_error_body(&c->out, r->status) == 0;
 	}
 	if (!ok) {

@@ -173,6 +173,8 @@ static enum http_parse_result take_field(struct http_parser *p, const char *data
 	} spans[] = {
 	    {"user-agent", offsetof(struct http_request, user_agent)},
 	    {"referer", offsetof(struct http_request, referer)},
+	    {"if-match", offsetof(struct http_request, if_match)},
+	    {"if-unmodified-since", offsetof(struct http_request, if_unmodified_since)},
 	    {"if-modified-since", offsetof(struct http_request, if_modified_since)},
 	    {"if-none-match", offsetof(struct http_request, if_none_match)},
 	    {"range", offsetof(struct http_request, range)},

@@ -61,6 +61,8 @@ struct http_request {
 	struct http_span host;
 	struct http_span user_agent;
 	struct http_span referer;
+	struct http_span if_match;
+	struct http_span if_unmodified_since;
 	struct http_span if_modified_since;
 	struct http_span if_none_match;
 	struct http_span range;

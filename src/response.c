@@ -28,6 +28,7 @@ const char *response_reason(int status)
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
 	case 408: return "Request Timeout";
+	case 412: return "Precondition Failed";
 	case 413: return "Content Too Large";
 	case 414: return "URI Too Long";
 	case 416: return "Range Not Satisfiable";
@@ -61,12 +62,27 @@ int response_write_head(struct buf *out, const struct response *r, const char *d
 			    r->status, response_reason(r->status), date);
 	if (r->content_type != NULL)
 		rc |= buf_printf(out, "Content-Type: %s\r\n", r->content_type);
-	rc |= buf_printf(out, "Content-Length: %llu\r\n", (unsigned long long)r->content_length);
+	/* A 304 has no content; its length would be the 200's, so it is left out. */
+	if (r->status != 304)
+		rc |= buf_printf(out, "Content-Length: %llu\r\n",
+				 (unsigned long long)r->content_length);
 	if (r->has_last_modified) {
 		char lm[HTTPDATE_LEN + 1];
 		httpdate_format(r->last_modified, lm);
 		rc |= buf_printf(out, "Last-Modified: %s\r\n", lm);
 	}
+	if (r->etag != NULL)
+		rc |= buf_printf(out, "ETag: %s\r\n", r->etag);
+	if (r->accept_ranges)
+		rc |= buf_append_str(out, "Accept-Ranges: bytes\r\n");
+	if (r->range == RESPONSE_RANGE_PARTIAL)
+		rc |= buf_printf(out, "Content-Range: bytes %llu-%llu/%llu\r\n",
+				 (unsigned long long)r->range_first,
+				 (unsigned long long)(r->range_first + r->content_length - 1),
+				 (unsigned long long)r->complete_length);
+	else if (r->range == RESPONSE_RANGE_UNSATISFIED)
+		rc |= buf_printf(out, "Content-Range: bytes */%llu\r\n",
+				 (unsigned long long)r->complete_length);
 	if (r->location != NULL)
 		rc |= buf_printf(out, "Location: %s\r\n", r->location);
 	if (r->allow != NULL)
@@ -98,6 +114,7 @@ void response_error(struct response *r, int status)
 	r->content_length = format_error_page(status, page, sizeof page);
 	r->has_last_modified = false;
 	r->body_fd = -1;
+	r->error_page = true;
 }
 
 int response_append_error_body(struct buf *out, int status)

@@ -18,12 +18,24 @@ enum response_connection {
 	RESPONSE_CLOSE,             /* say "Connection: close" */
 };
 
+enum response_range {
+	RESPONSE_RANGE_NONE,
+	RESPONSE_RANGE_PARTIAL,     /* 206: Content-Range: bytes first-last/complete */
+	RESPONSE_RANGE_UNSATISFIED, /* 416: Content-Range with "*" and the complete length */
+};
+
 struct response {
 	int status;
 	const char *content_type; /* NULL: no Content-Type */
-	uint64_t content_length;
+	uint64_t content_length;  /* of the body sent: the range for a 206 */
 	bool has_last_modified;
 	time_t last_modified;
+	const char *etag; /* NULL: none */
+	bool accept_ranges;
+	enum response_range range;
+	uint64_t range_first;
+	uint64_t complete_length;
+	bool error_page; /* the body is the page response_error() planned */
 	const char *location; /* already encoded; NULL: none */
 	const char *allow;    /* NULL: none */
 	enum response_connection connection;

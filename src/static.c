@@ -2,7 +2,9 @@
 
 #include "static.h"
 
+#include "conditional.h"
 #include "mime.h"
+#include "range.h"
 #include "urlpath.h"
 
 #include <errno.h>
@@ -168,17 +170,63 @@ static int open_index(const struct static_site *site, char *path, size_t len, co
 	return -1;
 }
 
-static void plan_file(const struct static_site *site, const char *name, int fd,
-		      const struct stat *st, struct response *r)
+/* Preconditions and Range decide between 200, 206, 304, 412 and 416. */
+static void plan_file(const struct static_site *site, const struct http_request *req,
+		      const char *data, const char *name, int fd, const struct stat *st,
+		      struct response *r)
 {
+	static char etag[ETAG_MAX];
+	etag_format(st, etag);
+	switch (conditional_evaluate(req, data, etag, st->st_mtime)) {
+	case CONDITIONAL_PROCEED:
+		break;
+	case CONDITIONAL_NOT_MODIFIED:
+		close(fd);
+		r->status = 304;
+		r->etag = etag;
+		r->has_last_modified = true;
+		r->last_modified = st->st_mtime;
+		return;
+	case CONDITIONAL_PRECONDITION_FAILED:
+		close(fd);
+		response_error(r, 412);
+		return;
+	}
+
 	const char *type = mime_types_lookup(site->mime, name, strlen(name));
 	r->status = 200;
 	r->content_type = type != NULL ? type : site->default_type;
 	r->content_length = (uint64_t)st->st_size;
 	r->has_last_modified = true;
 	r->last_modified = st->st_mtime;
+	r->etag = etag;
+	r->accept_ranges = true;
 	r->body_fd = fd;
 	r->body_offset = 0;
+	if (req->range.len == 0 || !conditional_range_allowed(req, data, etag, st->st_mtime))
+		return;
+
+	struct byte_range br;
+	switch (range_parse(http_span_ptr(data, req->range), req->range.len,
+			    (uint64_t)st->st_size, &br)) {
+	case RANGE_IGNORE:
+		break;
+	case RANGE_SATISFIABLE:
+		r->status = 206;
+		r->range = RESPONSE_RANGE_PARTIAL;
+		r->range_first = br.first;
+		r->complete_length = (uint64_t)st->st_size;
+		r->content_length = br.length;
+		r->body_offset = (off_t)br.first;
+		break;
+	case RANGE_UNSATISFIABLE:
+		close(fd);
+		response_error(r, 416);
+		r->range = RESPONSE_RANGE_UNSATISFIED;
+		r->complete_length = (uint64_t)st->st_size;
+		r->accept_ranges = true;
+		break;
+	}
 }
 
 void static_plan(const struct static_site *site, const struct http_request *req, const char *data,
@@ -224,7 +272,7 @@ void static_plan(const struct static_site *site, const struct http_request *req,
 		response_error(r, 403);
 		return;
 	}
-	plan_file(site, name, fd, &st, r);
+	plan_file(site, req, data, name, fd, &st, r);
 	return;
 fail:
 	status = status_for_errno(errno);
