@@ -35,34 +35,59 @@ static size_t scan_entity_tag(const char *s, size_t len, size_t i, bool *is_weak
 	return i < len ? i + 1 : 0;
 }
 
-bool etag_list_matches(const char *list, size_t len, const char *etag, bool weak)
+/* #entity-tag with OWS around the commas (RFC 9110 section 5.6.1). Calls match for each
+ * tag; false when the list is malformed anywhere. */
+static bool scan_etag_list(const char *list, size_t len, const char *etag, bool weak,
+			   bool *matched)
 {
-	size_t i = 0;
-	while (i < len && is_ows(list[i]))
-		i++;
-	size_t end = len;
-	while (end > i && is_ows(list[end - 1]))
-		end--;
-	if (end - i == 1 && list[i] == '*')
-		return true;
 	size_t etag_len = strlen(etag);
-	while (i < end) {
-		while (i < end && (is_ows(list[i]) || list[i] == ','))
+	size_t i = 0;
+	bool need_comma = false;
+	*matched = false;
+	while (i < len) {
+		if (is_ows(list[i])) {
 			i++;
-		if (i == end)
-			break;
+			continue;
+		}
+		if (list[i] == ',') {
+			need_comma = false;
+			i++;
+			continue;
+		}
+		if (need_comma)
+			return false; /* two tags with no comma between them */
 		bool is_weak;
 		size_t opaque;
-		size_t next = scan_entity_tag(list, end, i, &is_weak, &opaque);
+		size_t next = scan_entity_tag(list, len, i, &is_weak, &opaque);
 		if (next == 0)
-			return false; /* a malformed list matches nothing */
+			return false;
 		/* Our own tags are always strong. */
 		if ((weak || !is_weak) && next - opaque == etag_len &&
 		    memcmp(list + opaque, etag, etag_len) == 0)
-			return true;
+			*matched = true;
 		i = next;
+		need_comma = true;
 	}
-	return false;
+	return true;
+}
+
+static bool is_star(const char *list, size_t len)
+{
+	size_t i = 0, end = len;
+	while (i < end && is_ows(list[i]))
+		i++;
+	while (end > i && is_ows(list[end - 1]))
+		end--;
+	return end - i == 1 && list[i] == '*';
+}
+
+bool etag_list_matches(const char *list, size_t len, const char *etag, bool weak)
+{
+	if (is_star(list, len))
+		return true;
+	bool matched;
+	/* A malformed list matches nothing, wherever the fault is. */
+	return scan_etag_list(list, len, etag, weak, &matched) && matched;
 }
 
 static bool span_date(const char *data, struct http_span s, time_t *t)
@@ -97,8 +122,16 @@ bool conditional_range_allowed(const struct http_request *req, const char *data,
 	if (req->if_range.len == 0)
 		return true;
 	const char *value = http_span_ptr(data, req->if_range);
+	size_t len = req->if_range.len;
 	time_t date;
-	if (value[0] == '"' || value[0] == 'W')
-		return etag_list_matches(value, req->if_range.len, etag, false);
-	return httpdate_parse(value, req->if_range.len, &date) && date == mtime;
+	/* If-Range = entity-tag / HTTP-date: one tag filling the whole value, which
+	 * must match strongly; "Wed, ..." is a date, not a weak tag. */
+	if (value[0] == '"' || (len >= 2 && value[0] == 'W' && value[1] == '/')) {
+		bool is_weak;
+		size_t opaque;
+		size_t end = scan_entity_tag(value, len, 0, &is_weak, &opaque);
+		return end == len && !is_weak && end - opaque == strlen(etag) &&
+		       memcmp(value + opaque, etag, end - opaque) == 0;
+	}
+	return httpdate_parse(value, len, &date) && date == mtime;
 }

@@ -1,4 +1,9 @@
-/* config — the server's settings: built-in defaults, then the command line. */
+/* config — the server's settings: built-in defaults, then the config file
+ * (-c FILE), then the command line.
+ *
+ * One table of directives (name, kind of value, default, whether a reload can
+ * change it) drives all three, and --list-directives prints it so that the
+ * documentation can be checked against it. */
 #ifndef SWITCHBOARD_CONFIG_H
 #define SWITCHBOARD_CONFIG_H
 
@@ -10,37 +15,90 @@
 #include "listener.h"
 
 #define CONFIG_MAX_LISTEN 16
+#define CONFIG_MAX_INDEX 8
 /* select() watches at most FD_SETSIZE descriptors; keep room for listeners,
  * the signal pipe, the reserve descriptor, open files and logs. */
 #define CONFIG_FD_RESERVED 24
 
+enum follow_symlinks { FOLLOW_NEVER, FOLLOW_INSIDE_ROOT, FOLLOW_ALWAYS };
+
 struct config {
-	const char *root;
+	char *file; /* the config file, NULL when none */
+
 	struct listen_addr listen[CONFIG_MAX_LISTEN];
 	size_t listen_count;
+	char *root;
+	char *index[CONFIG_MAX_INDEX];
+	size_t index_count;
+
+	char *user;
+	char *group;
+	char *chroot;
+	char *pidfile;
+
+	char *access_log; /* a path, "syslog" or "off" */
+	char *error_log;  /* a path, "syslog" or "stderr" */
+	int log_level;    /* enum log_level */
+
 	size_t max_connections;
 	int64_t header_timeout_ms;
 	int64_t keepalive_timeout_ms;
 	int64_t send_timeout_ms;
-	int64_t linger_timeout_ms;
 	int64_t graceful_timeout_ms;
+	bool keepalive;
+	size_t max_keepalive_requests;
+
+	bool hidden_files; /* allow */
+	int follow_symlinks;
+	char *mime_types;
+	char *default_type;
+
+	/* Fixed policies, not directives. */
+	int64_t linger_timeout_ms;
 	uint64_t max_discard_body; /* request bodies up to this are read and dropped */
-	const char *mime_types_path;
-	const char *default_type;
+
+	/* Command line only. */
+	bool daemon;
+	bool test_only;
+
+	/* Where each directive was last set: 0 default, -1 command line, else a
+	 * line of the config file. Indexed like the directive table. */
+	int origin[32];
 };
 
 enum config_result {
 	CONFIG_OK,
-	CONFIG_EXIT_SUCCESS, /* --help or --version was answered */
-	CONFIG_USAGE_ERROR,  /* reported on err; exit with EX_USAGE */
+	CONFIG_EXIT_SUCCESS, /* --help, --version or --list-directives was answered */
+	CONFIG_USAGE_ERROR,  /* a bad command line: exit 64 (EX_USAGE) */
+	CONFIG_FILE_ERROR,   /* a bad config file: exit 78 (EX_CONFIG) */
 };
 
+/* Defaults, then the file named by -c, then the rest of the command line.
+ * Help and version go to out; every error goes to err ("FILE:LINE: what"). */
+enum config_result config_load(struct config *cfg, int argc, char **argv, FILE *out, FILE *err);
+
+/* Built-in defaults only. */
 void config_defaults(struct config *cfg);
 
-/* Apply the command line over cfg. Writes help/version to out and errors
- * (with the usage) to err. */
-enum config_result config_parse_args(struct config *cfg, int argc, char **argv, FILE *out,
-				     FILE *err);
+/* Read a config file over cfg. Returns the number of errors reported on err. */
+int config_parse_file(struct config *cfg, const char *path, FILE *err);
+
+/* Checks that need the system: the root is a directory, the user and group
+ * exist, log files can be opened, the pidfile's directory exists. Touches
+ * nothing. Returns the number of errors reported on err. */
+int config_check(const struct config *cfg, FILE *err);
+
+/* Was this directive given (in the file or on the command line)? */
+bool config_is_set(const struct config *cfg, const char *directive);
+
+/* "FILE:LINE", "command line" or "default": where a directive's value came from. */
+void config_origin(const struct config *cfg, const char *directive, char *out, size_t size);
+
+/* Directives whose new value a reload cannot apply: written to out, joined by ", ". */
+void config_restart_needed(const struct config *old, const struct config *new_cfg, char *out,
+			   size_t size);
+
+void config_free(struct config *cfg);
 
 /* "10s", "500ms", "2m", "1h", or plain seconds. Returns false when invalid. */
 bool config_parse_duration(const char *text, int64_t *ms);

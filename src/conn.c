@@ -2,6 +2,7 @@
 
 #include "conn.h"
 
+#include "accesslog.h"
 #include "config.h"
 #include "log.h"
 #include "response.h"
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sendfile.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Room for the largest request head the parser accepts, and then some. */
@@ -43,13 +45,14 @@ static int64_t now_ms(const struct conn *c)
 
 /* ------------------------------------------------------------ life cycle */
 
-struct conn *conn_new(struct server *srv, int fd)
+struct conn *conn_new(struct server *srv, int fd, const struct sockaddr_storage *peer)
 {
 	struct conn *c = calloc(1, sizeof *c);
 	if (c == NULL)
 		return NULL;
 	c->srv = srv;
 	c->fd = fd;
+	c->peer = *peer;
 	c->file_fd = -1;
 	c->state = CONN_READING;
 	http_parser_init(&c->parser);
@@ -76,9 +79,20 @@ static void close_file(struct conn *c)
 	c->file_remaining = 0;
 }
 
+/* One access log line per response, also for one cut short. */
+static void conn_log_response(struct conn *c)
+{
+	if (!c->response_open)
+		return;
+	c->response_open = false;
+	accesslog_finish(&c->log_line, c->log_split, c->sent > c->head_len ? c->sent - c->head_len : 0);
+}
+
 void conn_free(struct conn *c)
 {
 	struct server *srv = c->srv;
+	conn_log_response(c);
+	buf_free(&c->log_line);
 	loop_timer_cancel(srv->loop, &c->timer);
 	loop_remove(srv->loop, c->fd);
 	close(c->fd);
@@ -127,6 +141,7 @@ void conn_shutdown_gracefully(struct conn *c)
 
 static bool conn_finish_response(struct conn *c)
 {
+	conn_log_response(c);
 	close_file(c);
 	c->requests++;
 	if (c->close_after || c->srv->stopping)
@@ -152,6 +167,7 @@ static bool conn_write(struct conn *c)
 			return false;
 		}
 		buf_consume(&c->out, (size_t)n);
+		c->sent += (uint64_t)n;
 		progress = true;
 	}
 	while (c->file_remaining > 0) {
@@ -172,6 +188,7 @@ static bool conn_write(struct conn *c)
 			return false;
 		}
 		c->file_remaining -= (uint64_t)n;
+		c->sent += (uint64_t)n;
 		progress = true;
 	}
 	buf_free(&c->out);
@@ -185,11 +202,33 @@ would_block:
 	return true;
 }
 
-static bool conn_send_response(struct conn *c, struct response *r)
+/* Begin the access log line while the request's bytes are still at hand. */
+static void conn_log_begin(struct conn *c, const struct response *r,
+			   const struct http_request *req, const char *data)
+{
+	struct accesslog_fields f = {.peer = &c->peer, .when = time(NULL), .status = r->status};
+	if (req != NULL) {
+		f.request_line = http_span_ptr(data, req->request_line);
+		f.request_line_len = req->request_line.len;
+		f.referer = http_span_ptr(data, req->referer);
+		f.referer_len = req->referer.len;
+		f.user_agent = http_span_ptr(data, req->user_agent);
+		f.user_agent_len = req->user_agent.len;
+	}
+	c->response_open = accesslog_begin(&c->log_line, &f, &c->log_split) == 0;
+}
+
+/* req and data: the request answered, or NULL when its head was not understood. */
+static bool conn_send_response(struct conn *c, struct response *r, const struct http_request *req,
+			       const char *data)
 {
 	c->status = r->status;
 	c->close_after = r->connection == RESPONSE_CLOSE;
+	c->sent = 0;
+	if (accesslog_enabled())
+		conn_log_begin(c, r, req, data);
 	bool ok = response_write_head(&c->out, r, response_date_now()) == 0;
+	c->head_len = buf_len(&c->out);
 	if (r->body_fd >= 0 && !r->head_only && r->content_length > 0) {
 		c->file_fd = r->body_fd;
 		c->file_offset = r->body_offset;
@@ -209,7 +248,7 @@ static bool conn_send_response(struct conn *c, struct response *r)
 }
 
 /* A request that cannot be trusted to frame the next one: answer and close. */
-static bool conn_respond_error(struct conn *c, int status)
+static bool conn_respond_error(struct conn *c, int status, const char *data)
 {
 	struct response r;
 	response_init(&r);
@@ -217,14 +256,18 @@ static bool conn_respond_error(struct conn *c, int status)
 	r.connection = RESPONSE_CLOSE;
 	r.head_only = c->parser.req.method == HTTP_METHOD_HEAD;
 	c->discard = 0;
-	return conn_send_response(c, &r);
+	/* The request line is logged when it was understood before the error. */
+	const struct http_request *req = c->parser.req.request_line.len > 0 ? &c->parser.req : NULL;
+	return conn_send_response(c, &r, req, data);
 }
 
 static enum response_connection connection_for(const struct conn *c,
 					       const struct http_request *req, int status)
 {
+	const struct config *cfg = cfg_of(c);
 	bool keep = req->version_minor >= 1 ? !req->connection_close
 					    : req->connection_keep_alive;
+	keep = keep && cfg->keepalive && c->requests + 1 < cfg->max_keepalive_requests;
 	/* A 400 means we did not understand the request: trust nothing after it. */
 	if (!keep || status == 400 || c->srv->stopping)
 		return RESPONSE_CLOSE;
@@ -234,7 +277,7 @@ static enum response_connection connection_for(const struct conn *c,
 static bool conn_respond(struct conn *c, const struct http_request *req, const char *data)
 {
 	if (req->has_content_length && req->content_length > cfg_of(c)->max_discard_body)
-		return conn_respond_error(c, 413);
+		return conn_respond_error(c, 413, data);
 	c->discard = req->has_content_length ? req->content_length : 0;
 
 	struct response r;
@@ -254,7 +297,7 @@ static bool conn_respond(struct conn *c, const struct http_request *req, const c
 	}
 	r.head_only = req->method == HTTP_METHOD_HEAD;
 	r.connection = connection_for(c, req, r.status);
-	return conn_send_response(c, &r);
+	return conn_send_response(c, &r, req, data);
 }
 
 /* --------------------------------------------------------------- reading */
@@ -306,9 +349,9 @@ static bool conn_process(struct conn *c, char *base, size_t have)
 		if (res == HTTP_PARSE_NEED_MORE)
 			break;
 		if (res == HTTP_PARSE_ERROR) {
-			used = have; /* nothing after a broken request is trusted */
-			if (!conn_respond_error(c, c->parser.status))
+			if (!conn_respond_error(c, c->parser.status, base + used))
 				return false;
+			used = have; /* nothing after a broken request is trusted */
 			break;
 		}
 		const char *request = base + used;

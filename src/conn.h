@@ -49,11 +49,19 @@ struct conn {
 	bool close_after; /* shut down once this response is sent */
 	int status;
 	unsigned long requests;
+
+	/* For the access log: the client, the line so far, and what was sent. */
+	struct sockaddr_storage peer;
+	struct buf log_line;
+	size_t log_split;
+	bool response_open; /* a response has begun and is not yet logged */
+	uint64_t head_len;
+	uint64_t sent;
 };
 
 /* Take over an accepted, non-blocking socket. NULL when out of memory or the
  * loop refused the fd (the caller still owns fd then). */
-struct conn *conn_new(struct server *srv, int fd);
+struct conn *conn_new(struct server *srv, int fd, const struct sockaddr_storage *peer);
 
 /* Free everything the connection holds and tell the server. */
 void conn_free(struct conn *c);

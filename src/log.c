@@ -3,17 +3,35 @@
 #include "log.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
+enum log_target { TARGET_STDERR, TARGET_FILE, TARGET_SYSLOG };
+
 static enum log_level current_level = LOG_LEVEL_INFO;
+static enum log_target target = TARGET_STDERR;
+static int log_fd = -1;
+static char *log_path;
 
 static const char *const level_names[] = {
     [LOG_LEVEL_ERROR] = "error: ",
     [LOG_LEVEL_WARN] = "warning: ",
     [LOG_LEVEL_INFO] = "",
     [LOG_LEVEL_DEBUG] = "debug: ",
+};
+
+static const int syslog_priorities[] = {
+    [LOG_LEVEL_ERROR] = LOG_ERR,
+    [LOG_LEVEL_WARN] = LOG_WARNING,
+    [LOG_LEVEL_INFO] = LOG_INFO,
+    [LOG_LEVEL_DEBUG] = LOG_DEBUG,
 };
 
 void log_set_level(enum log_level level)
@@ -26,24 +44,109 @@ enum log_level log_get_level(void)
 	return current_level;
 }
 
+static int open_log_file(const char *path)
+{
+	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+}
+
+static void set_file(int fd, char *path)
+{
+	if (log_fd >= 0)
+		close(log_fd);
+	free(log_path);
+	log_fd = fd;
+	log_path = path;
+}
+
+int log_open(const char *where, char *err, size_t err_size)
+{
+	if (strcmp(where, "stderr") == 0) {
+		set_file(-1, NULL);
+		target = TARGET_STDERR;
+		return 0;
+	}
+	if (strcmp(where, "syslog") == 0) {
+		/* LOG_NDELAY: connect now, while /dev/log is still reachable (chroot). */
+		openlog(PACKAGE_NAME, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+		set_file(-1, NULL);
+		target = TARGET_SYSLOG;
+		return 0;
+	}
+	char *path = strdup(where);
+	int fd = path != NULL ? open_log_file(path) : -1;
+	if (fd < 0) {
+		snprintf(err, err_size, "%s: %s", where, strerror(path ? errno : ENOMEM));
+		free(path);
+		return -1;
+	}
+	set_file(fd, path);
+	target = TARGET_FILE;
+	return 0;
+}
+
+int log_reopen(char *err, size_t err_size)
+{
+	if (target != TARGET_FILE)
+		return 0;
+	int fd = open_log_file(log_path);
+	if (fd < 0) {
+		snprintf(err, err_size, "%s: %s", log_path, strerror(errno));
+		return -1;
+	}
+	close(log_fd);
+	log_fd = fd;
+	return 0;
+}
+
+void log_close(void)
+{
+	if (target == TARGET_SYSLOG)
+		closelog();
+	set_file(-1, NULL);
+	target = TARGET_STDERR;
+}
+
+/* "2026-11-24T22:43:03Z switchboard[42]: " for lines in a file of our own. */
+static int file_prefix(char *out, size_t size)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	char stamp[32];
+	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return snprintf(out, size, "%s %s[%ld]: ", stamp, PACKAGE_NAME, (long)getpid());
+}
+
 static void log_vmsg(enum log_level level, const char *suffix, const char *fmt, va_list ap)
 {
 	if (level > current_level)
 		return;
 	int saved_errno = errno;
 	char line[1024];
-	int n = snprintf(line, sizeof line, "switchboard: %s", level_names[level]);
-	n += vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
-	if ((size_t)n >= sizeof line - 1)
-		n = (int)sizeof line - 2;
-	if (suffix != NULL)
-		n += snprintf(line + n, sizeof line - (size_t)n, "%s", suffix);
-	if ((size_t)n >= sizeof line - 1)
-		n = (int)sizeof line - 2;
-	line[n++] = '\n';
-	/* Best effort: a full or closed stderr must not stop the server. */
-	ssize_t ignored = write(STDERR_FILENO, line, (size_t)n);
-	(void)ignored;
+	size_t size = sizeof line - 1; /* room for the newline */
+	int n = 0;
+	if (target == TARGET_FILE)
+		n = file_prefix(line, size);
+	else if (target == TARGET_STDERR)
+		n = snprintf(line, size, "%s: ", PACKAGE_NAME);
+	n += snprintf(line + n, size - (size_t)n, "%s", level_names[level]);
+	if ((size_t)n < size)
+		n += vsnprintf(line + n, size - (size_t)n, fmt, ap);
+	if ((size_t)n < size && suffix != NULL)
+		n += snprintf(line + n, size - (size_t)n, "%s", suffix);
+	if ((size_t)n >= size)
+		n = (int)size - 1;
+
+	if (target == TARGET_SYSLOG) {
+		syslog(syslog_priorities[level], "%.*s", n, line);
+	} else {
+		line[n++] = '\n';
+		/* One write per line: lines never interleave. Best effort: a full
+		 * disk or a closed stderr must not stop the server. */
+		ssize_t ignored = write(target == TARGET_FILE ? log_fd : STDERR_FILENO, line,
+					(size_t)n);
+		(void)ignored;
+	}
 	errno = saved_errno;
 }
 

@@ -4,12 +4,24 @@
 #ifndef SWITCHBOARD_LOG_H
 #define SWITCHBOARD_LOG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
 
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
+
+/* Where the error log goes: "stderr" (plain lines: a service manager adds the
+ * time), "syslog" (facility daemon), or a file path (lines with the time, opened
+ * for appending). Returns 0, or -1 with "PATH: reason" in err; the previous
+ * target stays in use on failure. */
+int log_open(const char *target, char *err, size_t err_size);
+
+/* Reopen the log file after it was moved away (logrotate). */
+int log_reopen(char *err, size_t err_size);
+
+void log_close(void);
 
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -2,11 +2,14 @@
 #include "autoconfig.h"
 
 #include "config.h"
+#include "daemon.h"
 #include "log.h"
+#include "privileges.h"
 #include "server.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sysexits.h>
@@ -21,36 +24,92 @@ static void raise_fd_limit(const struct config *cfg)
 		return;
 	rlim_t old = rl.rlim_cur;
 	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
-	if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < want)
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		rl.rlim_cur = old;
+	if (rl.rlim_cur < want)
 		log_warn("open file limit is %llu (hard limit %llu), below the %llu that "
 			 "%zu connections need: new connections will be shed when it is reached",
-			 (unsigned long long)(rl.rlim_cur < old ? old : rl.rlim_cur),
-			 (unsigned long long)rl.rlim_max, (unsigned long long)want,
-			 cfg->max_connections);
+			 (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max,
+			 (unsigned long long)want, cfg->max_connections);
+}
+
+/* -t: everything that can be checked without touching anything. */
+static int test_config(const struct config *cfg)
+{
+	if (config_check(cfg, stderr) > 0)
+		return EX_CONFIG;
+	printf("configuration OK\n");
+	return 0;
+}
+
+/* Bind, open the logs, detach, write the pidfile, then chroot and drop
+ * privileges, and only then open the root as the user that will serve it. */
+static int start(struct server *srv, struct config *cfg, int argc, char **argv, char **pidfile)
+{
+	char err[512];
+	if (server_init(srv, cfg, argc, argv, err, sizeof err) < 0) {
+		log_error("%s", err);
+		return 1;
+	}
+	if (cfg->daemon && daemon_detach(err, sizeof err) < 0) {
+		log_error("%s", err);
+		return 1;
+	}
+	if (cfg->pidfile != NULL) {
+		if (pidfile_write(cfg->pidfile, err, sizeof err) < 0) {
+			log_error("%s", err);
+			return 1;
+		}
+		*pidfile = strdup(cfg->pidfile);
+	}
+	if (privileges_drop(cfg, err, sizeof err) < 0) {
+		log_error("%s", err);
+		return 1;
+	}
+	if (server_open_site(srv, err, sizeof err) < 0) {
+		log_error("%s", err);
+		return 1;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	struct config cfg;
-	config_defaults(&cfg);
-	switch (config_parse_args(&cfg, argc, argv, stdout, stderr)) {
+	struct config *cfg = calloc(1, sizeof *cfg);
+	if (cfg == NULL)
+		return EX_OSERR;
+	switch (config_load(cfg, argc, argv, stdout, stderr)) {
 	case CONFIG_OK:
 		break;
 	case CONFIG_EXIT_SUCCESS:
+		config_free(cfg);
+		free(cfg);
 		return 0;
 	case CONFIG_USAGE_ERROR:
+		config_free(cfg);
+		free(cfg);
 		return EX_USAGE;
+	case CONFIG_FILE_ERROR:
+		config_free(cfg);
+		free(cfg);
+		return EX_CONFIG;
+	}
+	if (cfg->test_only || config_check(cfg, stderr) > 0) {
+		int status = cfg->test_only ? test_config(cfg) : EX_CONFIG;
+		config_free(cfg);
+		free(cfg);
+		return status;
 	}
 
-	raise_fd_limit(&cfg);
+	raise_fd_limit(cfg);
 	struct server srv;
-	char err[512];
-	if (server_init(&srv, &cfg, err, sizeof err) < 0) {
-		log_error("%s", err);
-		server_free(&srv);
-		return 1;
-	}
-	int status = server_run(&srv);
+	char *pidfile = NULL; /* set once written: removed on the way out */
+	int status = start(&srv, cfg, argc, argv, &pidfile);
+	if (status == 0)
+		status = server_run(&srv);
 	server_free(&srv);
+	pidfile_remove(pidfile);
+	free(pidfile);
+	log_close();
 	return status;
 }

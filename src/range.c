@@ -3,6 +3,7 @@
 #include "range.h"
 
 #include <stdbool.h>
+#include <string.h>
 #include <strings.h>
 
 static bool is_ows(char c)
@@ -10,8 +11,14 @@ static bool is_ows(char c)
 	return c == ' ' || c == '\t';
 }
 
-/* 1*DIGIT; a value too large for 64 bits saturates (it is past any file). */
-static bool parse_number(const char *s, size_t len, size_t *i, uint64_t *out)
+struct number {
+	uint64_t value; /* saturated at UINT64_MAX: past any file */
+	const char *digits;
+	size_t ndigits;
+};
+
+/* 1*DIGIT at s[*i]. */
+static bool parse_number(const char *s, size_t len, size_t *i, struct number *out)
 {
 	size_t start = *i;
 	uint64_t n = 0;
@@ -20,8 +27,24 @@ static bool parse_number(const char *s, size_t len, size_t *i, uint64_t *out)
 		n = n > (UINT64_MAX - digit) / 10 ? UINT64_MAX : n * 10 + digit;
 		(*i)++;
 	}
-	*out = n;
+	out->value = n;
+	out->digits = s + start;
+	out->ndigits = *i - start;
+	while (out->ndigits > 1 && out->digits[0] == '0') {
+		out->digits++;
+		out->ndigits--;
+	}
 	return *i > start;
+}
+
+/* a < b, exactly, even where both saturated. */
+static bool number_less(const struct number *a, const struct number *b)
+{
+	if (a->value != b->value)
+		return a->value < b->value;
+	if (a->ndigits != b->ndigits)
+		return a->ndigits < b->ndigits;
+	return memcmp(a->digits, b->digits, a->ndigits) < 0;
 }
 
 /* One range-spec in s[0..len): int-range "first-[last]" or suffix-range "-n". */
@@ -29,31 +52,32 @@ static enum range_result parse_spec(const char *s, size_t len, uint64_t size,
 				    struct byte_range *out)
 {
 	size_t i = 0;
-	uint64_t first, last;
+	struct number first, last;
 	if (len > 0 && s[0] == '-') {
 		i = 1;
 		if (!parse_number(s, len, &i, &last) || i != len)
 			return RANGE_IGNORE;
-		if (last == 0 || size == 0)
+		if (last.value == 0 || size == 0)
 			return RANGE_UNSATISFIABLE;
-		out->length = last < size ? last : size;
+		out->length = last.value < size ? last.value : size;
 		out->first = size - out->length;
 		return RANGE_SATISFIABLE;
 	}
 	if (!parse_number(s, len, &i, &first) || i == len || s[i] != '-')
 		return RANGE_IGNORE;
 	i++;
-	if (i == len) {
-		last = UINT64_MAX;
-	} else if (!parse_number(s, len, &i, &last) || i != len || last < first) {
-		return RANGE_IGNORE;
+	uint64_t last_pos = UINT64_MAX;
+	if (i < len) {
+		if (!parse_number(s, len, &i, &last) || i != len || number_less(&last, &first))
+			return RANGE_IGNORE;
+		last_pos = last.value;
 	}
-	if (first >= size)
+	if (first.value >= size)
 		return RANGE_UNSATISFIABLE;
-	if (last >= size)
-		last = size - 1;
-	out->first = first;
-	out->length = last - first + 1;
+	if (last_pos >= size)
+		last_pos = size - 1;
+	out->first = first.value;
+	out->length = last_pos - first.value + 1;
 	return RANGE_SATISFIABLE;
 }
 

@@ -2,13 +2,18 @@
 
 #include "server.h"
 
+#include "accesslog.h"
 #include "conn.h"
+#include "daemon.h"
 #include "mime.h"
+#include "service.h"
 #include "signals.h"
+#include "urlpath.h"
 
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/select.h>
 #include <unistd.h>
@@ -24,6 +29,14 @@ static void pause_listeners(struct server *srv, bool pause)
 			listener_resume(&srv->listeners[i]);
 	}
 	srv->listeners_paused = pause;
+}
+
+/* Watch the listeners only while there is room for another connection. */
+static void update_admission(struct server *srv)
+{
+	bool full = srv->conn_count >= srv->cfg->max_connections;
+	if (!srv->stopping && full != srv->listeners_paused)
+		pause_listeners(srv, full);
 }
 
 /* select() cannot watch this descriptor: FD_SET on it would corrupt memory. */
@@ -44,13 +57,12 @@ static void shed_unwatchable(struct server *srv, int fd)
 static bool on_accept(void *arg, int fd, const struct sockaddr_storage *peer, socklen_t peer_len)
 {
 	struct server *srv = arg;
-	(void)peer;
 	(void)peer_len;
 	if (fd >= FD_SETSIZE) {
 		shed_unwatchable(srv, fd);
 		return true;
 	}
-	struct conn *c = conn_new(srv, fd);
+	struct conn *c = conn_new(srv, fd, peer);
 	if (c == NULL) {
 		close(fd);
 		return true;
@@ -60,11 +72,8 @@ static bool on_accept(void *arg, int fd, const struct sockaddr_storage *peer, so
 		srv->conns->prev = c;
 	srv->conns = c;
 	srv->conn_count++;
-	if (srv->conn_count >= srv->cfg->max_connections) {
-		pause_listeners(srv, true);
-		return false;
-	}
-	return true;
+	update_admission(srv);
+	return !srv->listeners_paused;
 }
 
 void server_conn_closed(struct server *srv, struct conn *c)
@@ -76,12 +85,174 @@ void server_conn_closed(struct server *srv, struct conn *c)
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	srv->conn_count--;
-	if (srv->stopping) {
-		if (srv->conn_count == 0)
-			loop_stop(srv->loop);
-	} else if (srv->listeners_paused && srv->conn_count < srv->cfg->max_connections) {
-		pause_listeners(srv, false);
+	if (srv->stopping && srv->conn_count == 0)
+		loop_stop(srv->loop);
+	update_admission(srv);
+}
+
+/* ---------------------------------------------------------- the site */
+
+struct site {
+	struct static_site site;
+	struct mime_types *mime;
+};
+
+static int open_site(const struct config *cfg, struct site *out, char *err, size_t err_size)
+{
+	/* The system's table when there is one; the built-in one otherwise. */
+	const char *mime_path = cfg->mime_types;
+	if (!config_is_set(cfg, "mime_types") && access(mime_path, R_OK) != 0)
+		mime_path = NULL;
+	memset(out, 0, sizeof *out);
+	out->site.root_fd = -1;
+	out->mime = mime_types_load(mime_path, err, err_size);
+	if (out->mime == NULL)
+		return -1;
+	static const enum symlink_policy policies[] = {
+	    [FOLLOW_NEVER] = SYMLINKS_NEVER,
+	    [FOLLOW_INSIDE_ROOT] = SYMLINKS_INSIDE_ROOT,
+	    [FOLLOW_ALWAYS] = SYMLINKS_ALWAYS,
+	};
+	out->site.mime = out->mime;
+	out->site.default_type = cfg->default_type;
+	out->site.urlpath_flags = cfg->hidden_files ? URLPATH_ALLOW_HIDDEN : 0;
+	out->site.symlinks = policies[cfg->follow_symlinks];
+	out->site.index_names = (const char *const *)cfg->index;
+	out->site.index_count = cfg->index_count;
+	if (static_site_open(&out->site, cfg->root, err, err_size) < 0) {
+		mime_types_free(out->mime);
+		return -1;
 	}
+	return 0;
+}
+
+int server_open_site(struct server *srv, char *err, size_t err_size)
+{
+	struct site s;
+	if (open_site(srv->cfg, &s, err, err_size) < 0)
+		return -1;
+	srv->site = s.site;
+	srv->mime = s.mime;
+	return 0;
+}
+
+static void close_site(struct server *srv)
+{
+	static_site_close(&srv->site);
+	mime_types_free(srv->mime);
+	srv->mime = NULL;
+}
+
+/* ---------------------------------------------------------- logs */
+
+static int open_logs(const struct config *cfg, char *err, size_t err_size)
+{
+	log_set_level((enum log_level)cfg->log_level);
+	if (log_open(cfg->error_log, err, err_size) < 0)
+		return -1;
+	return accesslog_open(cfg->access_log, err, err_size);
+}
+
+static void reopen_logs(void)
+{
+	char err[512];
+	if (log_reopen(err, sizeof err) < 0)
+		log_error("reopening the error log: %s", err);
+	if (accesslog_reopen(err, sizeof err) < 0)
+		log_error("reopening the access log: %s", err);
+	else
+		log_info("log files reopened");
+}
+
+/* ---------------------------------------------------------- reload */
+
+/* Lines a loader wrote to a memory stream, each as an error log line. */
+static void log_lines(char *text)
+{
+	char *save = NULL;
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		log_error("%s", line);
+}
+
+static struct config *load_new_config(struct server *srv)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *err = open_memstream(&text, &len);
+	struct config *next = calloc(1, sizeof *next);
+	if (err == NULL || next == NULL) {
+		log_error("reload: out of memory");
+		if (err != NULL)
+			fclose(err);
+		free(text);
+		free(next);
+		return NULL;
+	}
+	enum config_result r = config_load(next, srv->argc, srv->argv, err, err);
+	fclose(err);
+	if (r != CONFIG_OK) {
+		log_lines(text);
+		config_free(next);
+		free(next);
+		next = NULL;
+	}
+	free(text);
+	return next;
+}
+
+/* Logs change only when they change: reopening a file is not free, and a
+ * failure keeps the old log. */
+static int switch_logs(const struct config *old, const struct config *next, char *err,
+		       size_t err_size)
+{
+	log_set_level((enum log_level)next->log_level);
+	if (strcmp(old->error_log, next->error_log) != 0 &&
+	    log_open(next->error_log, err, err_size) < 0)
+		return -1;
+	if (strcmp(old->access_log, next->access_log) != 0 &&
+	    accesslog_open(next->access_log, err, err_size) < 0)
+		return -1;
+	return 0;
+}
+
+static void server_reload(struct server *srv)
+{
+	service_notify_reloading();
+	log_info("SIGHUP: reloading the configuration");
+	struct config *next = load_new_config(srv);
+	struct site s;
+	char err[512];
+	if (next == NULL || open_site(next, &s, err, sizeof err) < 0) {
+		if (next != NULL) {
+			log_error("reload: %s", err);
+			config_free(next);
+			free(next);
+		}
+		log_error("reload failed: still serving with the previous configuration");
+		service_notify("READY=1\nSTATUS=reload failed; serving the previous configuration");
+		return;
+	}
+	if (switch_logs(srv->cfg, next, err, sizeof err) < 0)
+		log_error("reload: %s (the previous log stays in use)", err);
+
+	char restart[256];
+	config_restart_needed(srv->cfg, next, restart, sizeof restart);
+	if (restart[0] != '\0')
+		log_warn("reload: changed %s: applied only by a restart", restart);
+	/* What a reload cannot change stays as it runs, so that the next reload
+	 * compares against what is really in force. */
+	next->listen_count = srv->cfg->listen_count;
+	memcpy(next->listen, srv->cfg->listen, sizeof next->listen);
+
+	close_site(srv);
+	srv->site = s.site;
+	srv->mime = s.mime;
+	config_free(srv->cfg);
+	free(srv->cfg);
+	srv->cfg = next;
+	update_admission(srv);
+	log_info("configuration reloaded: serving %s", srv->site.root_real);
+	service_notifyf("READY=1\nSTATUS=serving %s", srv->site.root_real);
 }
 
 /* ---------------------------------------------------------- stopping */
@@ -100,6 +271,7 @@ static void server_stop(struct server *srv, const char *why)
 {
 	if (srv->stopping)
 		return;
+	service_notify("STOPPING=1");
 	srv->stopping = true;
 	log_info("%s: stopping (%zu connection(s) open)", why, srv->conn_count);
 	for (size_t i = 0; i < srv->listener_count; i++)
@@ -132,8 +304,14 @@ static void on_signal(struct loop *loop, int fd, unsigned events, void *arg)
 		case SIGINT:
 			server_stop(srv, "SIGINT");
 			break;
+		case SIGHUP:
+			if (!srv->stopping)
+				server_reload(srv);
+			break;
+		case SIGUSR1:
+			reopen_logs();
+			break;
 		default:
-			log_info("signal %d ignored", signo);
 			break;
 		}
 	}
@@ -141,8 +319,27 @@ static void on_signal(struct loop *loop, int fd, unsigned events, void *arg)
 
 /* ---------------------------------------------------------- set-up */
 
+/* Sockets from the service manager replace the listen directives. */
+static int adopt_listeners(struct server *srv, char *err, size_t err_size)
+{
+	int fds[CONFIG_MAX_LISTEN];
+	int n = service_listen_fds(fds, NULL, CONFIG_MAX_LISTEN, err, err_size);
+	if (n <= 0)
+		return n;
+	for (int i = 0; i < n; i++) {
+		if (listener_adopt(&srv->listeners[i], fds[i], err, err_size) < 0)
+			return -1;
+		srv->listener_count++;
+	}
+	srv->inherited_listeners = true;
+	return n;
+}
+
 static int open_listeners(struct server *srv, char *err, size_t err_size)
 {
+	int inherited = adopt_listeners(srv, err, err_size);
+	if (inherited != 0)
+		return inherited < 0 ? -1 : 0;
 	for (size_t i = 0; i < srv->cfg->listen_count; i++) {
 		if (listener_open(&srv->listeners[i], &srv->cfg->listen[i], err, err_size) < 0)
 			return -1;
@@ -151,10 +348,13 @@ static int open_listeners(struct server *srv, char *err, size_t err_size)
 	return 0;
 }
 
-int server_init(struct server *srv, const struct config *cfg, char *err, size_t err_size)
+int server_init(struct server *srv, struct config *cfg, int argc, char **argv, char *err,
+		size_t err_size)
 {
 	memset(srv, 0, sizeof *srv);
 	srv->cfg = cfg;
+	srv->argc = argc;
+	srv->argv = argv;
 	srv->signal_fd = -1;
 	srv->site.root_fd = -1;
 	srv->shed_log = (struct log_ratelimit)LOG_RATELIMIT_INIT(10000);
@@ -165,26 +365,13 @@ int server_init(struct server *srv, const struct config *cfg, char *err, size_t 
 		snprintf(err, err_size, "out of memory");
 		return -1;
 	}
-	/* The system's table when there is one; the built-in one otherwise. */
-	const char *mime_path = cfg->mime_types_path;
-	if (mime_path != NULL && access(mime_path, F_OK) != 0)
-		mime_path = NULL;
-	srv->mime = mime_types_load(mime_path, err, err_size);
-	if (srv->mime == NULL)
-		return -1;
-	srv->index_names[0] = "index.html";
-	srv->site.mime = srv->mime;
-	srv->site.default_type = cfg->default_type;
-	srv->site.symlinks = SYMLINKS_INSIDE_ROOT;
-	srv->site.index_names = srv->index_names;
-	srv->site.index_count = 1;
-	if (static_site_open(&srv->site, cfg->root, err, err_size) < 0)
-		return -1;
 	if (listener_reserve_fd_init() < 0) {
 		snprintf(err, err_size, "/dev/null: %s", strerror(errno));
 		return -1;
 	}
-	return open_listeners(srv, err, err_size);
+	if (open_listeners(srv, err, err_size) < 0)
+		return -1;
+	return open_logs(cfg, err, err_size);
 }
 
 static void log_start(const struct server *srv)
@@ -197,7 +384,9 @@ static void log_start(const struct server *srv)
 				sizeof url);
 		n += (size_t)snprintf(line + n, sizeof line - n, " %s", url);
 	}
-	log_info("%s %s serving %s on%s", PACKAGE_NAME, PACKAGE_VERSION, srv->site.root_real, line);
+	log_info("%s %s serving %s on%s%s", PACKAGE_NAME, PACKAGE_VERSION, srv->site.root_real,
+		 line, srv->inherited_listeners ? " (sockets from the service manager)" : "");
+	service_notifyf("READY=1\nSTATUS=serving %s on%s", srv->site.root_real, line);
 }
 
 int server_run(struct server *srv)
@@ -214,6 +403,7 @@ int server_run(struct server *srv)
 		}
 	}
 	log_start(srv);
+	daemon_ready();
 	if (loop_run(srv->loop) < 0) {
 		log_error("select: %s", strerror(errno));
 		return 1;
@@ -228,11 +418,16 @@ void server_free(struct server *srv)
 		conn_free(srv->conns);
 	for (size_t i = 0; i < srv->listener_count; i++)
 		listener_close(&srv->listeners[i]);
-	if (srv->signal_fd >= 0)
+	if (srv->signal_fd >= 0 && srv->loop != NULL)
 		loop_remove(srv->loop, srv->signal_fd);
 	signals_reset();
-	static_site_close(&srv->site);
-	mime_types_free(srv->mime);
+	close_site(srv);
 	loop_free(srv->loop);
 	srv->loop = NULL;
+	accesslog_close();
+	if (srv->cfg != NULL) {
+		config_free(srv->cfg);
+		free(srv->cfg);
+		srv->cfg = NULL;
+	}
 }

@@ -1,5 +1,6 @@
 /* server — what ties the pieces together: listeners, the connection table and
- * its limits, signals, and the graceful stop. */
+ * its limits, the site being served, signals (stop, reload, reopen logs) and
+ * the service manager's notifications. */
 #ifndef SWITCHBOARD_SERVER_H
 #define SWITCHBOARD_SERVER_H
 
@@ -17,14 +18,17 @@ struct mime_types;
 
 struct server {
 	struct loop *loop;
-	const struct config *cfg;
+	struct config *cfg; /* owned: replaced whole by a reload */
+	int argc;           /* the command line, read again by a reload */
+	char **argv;
+
 	struct static_site site;
 	struct mime_types *mime;
-	const char *index_names[1];
 
 	struct listener listeners[CONFIG_MAX_LISTEN];
 	size_t listener_count;
-	bool listeners_paused; /* at max_connections: the kernel backlog holds the rest */
+	bool inherited_listeners; /* from the service manager (socket activation) */
+	bool listeners_paused;    /* at max_connections: the kernel backlog holds the rest */
 
 	struct conn *conns; /* every live connection */
 	size_t conn_count;
@@ -37,9 +41,14 @@ struct server {
 	struct log_ratelimit shed_log;
 };
 
-/* Open the document root, the MIME table and the listening sockets.
- * Returns 0, or -1 with the reason in err. */
-int server_init(struct server *srv, const struct config *cfg, char *err, size_t err_size);
+/* Take cfg (heap-allocated; the server frees it), open the listening sockets
+ * (or adopt the service manager's) and the logs. Returns 0, or -1 with err. */
+int server_init(struct server *srv, struct config *cfg, int argc, char **argv, char *err,
+		size_t err_size);
+
+/* Open the document root and the MIME table: after chroot and the privilege
+ * drop, so the root is opened as the user that serves it. */
+int server_open_site(struct server *srv, char *err, size_t err_size);
 
 /* Serve until SIGTERM/SIGINT; returns the process exit status. */
 int server_run(struct server *srv);

@@ -1,0 +1,189 @@
+#include "autoconfig.h"
+
+#include "accesslog.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <syslog.h>
+#include <unistd.h>
+
+enum target { TARGET_OFF, TARGET_FILE, TARGET_SYSLOG };
+
+static enum target target = TARGET_OFF;
+static int log_fd = -1;
+static char *log_path;
+
+static void set_target(enum target t, int fd, char *path)
+{
+	if (log_fd >= 0)
+		close(log_fd);
+	free(log_path);
+	target = t;
+	log_fd = fd;
+	log_path = path;
+}
+
+static int open_file(const char *path)
+{
+	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+}
+
+int accesslog_open(const char *where, char *err, size_t err_size)
+{
+	if (strcmp(where, "off") == 0) {
+		set_target(TARGET_OFF, -1, NULL);
+		return 0;
+	}
+	if (strcmp(where, "syslog") == 0) {
+		openlog(PACKAGE_NAME, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+		set_target(TARGET_SYSLOG, -1, NULL);
+		return 0;
+	}
+	char *path = strdup(where);
+	int fd = path != NULL ? open_file(path) : -1;
+	if (fd < 0) {
+		snprintf(err, err_size, "%s: %s", where, strerror(path ? errno : ENOMEM));
+		free(path);
+		return -1;
+	}
+	set_target(TARGET_FILE, fd, path);
+	return 0;
+}
+
+int accesslog_reopen(char *err, size_t err_size)
+{
+	if (target != TARGET_FILE)
+		return 0;
+	int fd = open_file(log_path);
+	if (fd < 0) {
+		snprintf(err, err_size, "%s: %s", log_path, strerror(errno));
+		return -1;
+	}
+	close(log_fd);
+	log_fd = fd;
+	return 0;
+}
+
+void accesslog_close(void)
+{
+	set_target(TARGET_OFF, -1, NULL);
+}
+
+bool accesslog_enabled(void)
+{
+	return target != TARGET_OFF;
+}
+
+/* Request bytes into a quoted field: nothing can close the quote or the line. */
+static int append_escaped(struct buf *out, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	if (buf_reserve(out, len * 4 + 1) < 0)
+		return -1;
+	char *w = out->data + out->end;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\') {
+			*w++ = '\\';
+			*w++ = (char)c;
+		} else if (c < 0x20 || c >= 0x7f) {
+			*w++ = '\\';
+			*w++ = 'x';
+			*w++ = hex[c >> 4];
+			*w++ = hex[c & 15];
+		} else {
+			*w++ = (char)c;
+		}
+	}
+	out->end = (size_t)(w - out->data);
+	return 0;
+}
+
+static void peer_text(const struct sockaddr_storage *ss, char *out, size_t size)
+{
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+		if (inet_ntop(AF_INET6, &sin6->sin6_addr, out, (socklen_t)size) != NULL)
+			return;
+	} else if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+		if (inet_ntop(AF_INET, &sin->sin_addr, out, (socklen_t)size) != NULL)
+			return;
+	}
+	snprintf(out, size, "-");
+}
+
+/* A field from the request: "-" when absent, else its escaped bytes. */
+static int append_field(struct buf *out, const char *s, size_t len)
+{
+	if (len == 0)
+		return buf_append_str(out, "-");
+	return append_escaped(out, s, len);
+}
+
+int accesslog_begin(struct buf *line, const struct accesslog_fields *f, size_t *split)
+{
+	char host[INET6_ADDRSTRLEN], when[40];
+	struct tm tm;
+	peer_text(f->peer, host, sizeof host);
+	gmtime_r(&f->when, &tm);
+	strftime(when, sizeof when, "%d/%b/%Y:%H:%M:%S +0000", &tm);
+
+	line->start = line->end = 0;
+	int rc = buf_printf(line, "%s - - [%s] \"", host, when);
+	rc |= append_escaped(line, f->request_line, f->request_line_len);
+	rc |= buf_printf(line, "\" %d ", f->status);
+	*split = line->end;
+	rc |= buf_append_str(line, " \"");
+	rc |= append_field(line, f->referer, f->referer_len);
+	rc |= buf_append_str(line, "\" \"");
+	rc |= append_field(line, f->user_agent, f->user_agent_len);
+	rc |= buf_append_str(line, "\"\n");
+	return rc < 0 ? -1 : 0;
+}
+
+static size_t format_bytes(uint64_t body_bytes, char out[24])
+{
+	if (body_bytes == 0)
+		return (size_t)snprintf(out, 24, "-");
+	return (size_t)snprintf(out, 24, "%llu", (unsigned long long)body_bytes);
+}
+
+void accesslog_finish(const struct buf *line, size_t split, uint64_t body_bytes)
+{
+	if (target == TARGET_OFF || buf_len(line) == 0)
+		return;
+	char count[24];
+	size_t count_len = format_bytes(body_bytes, count);
+	const char *text = buf_head(line);
+	size_t rest = buf_len(line) - split;
+	if (target == TARGET_SYSLOG) {
+		syslog(LOG_INFO, "%.*s%s%.*s", (int)split, text, count, (int)rest - 1, text + split);
+		return;
+	}
+	struct iovec iov[3] = {
+	    {(void *)text, split},
+	    {count, count_len},
+	    {(void *)(text + split), rest},
+	};
+	/* One writev per line, so that lines from several processes never mix.
+	 * Best effort: a full disk must not stop the server. */
+	ssize_t ignored = writev(log_fd, iov, 3);
+	(void)ignored;
+}
+
+int accesslog_render(struct buf *out, const struct buf *line, size_t split, uint64_t body_bytes)
+{
+	char count[24];
+	size_t count_len = format_bytes(body_bytes, count);
+	int rc = buf_append(out, buf_head(line), split);
+	rc |= buf_append(out, count, count_len);
+	rc |= buf_append(out, buf_head(line) + split, buf_len(line) - split);
+	return rc < 0 ? -1 : 0;
+}

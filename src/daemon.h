@@ -1,0 +1,21 @@
+/* daemon — the classic detach for setups without a service manager, and the
+ * pidfile. */
+#ifndef SWITCHBOARD_DAEMON_H
+#define SWITCHBOARD_DAEMON_H
+
+#include <stddef.h>
+
+/* Double fork and setsid. Returns in the detached process; the original process
+ * waits until daemon_ready() (exit 0) or until the detached one exits without
+ * it (the detached process's failure status). -1 with err on failure. */
+int daemon_detach(char *err, size_t err_size);
+
+/* Tell the waiting parent that the server is serving, and point stdin, stdout
+ * and stderr at /dev/null. A no-op without daemon_detach(). */
+void daemon_ready(void);
+
+/* Write our pid to path atomically (a temporary file renamed over it). */
+int pidfile_write(const char *path, char *err, size_t err_size);
+void pidfile_remove(const char *path);
+
+#endif
