@@ -52,6 +52,8 @@ static const struct directive directives[] = {
     {"log_level", K_CHOICE, FIELD(log_level), "info", true, false, 0, log_levels},
     {"max_connections", K_COUNT, FIELD(max_connections), "1000", true, false,
      MAX_CONNECTIONS_LIMIT, NULL},
+    {"max_connections_per_client", K_COUNT, FIELD(max_connections_per_client), "256", true,
+     false, MAX_CONNECTIONS_LIMIT, NULL},
     {"header_timeout", K_DURATION, FIELD(header_timeout_ms), "10s", true, false, 0, NULL},
     {"keepalive_timeout", K_DURATION, FIELD(keepalive_timeout_ms), "15s", true, false, 0, NULL},
     {"send_timeout", K_DURATION, FIELD(send_timeout_ms), "30s", true, false, 0, NULL},
@@ -614,6 +616,8 @@ static void usage(FILE *f)
 		"  -u, --user USER            user to run as when started as root (default nobody)\n"
 		"  -d, --daemon               detach from the terminal and run in the background\n"
 		"      --max-connections N    connections served at once (default 1000, at most %d)\n"
+		"      --max-connections-per-client N\n"
+		"                             connections one client address may hold (default 256)\n"
 		"      --header-timeout T     time to receive a request head (default 10s)\n"
 		"      --keepalive-timeout T  idle time allowed between requests (default 15s)\n"
 		"      --send-timeout T       time a client may accept no bytes (default 30s)\n"
@@ -628,6 +632,7 @@ static void usage(FILE *f)
 
 enum {
 	OPT_MAX_CONNECTIONS = 256,
+	OPT_MAX_PER_CLIENT,
 	OPT_HEADER_TIMEOUT,
 	OPT_KEEPALIVE_TIMEOUT,
 	OPT_SEND_TIMEOUT,
@@ -643,6 +648,7 @@ static const struct option long_options[] = {
     {"user", required_argument, NULL, 'u'},
     {"daemon", no_argument, NULL, 'd'},
     {"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
+    {"max-connections-per-client", required_argument, NULL, OPT_MAX_PER_CLIENT},
     {"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
     {"keepalive-timeout", required_argument, NULL, OPT_KEEPALIVE_TIMEOUT},
     {"send-timeout", required_argument, NULL, OPT_SEND_TIMEOUT},
@@ -662,6 +668,7 @@ static const struct {
     {'p', "listen"},
     {'u', "user"},
     {OPT_MAX_CONNECTIONS, "max_connections"},
+    {OPT_MAX_PER_CLIENT, "max_connections_per_client"},
     {OPT_HEADER_TIMEOUT, "header_timeout"},
     {OPT_KEEPALIVE_TIMEOUT, "keepalive_timeout"},
     {OPT_SEND_TIMEOUT, "send_timeout"},

@@ -41,6 +41,7 @@ struct config {
 	int log_level;    /* enum log_level */
 
 	size_t max_connections;
+	size_t max_connections_per_client;
 	int64_t header_timeout_ms;
 	int64_t keepalive_timeout_ms;
 	int64_t send_timeout_ms;

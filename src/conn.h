@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include "buffer.h"
+#include "clients.h"
 #include "http_parser.h"
 #include "loop.h"
 
@@ -33,6 +34,7 @@ struct conn {
 	enum conn_state state;
 	struct loop_timer timer;
 	struct conn *prev, *next; /* the server's list of live connections */
+	struct client_key client; /* the peer's address, as counted per client */
 
 	/* Received bytes not yet consumed (NULL when none: a connection between
 	 * requests holds no input buffer). */

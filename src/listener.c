@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,8 @@
 
 /* Connections accepted per wake-up before the loop serves the others again. */
 #define ACCEPT_BATCH 256
+/* How long to stop accepting when descriptors run out and none can be freed. */
+#define EMFILE_BACKOFF_MS 100
 
 static int reserve_fd = -1;
 static struct log_ratelimit emfile_log = LOG_RATELIMIT_INIT(10000);
@@ -129,10 +132,18 @@ void listen_addr_url(const struct sockaddr *sa, char *out, size_t out_size)
 	snprintf(out, out_size, "http://%s:%u/", host, port);
 }
 
+static void on_backoff_over(struct loop *loop, struct loop_timer *t)
+{
+	struct listener *l = (struct listener *)((char *)t - offsetof(struct listener, backoff));
+	(void)loop;
+	listener_resume(l);
+}
+
 static void listener_init(struct listener *l)
 {
 	memset(l, 0, sizeof *l);
 	l->fd = -1;
+	loop_timer_init(&l->backoff, on_backoff_over);
 }
 
 static int set_nonblocking(int fd)
@@ -245,8 +256,11 @@ static void on_listener_readable(struct loop *loop, int fd, unsigned events, voi
 			log_limited(&emfile_log, loop_now(loop), LOG_LEVEL_ERROR,
 				    "accept: %s: shedding new connections (raise the open file limit)",
 				    strerror(errno));
-			if (!shed_with_reserve_fd(l))
+			if (!shed_with_reserve_fd(l)) {
+				listener_pause(l);
+				loop_timer_set(loop, &l->backoff, loop_now(loop) + EMFILE_BACKOFF_MS);
 				return;
+			}
 			continue;
 		default: /* EAGAIN: the backlog is empty. Anything else: retry next turn. */
 			return;
@@ -284,8 +298,10 @@ void listener_close(struct listener *l)
 {
 	if (l->fd < 0)
 		return;
-	if (l->loop != NULL)
+	if (l->loop != NULL) {
+		loop_timer_cancel(l->loop, &l->backoff);
 		loop_remove(l->loop, l->fd);
+	}
 	close(l->fd);
 	l->fd = -1;
 	l->watching = false;

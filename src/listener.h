@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
-struct loop;
+#include "loop.h"
 
 struct listen_addr {
 	struct sockaddr_storage ss;
@@ -38,6 +38,9 @@ struct listener {
 	void *arg;
 	struct loop *loop;
 	bool watching;
+	/* Out of descriptors with no reserve left: look away for a moment
+	 * instead of spinning on a listener that stays readable. */
+	struct loop_timer backoff;
 };
 
 /* Create, bind and listen. Returns 0, or -1 with "ADDR: reason" in err. */

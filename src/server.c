@@ -20,60 +20,101 @@
 
 /* ---------------------------------------------------------- connections */
 
-static void pause_listeners(struct server *srv, bool pause)
-{
-	for (size_t i = 0; i < srv->listener_count; i++) {
-		if (pause)
-			listener_pause(&srv->listeners[i]);
-		else
-			listener_resume(&srv->listeners[i]);
-	}
-	srv->listeners_paused = pause;
-}
-
-/* Watch the listeners only while there is room for another connection. */
-static void update_admission(struct server *srv)
-{
-	bool full = srv->conn_count >= srv->cfg->max_connections;
-	if (!srv->stopping && full != srv->listeners_paused)
-		pause_listeners(srv, full);
-}
-
-/* select() cannot watch this descriptor: FD_SET on it would corrupt memory. */
-static void shed_unwatchable(struct server *srv, int fd)
+/* Refuse a connection with a short answer rather than silence. */
+static void shed(struct server *srv, int fd, unsigned long *counter, const char *why)
 {
 	static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
 				   "Content-Length: 0\r\nConnection: close\r\n\r\n";
 	ssize_t ignored = send(fd, busy, sizeof busy - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 	(void)ignored;
 	close(fd);
-	srv->shed_fd_setsize++;
+	(*counter)++;
 	log_limited(&srv->shed_log, loop_now(srv->loop), LOG_LEVEL_WARN,
-		    "descriptor %d is beyond what select() can watch (%d): connection shed, "
-		    "%lu so far",
-		    fd, FD_SETSIZE, srv->shed_fd_setsize);
+		    "new connection refused: %s (%lu over the limit per client, %lu while full, "
+		    "%lu beyond select(); %lu evicted)",
+		    why, srv->shed_per_client, srv->shed_full, srv->shed_fd_setsize, srv->evicted);
+}
+
+/* How far a connection has come: the least advanced is evicted first. Lower is
+ * less advanced; -1 is a connection in the middle of a response, never evicted. */
+static long eviction_rank(const struct conn *c)
+{
+	switch (c->state) {
+	case CONN_LINGERING:
+		return 0;
+	case CONN_IDLE:
+		return 1;
+	case CONN_READING:
+		return 2 + (long)c->in_len;
+	case CONN_WRITING:
+		break;
+	}
+	return -1;
+}
+
+/* Full: make room for a client holding `mine` slots by evicting the least
+ * advanced connection of the address that holds the most, if that address
+ * holds clearly more. Returns false when no one should make way. */
+static bool evict_for(struct server *srv, unsigned mine)
+{
+	struct client_key top;
+	if (clients_top(&srv->clients, &top) <= mine + 1)
+		return false;
+	struct conn *victim = NULL;
+	long victim_rank = -1;
+	for (struct conn *c = srv->conns; c != NULL; c = c->next) {
+		long rank = eviction_rank(c);
+		if (rank >= 0 && client_key_equal(&c->client, &top) &&
+		    (victim == NULL || rank < victim_rank)) {
+			victim = c;
+			victim_rank = rank;
+		}
+	}
+	if (victim == NULL)
+		return false;
+	srv->evicted++;
+	conn_free(victim);
+	return true;
 }
 
 static bool on_accept(void *arg, int fd, const struct sockaddr_storage *peer, socklen_t peer_len)
 {
 	struct server *srv = arg;
+	const struct config *cfg = srv->cfg;
 	(void)peer_len;
 	if (fd >= FD_SETSIZE) {
-		shed_unwatchable(srv, fd);
+		/* select() cannot watch it: FD_SET on it would corrupt memory. */
+		shed(srv, fd, &srv->shed_fd_setsize, "descriptor beyond FD_SETSIZE");
+		return true;
+	}
+	struct client_key key;
+	client_key_from(peer, &key);
+	unsigned mine = clients_count(&srv->clients, &key);
+	if (mine >= cfg->max_connections_per_client) {
+		shed(srv, fd, &srv->shed_per_client, "the client's address is at its limit");
+		return true;
+	}
+	if (srv->conn_count >= cfg->max_connections && !evict_for(srv, mine)) {
+		shed(srv, fd, &srv->shed_full, "all connection slots are busy");
+		return true;
+	}
+	if (clients_add(&srv->clients, &key) == 0) {
+		close(fd);
 		return true;
 	}
 	struct conn *c = conn_new(srv, fd, peer);
 	if (c == NULL) {
+		clients_remove(&srv->clients, &key);
 		close(fd);
 		return true;
 	}
+	c->client = key;
 	c->next = srv->conns;
 	if (srv->conns != NULL)
 		srv->conns->prev = c;
 	srv->conns = c;
 	srv->conn_count++;
-	update_admission(srv);
-	return !srv->listeners_paused;
+	return true;
 }
 
 void server_conn_closed(struct server *srv, struct conn *c)
@@ -85,9 +126,9 @@ void server_conn_closed(struct server *srv, struct conn *c)
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	srv->conn_count--;
+	clients_remove(&srv->clients, &c->client);
 	if (srv->stopping && srv->conn_count == 0)
 		loop_stop(srv->loop);
-	update_admission(srv);
 }
 
 /* ---------------------------------------------------------- the site */
@@ -250,7 +291,6 @@ static void server_reload(struct server *srv)
 	config_free(srv->cfg);
 	free(srv->cfg);
 	srv->cfg = next;
-	update_admission(srv);
 	log_info("configuration reloaded: serving %s", srv->site.root_real);
 	service_notifyf("READY=1\nSTATUS=serving %s", srv->site.root_real);
 }
@@ -358,6 +398,7 @@ int server_init(struct server *srv, struct config *cfg, int argc, char **argv, c
 	srv->signal_fd = -1;
 	srv->site.root_fd = -1;
 	srv->shed_log = (struct log_ratelimit)LOG_RATELIMIT_INIT(10000);
+	clients_init(&srv->clients);
 	loop_timer_init(&srv->graceful_timer, on_graceful_timeout);
 
 	srv->loop = loop_new();

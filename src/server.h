@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "clients.h"
 #include "config.h"
 #include "listener.h"
 #include "log.h"
@@ -28,16 +29,19 @@ struct server {
 	struct listener listeners[CONFIG_MAX_LISTEN];
 	size_t listener_count;
 	bool inherited_listeners; /* from the service manager (socket activation) */
-	bool listeners_paused;    /* at max_connections: the kernel backlog holds the rest */
 
 	struct conn *conns; /* every live connection */
 	size_t conn_count;
+	struct clients clients; /* live connections per client address */
 
 	int signal_fd;
 	bool stopping;
 	struct loop_timer graceful_timer;
 
-	unsigned long shed_fd_setsize; /* connections refused: fd >= FD_SETSIZE */
+	unsigned long shed_fd_setsize; /* refused: fd >= FD_SETSIZE */
+	unsigned long shed_full;       /* refused: full, and no one to evict */
+	unsigned long shed_per_client; /* refused: the client's address is at its cap */
+	unsigned long evicted;         /* closed to make room for another client */
 	struct log_ratelimit shed_log;
 };
 
