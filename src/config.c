@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/select.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -19,7 +20,18 @@
 #define ORIGIN_DEFAULT 0
 #define ORIGIN_COMMAND_LINE (-1)
 
-enum kind { K_LISTEN, K_PATH, K_STRING, K_INDEX, K_DURATION, K_COUNT, K_BOOL, K_CHOICE };
+enum kind {
+	K_LISTEN,
+	K_PATH,
+	K_STRING,
+	K_INDEX,
+	K_DURATION,
+	K_COUNT,
+	K_BOOL,
+	K_CHOICE,
+	K_HEADER,
+	K_ERROR_PAGE,
+};
 
 struct directive {
 	const char *name;
@@ -67,6 +79,11 @@ static const struct directive directives[] = {
     {"mime_types", K_PATH, FIELD(mime_types), "/etc/mime.types", true, false, 0, NULL},
     {"default_type", K_STRING, FIELD(default_type), "application/octet-stream", true, false, 0,
      NULL},
+    {"charset", K_STRING, FIELD(charset), "off", true, false, 0, NULL},
+    {"precompressed", K_BOOL, FIELD(precompressed), "off", true, false, 0, NULL},
+    {"listing", K_BOOL, FIELD(listing), "off", true, false, 0, NULL},
+    {"add_header", K_HEADER, FIELD(headers), NULL, true, true, 0, NULL},
+    {"error_page", K_ERROR_PAGE, FIELD(error_pages), NULL, true, true, 0, NULL},
 };
 
 #define DIRECTIVE_COUNT (sizeof directives / sizeof directives[0])
@@ -158,6 +175,104 @@ static void list_choices(const char *const *choices, char *out, size_t size)
 		n += (size_t)snprintf(out + n, size - n, "%s%s", i == 0 ? "" : ", ", choices[i]);
 }
 
+/* Fields switchboard writes itself: a second copy would contradict it. */
+static bool is_managed_field(const char *name)
+{
+	static const char *const managed[] = {
+	    "accept-ranges",  "allow",         "connection", "content-encoding",
+	    "content-length", "content-range", "content-type", "date",
+	    "etag",           "keep-alive",    "last-modified", "location",
+	    "server",         "trailer",       "transfer-encoding", "upgrade",
+	    "vary",           NULL,
+	};
+	for (size_t i = 0; managed[i] != NULL; i++)
+		if (strcasecmp(name, managed[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool is_token(const char *s)
+{
+	static const char extra[] = "!#$%&'*+-.^_`|~";
+	if (*s == '\0')
+		return false;
+	for (; *s; s++)
+		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'z') ||
+		      (*s >= 'A' && *s <= 'Z') || strchr(extra, *s) != NULL))
+			return false;
+	return true;
+}
+
+static int add_header_rule(struct config *cfg, char **args, int nargs, char *msg, size_t msg_size)
+{
+	const char *name = args[0], *value = args[1];
+	if (!is_token(name)) {
+		snprintf(msg, msg_size, "invalid header name '%s'", name);
+		return -1;
+	}
+	if (is_managed_field(name)) {
+		snprintf(msg, msg_size, "header '%s' is set by switchboard itself", name);
+		return -1;
+	}
+	for (const char *p = value; *p; p++) {
+		if ((unsigned char)*p < 0x20 && *p != '\t') {
+			snprintf(msg, msg_size, "header '%s': control character in the value", name);
+			return -1;
+		}
+	}
+	const char *scope = nargs == 3 ? args[2] : NULL;
+	if (scope != NULL && scope[0] != '/' && strncmp(scope, "*.", 2) != 0) {
+		snprintf(msg, msg_size, "invalid scope '%s' (a path prefix like /assets/ or *.css)",
+			 scope);
+		return -1;
+	}
+	if (cfg->header_count == CONFIG_MAX_HEADERS) {
+		snprintf(msg, msg_size, "too many add_header lines (at most %d)", CONFIG_MAX_HEADERS);
+		return -1;
+	}
+	struct header_rule *rule = &cfg->headers[cfg->header_count];
+	size_t n = strlen(name) + strlen(value) + 5;
+	rule->line = malloc(n);
+	rule->scope = scope != NULL ? strdup(scope) : NULL;
+	if (rule->line == NULL || (scope != NULL && rule->scope == NULL)) {
+		free(rule->line);
+		free(rule->scope);
+		snprintf(msg, msg_size, "out of memory");
+		return -1;
+	}
+	snprintf(rule->line, n, "%s: %s\r\n", name, value);
+	cfg->header_count++;
+	return 0;
+}
+
+static int add_error_page(struct config *cfg, char **args, char *msg, size_t msg_size)
+{
+	size_t status;
+	if (!parse_count(args[0], 599, &status) || status < 400 || strlen(args[0]) != 3) {
+		snprintf(msg, msg_size, "invalid status '%s' for error_page (400 to 599)", args[0]);
+		return -1;
+	}
+	if (args[1][0] != '/') {
+		snprintf(msg, msg_size, "invalid path '%s' for error_page (a path below the root, "
+			 "starting with /)", args[1]);
+		return -1;
+	}
+	if (cfg->error_page_count == CONFIG_MAX_ERROR_PAGES) {
+		snprintf(msg, msg_size, "too many error_page lines (at most %d)",
+			 CONFIG_MAX_ERROR_PAGES);
+		return -1;
+	}
+	struct error_page *page = &cfg->error_pages[cfg->error_page_count];
+	page->path = strdup(args[1]);
+	if (page->path == NULL) {
+		snprintf(msg, msg_size, "out of memory");
+		return -1;
+	}
+	page->status = (int)status;
+	cfg->error_page_count++;
+	return 0;
+}
+
 static int origin_layer(int origin)
 {
 	return origin > 0 ? 1 : origin;
@@ -169,12 +284,15 @@ static int set_directive(struct config *cfg, const struct directive *d, char **a
 {
 	size_t slot = directive_index(d);
 	void *f = field(cfg, d);
-	int expected = d->kind == K_INDEX ? CONFIG_MAX_INDEX : 1;
-	if (nargs < 1 || nargs > expected) {
-		if (expected == 1)
+	int least = d->kind == K_HEADER || d->kind == K_ERROR_PAGE ? 2 : 1;
+	int most = d->kind == K_INDEX ? CONFIG_MAX_INDEX : d->kind == K_HEADER ? 3 : least;
+	if (nargs < least || nargs > most) {
+		if (most == 1)
 			snprintf(msg, msg_size, "%s takes one value", d->name);
+		else if (least == most)
+			snprintf(msg, msg_size, "%s takes %d values", d->name, least);
 		else
-			snprintf(msg, msg_size, "%s takes 1 to %d values", d->name, expected);
+			snprintf(msg, msg_size, "%s takes %d to %d values", d->name, least, most);
 		return -1;
 	}
 	/* A repeatable directive given again in the same place adds a value;
@@ -249,6 +367,14 @@ static int set_directive(struct config *cfg, const struct directive *d, char **a
 		}
 		*(bool *)f = strcmp(args[0], "on") == 0;
 		break;
+	case K_HEADER:
+		if (add_header_rule(cfg, args, nargs, msg, msg_size) < 0)
+			return -1;
+		break;
+	case K_ERROR_PAGE:
+		if (add_error_page(cfg, args, msg, msg_size) < 0)
+			return -1;
+		break;
 	case K_CHOICE: {
 		for (int i = 0; d->choices[i] != NULL; i++) {
 			if (strcmp(args[0], d->choices[i]) == 0) {
@@ -304,6 +430,14 @@ void config_free(struct config *cfg)
 	for (size_t i = 0; i < cfg->index_count; i++)
 		free(cfg->index[i]);
 	cfg->index_count = 0;
+	for (size_t i = 0; i < cfg->header_count; i++) {
+		free(cfg->headers[i].line);
+		free(cfg->headers[i].scope);
+	}
+	cfg->header_count = 0;
+	for (size_t i = 0; i < cfg->error_page_count; i++)
+		free(cfg->error_pages[i].path);
+	cfg->error_page_count = 0;
 	free(cfg->file);
 	cfg->file = NULL;
 }

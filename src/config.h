@@ -16,11 +16,25 @@
 
 #define CONFIG_MAX_LISTEN 16
 #define CONFIG_MAX_INDEX 8
+#define CONFIG_MAX_HEADERS 32
+#define CONFIG_MAX_ERROR_PAGES 16
 /* select() watches at most FD_SETSIZE descriptors; keep room for listeners,
  * the signal pipe, the reserve descriptor, open files and logs. */
 #define CONFIG_FD_RESERVED 24
 
 enum follow_symlinks { FOLLOW_NEVER, FOLLOW_INSIDE_ROOT, FOLLOW_ALWAYS };
+
+/* add_header NAME VALUE [SCOPE]: SCOPE is "/prefix" or "*.ext"; none: every path. */
+struct header_rule {
+	char *scope; /* NULL: every success response */
+	char *line;  /* "Name: value\r\n", ready to send */
+};
+
+/* error_page STATUS PATH: the body of STATUS responses, a file below the root. */
+struct error_page {
+	int status;
+	char *path;
+};
 
 struct config {
 	char *file; /* the config file, NULL when none */
@@ -53,6 +67,13 @@ struct config {
 	int follow_symlinks;
 	char *mime_types;
 	char *default_type;
+	char *charset; /* appended to text types; "off" */
+	bool precompressed;
+	bool listing;
+	struct header_rule headers[CONFIG_MAX_HEADERS];
+	size_t header_count;
+	struct error_page error_pages[CONFIG_MAX_ERROR_PAGES];
+	size_t error_page_count;
 
 	/* Fixed policies, not directives. */
 	int64_t linger_timeout_ms;

@@ -54,21 +54,32 @@ struct conn *conn_new(struct server *srv, int fd, const struct sockaddr_storage 
 	c->fd = fd;
 	c->peer = *peer;
 	c->file_fd = -1;
-	c->state = CONN_READING;
+	c->state = CONN_WAITING;
 	http_parser_init(&c->parser);
 	loop_timer_init(&c->timer, conn_on_timeout);
-	if (loop_add(srv->loop, fd, LOOP_READ, conn_on_io, c) < 0 ||
-	    loop_timer_set(srv->loop, &c->timer, loop_now(srv->loop) + srv->cfg->header_timeout_ms) <
-		0) {
-		loop_remove(srv->loop, fd);
-		free(c);
-		return NULL;
-	}
 	/* Responses are written whole (head and body coalesced with MSG_MORE), so
 	 * Nagle's algorithm would only delay the last segment. */
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	return c;
+}
+
+bool conn_start(struct conn *c)
+{
+	struct loop *loop = c->srv->loop;
+	c->state = CONN_READING;
+	return loop_add(loop, c->fd, LOOP_READ, conn_on_io, c) == 0 &&
+	       loop_timer_set(loop, &c->timer, loop_now(loop) + cfg_of(c)->header_timeout_ms) == 0;
+}
+
+void conn_send_closing_error(int fd, int status)
+{
+	struct buf out = BUF_INIT;
+	if (response_render_closing_error(&out, status) == 0) {
+		ssize_t ignored = send(fd, buf_head(&out), buf_len(&out), MSG_NOSIGNAL | MSG_DONTWAIT);
+		(void)ignored;
+	}
+	buf_free(&out);
 }
 
 static void close_file(struct conn *c)
@@ -395,6 +406,8 @@ static void conn_on_io(struct loop *loop, int fd, unsigned events, void *arg)
 	(void)loop;
 	(void)fd;
 	switch (c->state) {
+	case CONN_WAITING: /* not watched: cannot happen */
+		break;
 	case CONN_READING:
 	case CONN_IDLE:
 		if (events & LOOP_READ)
@@ -417,20 +430,8 @@ static void conn_on_timeout(struct loop *loop, struct loop_timer *t)
 {
 	struct conn *c = (struct conn *)((char *)t - offsetof(struct conn, timer));
 	(void)loop;
-	if (c->state == CONN_READING && c->in_len > 0) {
-		/* Part of a request arrived: say why we hang up (best effort). */
-		struct buf out = BUF_INIT;
-		struct response r;
-		response_init(&r);
-		response_error(&r, 408);
-		r.connection = RESPONSE_CLOSE;
-		if (response_write_head(&out, &r, response_date_now()) == 0 &&
-		    response_append_error_body(&out, 408) == 0) {
-			ssize_t ignored = send(c->fd, buf_head(&out), buf_len(&out),
-					       MSG_NOSIGNAL | MSG_DONTWAIT);
-			(void)ignored;
-		}
-		buf_free(&out);
-	}
+	/* Part of a request arrived: say why we hang up (best effort). */
+	if (c->state == CONN_READING && c->in_len > 0)
+		conn_send_closing_error(c->fd, 408);
 	conn_free(c);
 }

@@ -22,6 +22,7 @@
 struct server;
 
 enum conn_state {
+	CONN_WAITING,   /* accepted while full: waits, unwatched, for a slot */
 	CONN_READING,   /* a request head is arriving: header deadline */
 	CONN_WRITING,   /* the socket would block mid-response: send deadline */
 	CONN_IDLE,      /* between requests: keep-alive deadline */
@@ -61,9 +62,16 @@ struct conn {
 	uint64_t sent;
 };
 
-/* Take over an accepted, non-blocking socket. NULL when out of memory or the
- * loop refused the fd (the caller still owns fd then). */
+/* Take over an accepted, non-blocking socket, in CONN_WAITING: not yet watched.
+ * NULL when out of memory (the caller still owns fd then). */
 struct conn *conn_new(struct server *srv, int fd, const struct sockaddr_storage *peer);
+
+/* Give it a slot: watch it and start the header deadline. False when the loop
+ * refused it (the caller frees it). */
+bool conn_start(struct conn *c);
+
+/* Best effort, on a socket we are about to close: a whole error response. */
+void conn_send_closing_error(int fd, int status);
 
 /* Free everything the connection holds and tell the server. */
 void conn_free(struct conn *c);

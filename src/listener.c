@@ -221,10 +221,8 @@ static bool shed_with_reserve_fd(struct listener *l)
 	reserve_fd = -1;
 	int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd >= 0) {
-		static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
-					   "Content-Length: 0\r\nConnection: close\r\n\r\n";
-		ssize_t ignored = send(fd, busy, sizeof busy - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-		(void)ignored;
+		if (l->shed != NULL)
+			l->shed(fd);
 		close(fd);
 	}
 	listener_reserve_fd_init();

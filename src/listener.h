@@ -36,6 +36,8 @@ struct listener {
 	struct listen_addr addr; /* as bound: port 0 replaced by the real port */
 	listener_accept_cb on_accept;
 	void *arg;
+	/* Answer a connection about to be shed for want of descriptors (or NULL). */
+	void (*shed)(int fd);
 	struct loop *loop;
 	bool watching;
 	/* Out of descriptors with no reserve left: look away for a moment

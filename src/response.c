@@ -122,3 +122,14 @@ int response_append_error_body(struct buf *out, int status)
 	char page[ERROR_PAGE_MAX];
 	return buf_append(out, page, format_error_page(status, page, sizeof page));
 }
+
+int response_render_closing_error(struct buf *out, int status)
+{
+	struct response r;
+	response_init(&r);
+	response_error(&r, status);
+	r.connection = RESPONSE_CLOSE;
+	if (response_write_head(out, &r, response_date_now()) < 0)
+		return -1;
+	return response_append_error_body(out, status);
+}

@@ -64,4 +64,8 @@ void response_error(struct response *r, int status);
 /* Append the body that response_error() planned for status. */
 int response_append_error_body(struct buf *out, int status);
 
+/* A whole error response that closes the connection (head and body), for
+ * the moments there is no request to answer: a refused connection, a timeout. */
+int response_render_closing_error(struct buf *out, int status);
+
 #endif

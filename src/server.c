@@ -20,19 +20,91 @@
 
 /* ---------------------------------------------------------- connections */
 
+/* Connections waiting for a slot, at most: beyond, the kernel backlog waits. */
+#define WAITING_ROOM 64
+
 /* Refuse a connection with a short answer rather than silence. */
 static void shed(struct server *srv, int fd, unsigned long *counter, const char *why)
 {
-	static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
-				   "Content-Length: 0\r\nConnection: close\r\n\r\n";
-	ssize_t ignored = send(fd, busy, sizeof busy - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-	(void)ignored;
+	conn_send_closing_error(fd, 503);
 	close(fd);
 	(*counter)++;
 	log_limited(&srv->shed_log, loop_now(srv->loop), LOG_LEVEL_WARN,
-		    "new connection refused: %s (%lu over the limit per client, %lu while full, "
+		    "new connection refused: %s (%lu over the limit per client, "
 		    "%lu beyond select(); %lu evicted)",
-		    why, srv->shed_per_client, srv->shed_full, srv->shed_fd_setsize, srv->evicted);
+		    why, srv->shed_per_client, srv->shed_fd_setsize, srv->evicted);
+}
+
+static void pause_listeners(struct server *srv, bool pause)
+{
+	for (size_t i = 0; i < srv->listener_count; i++) {
+		if (pause)
+			listener_pause(&srv->listeners[i]);
+		else
+			listener_resume(&srv->listeners[i]);
+	}
+	srv->listeners_paused = pause;
+}
+
+static void link_active(struct server *srv, struct conn *c)
+{
+	c->prev = NULL;
+	c->next = srv->conns;
+	if (srv->conns != NULL)
+		srv->conns->prev = c;
+	srv->conns = c;
+	srv->conn_count++;
+}
+
+static void link_waiting(struct server *srv, struct conn *c)
+{
+	c->next = NULL;
+	c->prev = srv->waiting_tail;
+	if (srv->waiting_tail != NULL)
+		srv->waiting_tail->next = c;
+	else
+		srv->waiting_head = c;
+	srv->waiting_tail = c;
+	srv->waiting_count++;
+}
+
+static void unlink_conn(struct server *srv, struct conn *c)
+{
+	bool waiting = c->state == CONN_WAITING;
+	struct conn **head = waiting ? &srv->waiting_head : &srv->conns;
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		*head = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	else if (waiting)
+		srv->waiting_tail = c->prev;
+	if (waiting)
+		srv->waiting_count--;
+	else
+		srv->conn_count--;
+}
+
+/* Give a slot to c: it starts being read. */
+static void admit(struct server *srv, struct conn *c)
+{
+	link_active(srv, c);
+	if (!conn_start(c))
+		conn_free(c);
+}
+
+/* Slots freed: the waiting connections get them, oldest first. */
+static void admit_waiting(struct server *srv)
+{
+	while (!srv->stopping && !srv->evicting && srv->waiting_head != NULL &&
+	       srv->conn_count < srv->cfg->max_connections) {
+		struct conn *c = srv->waiting_head;
+		unlink_conn(srv, c);
+		admit(srv, c);
+	}
+	if (srv->listeners_paused && !srv->stopping && srv->waiting_count < WAITING_ROOM)
+		pause_listeners(srv, false);
 }
 
 /* How far a connection has come: the least advanced is evicted first. Lower is
@@ -46,7 +118,8 @@ static long eviction_rank(const struct conn *c)
 		return 1;
 	case CONN_READING:
 		return 2 + (long)c->in_len;
-	case CONN_WRITING:
+	case CONN_WRITING: /* mid-response: never */
+	case CONN_WAITING: /* holds no slot */
 		break;
 	}
 	return -1;
@@ -73,7 +146,9 @@ static bool evict_for(struct server *srv, unsigned mine)
 	if (victim == NULL)
 		return false;
 	srv->evicted++;
+	srv->evicting = true;
 	conn_free(victim);
+	srv->evicting = false;
 	return true;
 }
 
@@ -94,41 +169,40 @@ static bool on_accept(void *arg, int fd, const struct sockaddr_storage *peer, so
 		shed(srv, fd, &srv->shed_per_client, "the client's address is at its limit");
 		return true;
 	}
-	if (srv->conn_count >= cfg->max_connections && !evict_for(srv, mine)) {
-		shed(srv, fd, &srv->shed_full, "all connection slots are busy");
-		return true;
-	}
-	if (clients_add(&srv->clients, &key) == 0) {
-		close(fd);
-		return true;
-	}
-	struct conn *c = conn_new(srv, fd, peer);
+	struct conn *c = clients_add(&srv->clients, &key) != 0 ? conn_new(srv, fd, peer) : NULL;
 	if (c == NULL) {
-		clients_remove(&srv->clients, &key);
+		if (clients_count(&srv->clients, &key) > mine)
+			clients_remove(&srv->clients, &key);
 		close(fd);
 		return true;
 	}
 	c->client = key;
-	c->next = srv->conns;
-	if (srv->conns != NULL)
-		srv->conns->prev = c;
-	srv->conns = c;
-	srv->conn_count++;
-	return true;
+	/* Full: a newcomer takes the slot of a client that holds clearly more than
+	 * it does; otherwise it waits its turn. */
+	if (srv->conn_count < cfg->max_connections || evict_for(srv, mine)) {
+		admit(srv, c);
+		return true;
+	}
+	link_waiting(srv, c);
+	if (srv->waiting_count >= WAITING_ROOM)
+		pause_listeners(srv, true);
+	return !srv->listeners_paused;
 }
 
 void server_conn_closed(struct server *srv, struct conn *c)
 {
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		srv->conns = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
-	srv->conn_count--;
+	unlink_conn(srv, c);
 	clients_remove(&srv->clients, &c->client);
-	if (srv->stopping && srv->conn_count == 0)
+	if (srv->stopping && srv->conn_count == 0 && srv->waiting_count == 0)
 		loop_stop(srv->loop);
+	else
+		admit_waiting(srv);
+}
+
+/* The listener's own shedding (out of descriptors) answers like ours. */
+static void shed_unaccounted(int fd)
+{
+	conn_send_closing_error(fd, 503);
 }
 
 /* ---------------------------------------------------------- the site */
@@ -291,6 +365,7 @@ static void server_reload(struct server *srv)
 	config_free(srv->cfg);
 	free(srv->cfg);
 	srv->cfg = next;
+	admit_waiting(srv); /* max_connections may have grown */
 	log_info("configuration reloaded: serving %s", srv->site.root_real);
 	service_notifyf("READY=1\nSTATUS=serving %s", srv->site.root_real);
 }
@@ -316,6 +391,8 @@ static void server_stop(struct server *srv, const char *why)
 	log_info("%s: stopping (%zu connection(s) open)", why, srv->conn_count);
 	for (size_t i = 0; i < srv->listener_count; i++)
 		listener_close(&srv->listeners[i]);
+	while (srv->waiting_head != NULL)
+		conn_free(srv->waiting_head);
 	/* Idle connections go now; busy ones finish their response, then close. */
 	struct conn *next;
 	for (struct conn *c = srv->conns; c != NULL; c = next) {
@@ -438,6 +515,7 @@ int server_run(struct server *srv)
 		return 1;
 	}
 	for (size_t i = 0; i < srv->listener_count; i++) {
+		srv->listeners[i].shed = shed_unaccounted;
 		if (listener_start(&srv->listeners[i], srv->loop, on_accept, srv) < 0) {
 			log_error("cannot watch a listening socket: %s", strerror(errno));
 			return 1;
@@ -455,6 +533,8 @@ int server_run(struct server *srv)
 
 void server_free(struct server *srv)
 {
+	while (srv->waiting_head != NULL)
+		conn_free(srv->waiting_head);
 	while (srv->conns != NULL)
 		conn_free(srv->conns);
 	for (size_t i = 0; i < srv->listener_count; i++)

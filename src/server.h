@@ -30,8 +30,14 @@ struct server {
 	size_t listener_count;
 	bool inherited_listeners; /* from the service manager (socket activation) */
 
-	struct conn *conns; /* every live connection */
+	struct conn *conns; /* every connection holding a slot */
 	size_t conn_count;
+	/* Accepted while full, waiting (unwatched, oldest first) for a slot. When
+	 * the room is full too, the listeners are paused: the backlog holds the rest. */
+	struct conn *waiting_head, *waiting_tail;
+	size_t waiting_count;
+	bool listeners_paused;
+	bool evicting; /* a slot being freed goes to the newcomer, not the room */
 	struct clients clients; /* live connections per client address */
 
 	int signal_fd;
@@ -39,7 +45,6 @@ struct server {
 	struct loop_timer graceful_timer;
 
 	unsigned long shed_fd_setsize; /* refused: fd >= FD_SETSIZE */
-	unsigned long shed_full;       /* refused: full, and no one to evict */
 	unsigned long shed_per_client; /* refused: the client's address is at its cap */
 	unsigned long evicted;         /* closed to make room for another client */
 	struct log_ratelimit shed_log;
