@@ -4,6 +4,7 @@
 
 #include "accesslog.h"
 #include "config.h"
+#include "listing.h"
 #include "log.h"
 #include "response.h"
 #include "server.h"
@@ -13,6 +14,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sendfile.h>
@@ -82,12 +84,49 @@ void conn_send_closing_error(int fd, int status)
 	buf_free(&out);
 }
 
+/* The body source of the response in flight, whichever it is. */
 static void close_file(struct conn *c)
 {
 	if (c->file_fd >= 0)
 		close(c->file_fd);
 	c->file_fd = -1;
 	c->file_remaining = 0;
+	listing_free(c->listing);
+	c->listing = NULL;
+}
+
+/* Bytes of a generated page produced per turn: enough for one send. */
+#define LISTING_CHUNK 16384
+
+/* The next piece of a listing into the output buffer, framed as one chunk for
+ * HTTP/1.1 (a fixed-width size, filled in once the piece is known), ending with
+ * the last chunk. False when out of memory. */
+static bool conn_fill_listing(struct conn *c)
+{
+	size_t size_at = c->out.end;
+	if (c->chunked && buf_append(&c->out, "00000000\r\n", 10) < 0)
+		return false;
+	size_t body_at = c->out.end;
+	int more = listing_next(c->listing, &c->out, LISTING_CHUNK);
+	if (more < 0)
+		return false;
+	if (c->chunked) {
+		size_t n = c->out.end - body_at;
+		char size[9];
+		snprintf(size, sizeof size, "%08zx", n);
+		memcpy(c->out.data + size_at, size, 8);
+		if (n == 0) /* no empty chunk: that would end the body */
+			c->out.end = size_at;
+		else if (buf_append(&c->out, "\r\n", 2) < 0)
+			return false;
+		if (!more && buf_append(&c->out, "0\r\n\r\n", 5) < 0)
+			return false;
+	}
+	if (!more) {
+		listing_free(c->listing);
+		c->listing = NULL;
+	}
+	return true;
 }
 
 /* One access log line per response, also for one cut short. */
@@ -166,6 +205,7 @@ static bool conn_finish_response(struct conn *c)
 static bool conn_write(struct conn *c)
 {
 	bool progress = false;
+more:
 	while (buf_len(&c->out) > 0) {
 		int flags = MSG_NOSIGNAL | (c->file_remaining > 0 ? MSG_MORE : 0);
 		ssize_t n = send(c->fd, buf_head(&c->out), buf_len(&c->out), flags);
@@ -202,6 +242,14 @@ static bool conn_write(struct conn *c)
 		c->sent += (uint64_t)n;
 		progress = true;
 	}
+	if (c->listing != NULL) {
+		if (!conn_fill_listing(c)) {
+			log_error("out of memory writing a directory listing");
+			conn_free(c);
+			return false;
+		}
+		goto more;
+	}
 	buf_free(&c->out);
 	return conn_finish_response(c);
 
@@ -233,6 +281,8 @@ static void conn_log_begin(struct conn *c, const struct response *r,
 static bool conn_send_response(struct conn *c, struct response *r, const struct http_request *req,
 			       const char *data)
 {
+	if (r->error_page && c->srv->site.root_fd >= 0)
+		static_error_page(&c->srv->site, r);
 	c->status = r->status;
 	c->close_after = r->connection == RESPONSE_CLOSE;
 	c->sent = 0;
@@ -240,6 +290,12 @@ static bool conn_send_response(struct conn *c, struct response *r, const struct 
 		conn_log_begin(c, r, req, data);
 	bool ok = response_write_head(&c->out, r, response_date_now()) == 0;
 	c->head_len = buf_len(&c->out);
+	c->chunked = r->framing == FRAMING_CHUNKED;
+	if (r->listing != NULL && !r->head_only) {
+		c->listing = r->listing;
+	} else if (r->listing != NULL) {
+		listing_free(r->listing);
+	}
 	if (r->body_fd >= 0 && !r->head_only && r->content_length > 0) {
 		c->file_fd = r->body_fd;
 		c->file_offset = r->body_offset;
@@ -308,6 +364,9 @@ static bool conn_respond(struct conn *c, const struct http_request *req, const c
 	}
 	r.head_only = req->method == HTTP_METHOD_HEAD;
 	r.connection = connection_for(c, req, r.status);
+	/* A body that ends with the connection cannot leave it open. */
+	if (r.framing == FRAMING_CLOSE)
+		r.connection = RESPONSE_CLOSE;
 	return conn_send_response(c, &r, req, data);
 }
 

@@ -49,6 +49,8 @@ struct conn {
 	int file_fd;
 	off_t file_offset;
 	uint64_t file_remaining;
+	struct listing *listing; /* a generated body still being produced */
+	bool chunked;
 	bool close_after; /* shut down once this response is sent */
 	int status;
 	unsigned long requests;

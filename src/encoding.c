@@ -3,6 +3,7 @@
 #include "encoding.h"
 
 #include <stdbool.h>
+#include <string.h>
 #include <strings.h>
 
 static const struct {

@@ -63,7 +63,9 @@ int response_write_head(struct buf *out, const struct response *r, const char *d
 	if (r->content_type != NULL)
 		rc |= buf_printf(out, "Content-Type: %s\r\n", r->content_type);
 	/* A 304 has no content; its length would be the 200's, so it is left out. */
-	if (r->status != 304)
+	if (r->framing == FRAMING_CHUNKED)
+		rc |= buf_append_str(out, "Transfer-Encoding: chunked\r\n");
+	else if (r->framing == FRAMING_LENGTH && r->status != 304)
 		rc |= buf_printf(out, "Content-Length: %llu\r\n",
 				 (unsigned long long)r->content_length);
 	if (r->has_last_modified) {
@@ -71,6 +73,10 @@ int response_write_head(struct buf *out, const struct response *r, const char *d
 		httpdate_format(r->last_modified, lm);
 		rc |= buf_printf(out, "Last-Modified: %s\r\n", lm);
 	}
+	if (r->content_encoding != NULL)
+		rc |= buf_printf(out, "Content-Encoding: %s\r\n", r->content_encoding);
+	if (r->vary_accept_encoding)
+		rc |= buf_append_str(out, "Vary: Accept-Encoding\r\n");
 	if (r->etag != NULL)
 		rc |= buf_printf(out, "ETag: %s\r\n", r->etag);
 	if (r->accept_ranges)
@@ -87,6 +93,8 @@ int response_write_head(struct buf *out, const struct response *r, const char *d
 		rc |= buf_printf(out, "Location: %s\r\n", r->location);
 	if (r->allow != NULL)
 		rc |= buf_printf(out, "Allow: %s\r\n", r->allow);
+	for (size_t i = 0; i < r->extra_count; i++)
+		rc |= buf_append_str(out, r->extra[i]);
 	if (r->connection == RESPONSE_CLOSE)
 		rc |= buf_append_str(out, "Connection: close\r\n");
 	else if (r->connection == RESPONSE_KEEP_ALIVE_HTTP10)

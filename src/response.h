@@ -24,6 +24,17 @@ enum response_range {
 	RESPONSE_RANGE_UNSATISFIED, /* 416: Content-Range with "*" and the complete length */
 };
 
+#define RESPONSE_MAX_EXTRA 32
+
+struct listing;
+
+/* How the end of the body is known (RFC 9112 section 6.3). */
+enum response_framing {
+	FRAMING_LENGTH,  /* Content-Length */
+	FRAMING_CHUNKED, /* a generated body, for an HTTP/1.1 client */
+	FRAMING_CLOSE,   /* a generated body, for an HTTP/1.0 client: ends with the connection */
+};
+
 struct response {
 	int status;
 	const char *content_type; /* NULL: no Content-Type */
@@ -36,14 +47,20 @@ struct response {
 	uint64_t range_first;
 	uint64_t complete_length;
 	bool error_page; /* the body is the page response_error() planned */
+	const char *content_encoding; /* "br", "gzip"; NULL: none */
+	bool vary_accept_encoding;
+	const char *extra[RESPONSE_MAX_EXTRA]; /* whole "Name: value\r\n" lines */
+	size_t extra_count;
 	const char *location; /* already encoded; NULL: none */
 	const char *allow;    /* NULL: none */
 	enum response_connection connection;
 	bool head_only; /* HEAD: the same fields, no body */
 
-	/* Body source: a file range, or bytes in the response's own buffer. */
+	/* Body source: a file range, a generated listing, or an error page. */
 	int body_fd; /* -1: none */
 	off_t body_offset;
+	struct listing *listing; /* owned by the plan until the connection takes it */
+	enum response_framing framing;
 };
 
 void response_init(struct response *r);

@@ -234,6 +234,13 @@ static int open_site(const struct config *cfg, struct site *out, char *err, size
 	out->site.symlinks = policies[cfg->follow_symlinks];
 	out->site.index_names = (const char *const *)cfg->index;
 	out->site.index_count = cfg->index_count;
+	out->site.charset = strcmp(cfg->charset, "off") == 0 ? NULL : cfg->charset;
+	out->site.precompressed = cfg->precompressed;
+	out->site.listing = cfg->listing;
+	out->site.headers = cfg->headers;
+	out->site.header_count = cfg->header_count;
+	out->site.error_pages = cfg->error_pages;
+	out->site.error_page_count = cfg->error_page_count;
 	if (static_site_open(&out->site, cfg->root, err, err_size) < 0) {
 		mime_types_free(out->mime);
 		return -1;

@@ -3,6 +3,9 @@
 #include "static.h"
 
 #include "conditional.h"
+#include "config.h"
+#include "encoding.h"
+#include "listing.h"
 #include "mime.h"
 #include "range.h"
 #include "urlpath.h"
@@ -14,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -170,6 +174,42 @@ static int open_index(const struct static_site *site, char *path, size_t len, co
 	return -1;
 }
 
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcasecmp(s + n - m, suffix) == 0;
+}
+
+/* Text types carry the configured charset (RFC 9110 section 8.3.2); others, and
+ * types that already have parameters, are left alone. */
+static bool wants_charset(const char *type)
+{
+	static const char *const textual[] = {"application/javascript", "application/json",
+					      "application/xml", "application/x-javascript",
+					      "image/svg+xml", NULL};
+	if (strchr(type, ';') != NULL)
+		return false;
+	if (strncasecmp(type, "text/", 5) == 0 || ends_with(type, "+xml") ||
+	    ends_with(type, "+json"))
+		return true;
+	for (size_t i = 0; textual[i] != NULL; i++)
+		if (strcasecmp(type, textual[i]) == 0)
+			return true;
+	return false;
+}
+
+static const char *content_type_for(const struct static_site *site, const char *name)
+{
+	static char with_charset[256];
+	const char *type = mime_types_lookup(site->mime, name, strlen(name));
+	if (type == NULL)
+		type = site->default_type;
+	if (site->charset == NULL || !wants_charset(type))
+		return type;
+	int n = snprintf(with_charset, sizeof with_charset, "%s; charset=%s", type, site->charset);
+	return n > 0 && (size_t)n < sizeof with_charset ? with_charset : type;
+}
+
 /* Preconditions and Range decide between 200, 206, 304, 412 and 416. */
 static void plan_file(const struct static_site *site, const struct http_request *req,
 		      const char *data, const char *name, int fd, const struct stat *st,
@@ -193,9 +233,8 @@ static void plan_file(const struct static_site *site, const struct http_request 
 		return;
 	}
 
-	const char *type = mime_types_lookup(site->mime, name, strlen(name));
 	r->status = 200;
-	r->content_type = type != NULL ? type : site->default_type;
+	r->content_type = content_type_for(site, name);
 	r->content_length = (uint64_t)st->st_size;
 	r->has_last_modified = true;
 	r->last_modified = st->st_mtime;
@@ -229,6 +268,107 @@ static void plan_file(const struct static_site *site, const struct http_request 
 	}
 }
 
+/* FILE.br or FILE.gz beside FILE, for a client that accepts it: a regular file
+ * at least as new as FILE (an older one is stale). On success fd and st are
+ * replaced by the encoded file's and the coding is returned. */
+static const char *open_precompressed(const struct static_site *site,
+				      const struct http_request *req, const char *data,
+				      const char *name, int *fd, struct stat *st)
+{
+	static char encoded[PATH_BUF_SIZE + 4];
+	enum content_coding order[CODING_COUNT];
+	size_t n = encoding_preferences(http_span_ptr(data, req->accept_encoding),
+					req->accept_encoding.len, order);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(encoded, sizeof encoded, "%s%s", name, encoding_suffix(order[i]));
+		int efd = open_in_root(site, encoded);
+		struct stat est;
+		if (efd < 0)
+			continue;
+		if (fstat(efd, &est) == 0 && S_ISREG(est.st_mode) &&
+		    (est.st_mtim.tv_sec > st->st_mtim.tv_sec ||
+		     (est.st_mtim.tv_sec == st->st_mtim.tv_sec &&
+		      est.st_mtim.tv_nsec >= st->st_mtim.tv_nsec))) {
+			close(*fd);
+			*fd = efd;
+			*st = est;
+			return encoding_name(order[i]);
+		}
+		close(efd);
+	}
+	return NULL;
+}
+
+/* Is the request path ("/" + up->path, with its trailing slash) under prefix
+ * (given without its leading "/")? */
+static bool path_has_prefix(const struct urlpath *up, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	if (n <= up->len)
+		return strncmp(up->path, prefix, n) == 0;
+	/* "/dir/" covers the request "/dir/" itself. */
+	return n == up->len + 1 && up->trailing_slash && prefix[n - 1] == '/' &&
+	       strncmp(up->path, prefix, up->len) == 0;
+}
+
+/* add_header rules whose scope covers the request path or the file's name. */
+static void add_configured_headers(const struct static_site *site, const struct urlpath *up,
+				   const char *name, struct response *r)
+{
+	if (!((r->status >= 200 && r->status < 300) || r->status == 304))
+		return;
+	for (size_t i = 0; i < site->header_count && r->extra_count < RESPONSE_MAX_EXTRA; i++) {
+		const char *scope = site->headers[i].scope;
+		bool applies = scope == NULL;
+		if (scope != NULL && scope[0] == '/')
+			applies = path_has_prefix(up, scope + 1);
+		else if (scope != NULL)
+			applies = ends_with(name, scope + 1); /* "*.css" → ".css" */
+		if (applies)
+			r->extra[r->extra_count++] = site->headers[i].line;
+	}
+}
+
+void static_error_page(const struct static_site *site, struct response *r)
+{
+	for (size_t i = 0; i < site->error_page_count; i++) {
+		if (site->error_pages[i].status != r->status)
+			continue;
+		const char *path = site->error_pages[i].path + 1; /* below the root */
+		struct stat st;
+		int fd = open_in_root(site, path);
+		if (fd < 0)
+			return;
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+			close(fd);
+			return;
+		}
+		r->body_fd = fd;
+		r->body_offset = 0;
+		r->content_length = (uint64_t)st.st_size;
+		r->content_type = content_type_for(site, path);
+		r->error_page = false;
+		return;
+	}
+}
+
+/* A generated index of the directory dir (which the listing takes over). */
+static void plan_listing(const struct static_site *site, const struct http_request *req,
+			 const struct urlpath *up, int dir, struct response *r)
+{
+	struct listing *l =
+	    listing_open(dir, up->path, (site->urlpath_flags & URLPATH_ALLOW_HIDDEN) != 0);
+	if (l == NULL) {
+		response_error(r, status_for_errno(errno));
+		return;
+	}
+	r->status = 200;
+	r->content_type = "text/html; charset=utf-8";
+	r->listing = l;
+	r->framing = req->version_minor >= 1 ? FRAMING_CHUNKED : FRAMING_CLOSE;
+	add_configured_headers(site, up, "", r);
+}
+
 void static_plan(const struct static_site *site, const struct http_request *req, const char *data,
 		 struct response *r)
 {
@@ -247,17 +387,25 @@ void static_plan(const struct static_site *site, const struct http_request *req,
 	if (fd < 0 || fstat(fd, &st) < 0)
 		goto fail;
 	if (S_ISDIR(st.st_mode)) {
-		close(fd);
 		if (!up.trailing_slash) {
+			close(fd);
 			plan_redirect_to_directory(&up, r);
 			return;
 		}
-		/* No index: 403 (listings are off). */
+		int dir = fd;
 		fd = open_index(site, path, up.len, &name);
 		if (fd < 0) {
-			response_error(r, errno == ENOENT ? 403 : status_for_errno(errno));
+			int err = errno;
+			if (err == ENOENT && site->listing) {
+				plan_listing(site, req, &up, dir, r);
+				return;
+			}
+			close(dir);
+			/* No index, no listing: 403. */
+			response_error(r, err == ENOENT ? 403 : status_for_errno(err));
 			return;
 		}
+		close(dir);
 		if (fstat(fd, &st) < 0)
 			goto fail;
 	} else if (up.trailing_slash && up.len > 0) {
@@ -272,7 +420,12 @@ void static_plan(const struct static_site *site, const struct http_request *req,
 		response_error(r, 403);
 		return;
 	}
+	if (site->precompressed) {
+		r->vary_accept_encoding = true;
+		r->content_encoding = open_precompressed(site, req, data, name, &fd, &st);
+	}
 	plan_file(site, req, data, name, fd, &st, r);
+	add_configured_headers(site, &up, name, r);
 	return;
 fail:
 	status = status_for_errno(errno);

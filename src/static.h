@@ -14,6 +14,8 @@
 #include "response.h"
 
 struct mime_types;
+struct header_rule;
+struct error_page;
 
 enum symlink_policy {
 	SYMLINKS_NEVER,       /* no symlink anywhere in the path */
@@ -30,6 +32,13 @@ struct static_site {
 	enum symlink_policy symlinks;
 	const char *const *index_names; /* tried in order in a directory */
 	size_t index_count;
+	const char *charset; /* appended to text types; NULL: none */
+	bool precompressed;  /* serve FILE.br / FILE.gz to clients that accept them */
+	bool listing;        /* list directories that have no index file */
+	const struct header_rule *headers; /* add_header rules */
+	size_t header_count;
+	const struct error_page *error_pages;
+	size_t error_page_count;
 };
 
 /* Open root; 0, or -1 with "ROOT: reason" in err. Other fields keep their values. */
@@ -41,5 +50,9 @@ void static_site_close(struct static_site *site);
  * r->location points to storage that is valid until the next call. */
 void static_plan(const struct static_site *site, const struct http_request *req, const char *data,
 		 struct response *r);
+
+/* An error response about to be sent: when an error_page is configured for its
+ * status, its body becomes that file (status unchanged). */
+void static_error_page(const struct static_site *site, struct response *r);
 
 #endif
