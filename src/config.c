@@ -561,6 +561,11 @@ static int parse_line(struct config *cfg, char *line, size_t len, int lineno, ch
 
 int config_parse_file(struct config *cfg, const char *path, FILE *err)
 {
+	/* Messages name the file: remember it when the caller did not. */
+	if (cfg->file == NULL && replace_string(&cfg->file, path) < 0) {
+		fprintf(err, "%s: out of memory\n", path);
+		return 1;
+	}
 	FILE *f = fopen(path, "re");
 	if (f == NULL) {
 		fprintf(err, "%s: %s\n", path, strerror(errno));

@@ -63,7 +63,7 @@ struct config {
 	bool keepalive;
 	size_t max_keepalive_requests;
 
-	bool hidden_files; /* allow */
+	int hidden_files; /* 0 deny, 1 allow */
 	int follow_symlinks;
 	char *mime_types;
 	char *default_type;

@@ -272,6 +272,19 @@ static enum http_parse_result check_partial_line(struct http_parser *p, size_t l
 	return HTTP_PARSE_NEED_MORE;
 }
 
+/* A CR must be followed by LF: a bare one is refused as soon as the byte after
+ * it is seen, rather than after a line end that may never come. */
+static bool has_bare_cr(const char *data, size_t from, size_t len)
+{
+	const char *p = data + from, *end = data + len;
+	while ((p = memchr(p, '\r', (size_t)(end - p))) != NULL) {
+		if (p + 1 < end && p[1] != '\n')
+			return true;
+		p++;
+	}
+	return false;
+}
+
 enum http_parse_result http_parser_feed(struct http_parser *p, const char *data, size_t len)
 {
 	if (p->state == STATE_DONE)
@@ -282,6 +295,9 @@ enum http_parse_result http_parser_feed(struct http_parser *p, const char *data,
 	while (p->pos < len) {
 		const char *lf = memchr(data + p->pos, '\n', len - p->pos);
 		if (lf == NULL) {
+			/* From one byte back: a CR that ended the last feed. */
+			if (has_bare_cr(data, p->pos > 0 ? p->pos - 1 : 0, len))
+				return fail(p, 400);
 			p->pos = len;
 			break;
 		}

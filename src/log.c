@@ -118,6 +118,9 @@ static int file_prefix(char *out, size_t size)
 }
 
 static void log_vmsg(enum log_level level, const char *suffix, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static void log_vmsg(enum log_level level, const char *suffix, const char *fmt, va_list ap)
 {
 	if (level > current_level)
 		return;
