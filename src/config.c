@@ -662,9 +662,9 @@ static int check_log_path(const struct config *cfg, FILE *err, const char *direc
 	return rc;
 }
 
-static int check_root(const struct config *cfg, FILE *err)
+static int check_root(const struct config *cfg, bool inside_chroot, FILE *err)
 {
-	if (cfg->chroot == NULL)
+	if (cfg->chroot == NULL || inside_chroot)
 		return check_directory(cfg, err, "root", cfg->root);
 	/* Under chroot the root is a path inside the new root directory. */
 	if (check_directory(cfg, err, "chroot", cfg->chroot) != 0)
@@ -700,16 +700,22 @@ static int check_identity(const struct config *cfg, FILE *err)
 	return errors;
 }
 
+int config_check_site(const struct config *cfg, bool inside_chroot, FILE *err)
+{
+	int errors = check_root(cfg, inside_chroot, err);
+	if (config_is_set(cfg, "mime_types") && access(cfg->mime_types, R_OK) < 0)
+		errors += check_fail(cfg, err, "mime_types", "mime_types '%s': %s", cfg->mime_types,
+				     strerror(errno));
+	return errors;
+}
+
 int config_check(const struct config *cfg, FILE *err)
 {
-	int errors = check_root(cfg, err) + check_identity(cfg, err);
+	int errors = config_check_site(cfg, false, err) + check_identity(cfg, err);
 	errors += check_log_path(cfg, err, "access_log", cfg->access_log);
 	errors += check_log_path(cfg, err, "error_log", cfg->error_log);
 	if (cfg->pidfile != NULL)
 		errors += check_log_path(cfg, err, "pidfile", cfg->pidfile);
-	if (config_is_set(cfg, "mime_types") && access(cfg->mime_types, R_OK) < 0)
-		errors += check_fail(cfg, err, "mime_types", "mime_types '%s': %s", cfg->mime_types,
-				     strerror(errno));
 	return errors;
 }
 

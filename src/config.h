@@ -110,6 +110,10 @@ int config_parse_file(struct config *cfg, const char *path, FILE *err);
  * nothing. Returns the number of errors reported on err. */
 int config_check(const struct config *cfg, FILE *err);
 
+/* The part of config_check a reload repeats: the root (seen from inside the
+ * chroot once the server is in it) and an explicit mime_types file. */
+int config_check_site(const struct config *cfg, bool inside_chroot, FILE *err);
+
 /* Was this directive given (in the file or on the command line)? */
 bool config_is_set(const struct config *cfg, const char *directive);
 

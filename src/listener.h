@@ -34,6 +34,7 @@ typedef bool (*listener_accept_cb)(void *arg, int fd, const struct sockaddr_stor
 struct listener {
 	int fd;
 	struct listen_addr addr; /* as bound: port 0 replaced by the real port */
+	char name[64];           /* the service manager's name for it, or "" */
 	listener_accept_cb on_accept;
 	void *arg;
 	/* Answer a connection about to be shed for want of descriptors (or NULL). */

@@ -311,6 +311,9 @@ static struct config *load_new_config(struct server *srv)
 		return NULL;
 	}
 	enum config_result r = config_load(next, srv->argc, srv->argv, err, err);
+	/* The running server is already inside its chroot, if any. */
+	if (r == CONFIG_OK && config_check_site(next, srv->cfg->chroot != NULL, err) > 0)
+		r = CONFIG_FILE_ERROR;
 	fclose(err);
 	if (r != CONFIG_OK) {
 		log_lines(text);
@@ -447,12 +450,14 @@ static void on_signal(struct loop *loop, int fd, unsigned events, void *arg)
 static int adopt_listeners(struct server *srv, char *err, size_t err_size)
 {
 	int fds[CONFIG_MAX_LISTEN];
-	int n = service_listen_fds(fds, NULL, CONFIG_MAX_LISTEN, err, err_size);
+	const char *names[CONFIG_MAX_LISTEN];
+	int n = service_listen_fds(fds, names, CONFIG_MAX_LISTEN, err, err_size);
 	if (n <= 0)
 		return n;
 	for (int i = 0; i < n; i++) {
 		if (listener_adopt(&srv->listeners[i], fds[i], err, err_size) < 0)
 			return -1;
+		snprintf(srv->listeners[i].name, sizeof srv->listeners[i].name, "%s", names[i]);
 		srv->listener_count++;
 	}
 	srv->inherited_listeners = true;
@@ -505,9 +510,11 @@ static void log_start(const struct server *srv)
 	size_t n = 0;
 	for (size_t i = 0; i < srv->listener_count && n < sizeof line; i++) {
 		char url[96];
-		listen_addr_url((const struct sockaddr *)&srv->listeners[i].addr.ss, url,
-				sizeof url);
+		const struct listener *l = &srv->listeners[i];
+		listen_addr_url((const struct sockaddr *)&l->addr.ss, url, sizeof url);
 		n += (size_t)snprintf(line + n, sizeof line - n, " %s", url);
+		if (l->name[0] != '\0' && strcmp(l->name, "unknown") != 0 && n < sizeof line)
+			n += (size_t)snprintf(line + n, sizeof line - n, " (%s)", l->name);
 	}
 	log_info("%s %s serving %s on%s%s", PACKAGE_NAME, PACKAGE_VERSION, srv->site.root_real,
 		 line, srv->inherited_listeners ? " (sockets from the service manager)" : "");

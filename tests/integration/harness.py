@@ -750,15 +750,26 @@ def _target_of(data):
 
 
 def _check_framing(reply, method):
+    """RFC 9112 section 6.3: exactly one way to know where the body ends."""
     if reply.http_version != "1.1":
         raise ResponseError(f"status line says HTTP/{reply.http_version}, want HTTP/1.1")
     bodiless = method == "HEAD" or reply.status in (204, 304)
     lengths = reply.header_list("content-length")
-    if reply.header_list("transfer-encoding"):
-        raise ResponseError("response uses Transfer-Encoding; Content-Length expected")
-    if len(lengths) != 1:
+    codings = reply.header_list("transfer-encoding")
+    if codings and lengths:
+        raise ResponseError("response has both Transfer-Encoding and Content-Length")
+    if codings:
+        if [c.lower() for c in codings] != ["chunked"]:
+            raise ResponseError(f"unexpected Transfer-Encoding {codings!r}")
+    elif len(lengths) > 1:
         raise ResponseError(f"expected one Content-Length, got {lengths!r}")
-    if not bodiless and int(lengths[0]) != reply.length:
+    elif not lengths:
+        # Allowed only where the RFC allows it: a 304 (section 8.6 of RFC 9110),
+        # or a body delimited by closing the connection.
+        closes = "close" in [v.lower() for v in reply.header_list("connection")]
+        if reply.status != 304 and not (closes and not bodiless):
+            raise ResponseError("no Content-Length, no chunked coding, and no close")
+    elif not bodiless and int(lengths[0]) != reply.length:
         raise ResponseError(f"Content-Length {lengths[0]} but body of {reply.length} bytes")
     if bodiless and reply.length:
         raise ResponseError(f"{method} {reply.status} response carried a body")
