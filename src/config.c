@@ -2,6 +2,8 @@
 
 #include "config.h"
 
+#include "urlpath.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
@@ -175,6 +177,14 @@ static void list_choices(const char *const *choices, char *out, size_t size)
 		n += (size_t)snprintf(out + n, size - n, "%s%s", i == 0 ? "" : ", ", choices[i]);
 }
 
+static bool has_control_byte(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
 /* Fields switchboard writes itself: a second copy would contradict it. */
 static bool is_managed_field(const char *name)
 {
@@ -215,7 +225,7 @@ static int add_header_rule(struct config *cfg, char **args, int nargs, char *msg
 		return -1;
 	}
 	for (const char *p = value; *p; p++) {
-		if ((unsigned char)*p < 0x20 && *p != '\t') {
+		if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f) {
 			snprintf(msg, msg_size, "header '%s': control character in the value", name);
 			return -1;
 		}
@@ -252,22 +262,27 @@ static int add_error_page(struct config *cfg, char **args, char *msg, size_t msg
 		snprintf(msg, msg_size, "invalid status '%s' for error_page (400 to 599)", args[0]);
 		return -1;
 	}
-	if (args[1][0] != '/') {
-		snprintf(msg, msg_size, "invalid path '%s' for error_page (a path below the root, "
+	/* Resolved like a request for it: never above the root, never hidden. */
+	size_t len = strlen(args[1]);
+	char *normal = malloc(len + 2);
+	struct urlpath up;
+	if (normal == NULL || args[1][0] != '/' ||
+	    urlpath_resolve(args[1], len, 0, normal + 1, len + 1, &up) != 0 || up.len == 0 ||
+	    up.query != NULL || up.trailing_slash) {
+		free(normal);
+		snprintf(msg, msg_size, "invalid path '%s' for error_page (a file below the root, "
 			 "starting with /)", args[1]);
 		return -1;
 	}
+	normal[0] = '/';
 	if (cfg->error_page_count == CONFIG_MAX_ERROR_PAGES) {
+		free(normal);
 		snprintf(msg, msg_size, "too many error_page lines (at most %d)",
 			 CONFIG_MAX_ERROR_PAGES);
 		return -1;
 	}
 	struct error_page *page = &cfg->error_pages[cfg->error_page_count];
-	page->path = strdup(args[1]);
-	if (page->path == NULL) {
-		snprintf(msg, msg_size, "out of memory");
-		return -1;
-	}
+	page->path = normal;
 	page->status = (int)status;
 	cfg->error_page_count++;
 	return 0;
@@ -317,6 +332,17 @@ static int set_directive(struct config *cfg, const struct directive *d, char **a
 	case K_STRING:
 		if (args[0][0] == '\0') {
 			snprintf(msg, msg_size, "%s needs a non-empty value", d->name);
+			return -1;
+		}
+		if (has_control_byte(args[0])) {
+			snprintf(msg, msg_size, "%s: control character in the value", d->name);
+			return -1;
+		}
+		if ((strcmp(d->name, "access_log") == 0 && strcmp(args[0], "stderr") == 0) ||
+		    (strcmp(d->name, "error_log") == 0 && strcmp(args[0], "off") == 0)) {
+			snprintf(msg, msg_size, "%s cannot be '%s' (%s)", d->name, args[0],
+				 d->name[0] == 'a' ? "a path, syslog or off"
+						   : "a path, syslog or stderr");
 			return -1;
 		}
 		if (replace_string(f, args[0]) < 0)
@@ -731,6 +757,27 @@ static bool same_value(const struct config *a, const struct config *b, const str
 	return strcmp(*sa, *sb) == 0;
 }
 
+void config_keep_restart_values(struct config *next, const struct config *running)
+{
+	for (size_t i = 0; i < DIRECTIVE_COUNT; i++) {
+		const struct directive *d = &directives[i];
+		if (d->reload)
+			continue;
+		if (d->kind == K_LISTEN) {
+			next->listen_count = running->listen_count;
+			memcpy(next->listen, running->listen, sizeof next->listen);
+			continue;
+		}
+		char **slot = field(next, d);
+		const char *const *value = const_field(running, d);
+		char *copy = *value != NULL ? strdup(*value) : NULL;
+		if (*value == NULL || copy != NULL) {
+			free(*slot);
+			*slot = copy;
+		}
+	}
+}
+
 void config_restart_needed(const struct config *old, const struct config *new_cfg, char *out,
 			   size_t size)
 {
@@ -912,6 +959,55 @@ static enum config_result collect_options(struct config *cfg, int argc, char **a
 	return CONFIG_OK;
 }
 
+/* The directory relative paths are taken from: where switchboard was started,
+ * remembered once, so that a daemon (which moves to "/") or a reload reads
+ * the same files as the first start. */
+static const char *start_directory(void)
+{
+	static char *cwd;
+	if (cwd == NULL)
+		cwd = getcwd(NULL, 0);
+	return cwd;
+}
+
+static int make_absolute(char **path, const char *base)
+{
+	if (*path == NULL || (*path)[0] == '/' || base == NULL)
+		return 0;
+	if (strcmp(*path, ".") == 0) /* the base itself, without a "/." */
+		return replace_string(path, base);
+	size_t n = strlen(base) + strlen(*path) + 2;
+	char *abs = malloc(n);
+	if (abs == NULL)
+		return -1;
+	snprintf(abs, n, "%s/%s", strcmp(base, "/") == 0 ? "" : base, *path);
+	free(*path);
+	*path = abs;
+	return 0;
+}
+
+static bool is_log_keyword(const char *value)
+{
+	return strcmp(value, "off") == 0 || strcmp(value, "syslog") == 0 ||
+	       strcmp(value, "stderr") == 0;
+}
+
+/* Every path becomes absolute. Under chroot the root is a path inside it. */
+static int absolute_paths(struct config *cfg)
+{
+	const char *cwd = start_directory();
+	int rc = make_absolute(&cfg->file, cwd);
+	rc |= make_absolute(&cfg->root, cfg->chroot != NULL ? "/" : cwd);
+	rc |= make_absolute(&cfg->chroot, cwd);
+	rc |= make_absolute(&cfg->pidfile, cwd);
+	rc |= make_absolute(&cfg->mime_types, cwd);
+	if (!is_log_keyword(cfg->access_log))
+		rc |= make_absolute(&cfg->access_log, cwd);
+	if (!is_log_keyword(cfg->error_log))
+		rc |= make_absolute(&cfg->error_log, cwd);
+	return rc;
+}
+
 enum config_result config_load(struct config *cfg, int argc, char **argv, FILE *out, FILE *err)
 {
 	config_defaults(cfg);
@@ -927,5 +1023,9 @@ enum config_result config_load(struct config *cfg, int argc, char **argv, FILE *
 	for (size_t i = 0; r == CONFIG_OK && i < count; i++)
 		r = apply_cli_setting(cfg, &settings[i], err);
 	free(settings);
+	if (r == CONFIG_OK && absolute_paths(cfg) < 0) {
+		fprintf(err, "switchboard: out of memory\n");
+		r = CONFIG_USAGE_ERROR;
+	}
 	return r;
 }

@@ -124,6 +124,10 @@ void config_origin(const struct config *cfg, const char *directive, char *out, s
 void config_restart_needed(const struct config *old, const struct config *new_cfg, char *out,
 			   size_t size);
 
+/* After a reload: what needs a restart stays as it runs (so that the next
+ * reload compares against what is really in force). */
+void config_keep_restart_values(struct config *next, const struct config *running);
+
 void config_free(struct config *cfg);
 
 /* "10s", "500ms", "2m", "1h", or plain seconds. Returns false when invalid. */

@@ -59,6 +59,13 @@ struct conn *conn_new(struct server *srv, int fd, const struct sockaddr_storage 
 	c->state = CONN_WAITING;
 	http_parser_init(&c->parser);
 	loop_timer_init(&c->timer, conn_on_timeout);
+	/* The header deadline runs from the connection's start, waiting included:
+	 * a client that left while it waited does not keep its place for long. */
+	if (loop_timer_set(srv->loop, &c->timer, loop_now(srv->loop) + srv->cfg->header_timeout_ms) <
+	    0) {
+		free(c);
+		return NULL;
+	}
 	/* Responses are written whole (head and body coalesced with MSG_MORE), so
 	 * Nagle's algorithm would only delay the last segment. */
 	int one = 1;
@@ -68,10 +75,8 @@ struct conn *conn_new(struct server *srv, int fd, const struct sockaddr_storage 
 
 bool conn_start(struct conn *c)
 {
-	struct loop *loop = c->srv->loop;
 	c->state = CONN_READING;
-	return loop_add(loop, c->fd, LOOP_READ, conn_on_io, c) == 0 &&
-	       loop_timer_set(loop, &c->timer, loop_now(loop) + cfg_of(c)->header_timeout_ms) == 0;
+	return loop_add(c->srv->loop, c->fd, LOOP_READ, conn_on_io, c) == 0;
 }
 
 void conn_send_closing_error(int fd, int status)

@@ -68,8 +68,8 @@ struct conn {
  * NULL when out of memory (the caller still owns fd then). */
 struct conn *conn_new(struct server *srv, int fd, const struct sockaddr_storage *peer);
 
-/* Give it a slot: watch it and start the header deadline. False when the loop
- * refused it (the caller frees it). */
+/* Give it a slot: watch it (its header deadline runs from conn_new). False
+ * when the loop refused it (the caller frees it). */
 bool conn_start(struct conn *c);
 
 /* Best effort, on a socket we are about to close: a whole error response. */

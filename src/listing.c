@@ -89,7 +89,8 @@ static int read_names(struct listing *l, bool show_hidden)
 	if (errno != 0)
 		return -1;
 	sort_names = l->names;
-	qsort(l->entries, l->count, sizeof *l->entries, compare_entries);
+	if (l->count > 1) /* an empty directory has no array at all */
+		qsort(l->entries, l->count, sizeof *l->entries, compare_entries);
 	return 0;
 }
 
@@ -217,7 +218,7 @@ static int write_head(struct listing *l, struct buf *out)
 static int write_table_start(struct listing *l, struct buf *out)
 {
 	int rc = buf_append_str(out, "</h1>\n<table>\n<thead><tr><th>Name</th>"
-				  "<th class=\"size\">Size</th><th>Modified</th></tr></thead>\n"
+				  "<th class=\"size\">Size</th><th>Modified (UTC)</th></tr></thead>\n"
 				  "<tbody>\n");
 	if (l->url_path[0] != '\0') {
 		/* The parent: the path without its last segment. */
@@ -242,7 +243,7 @@ static void human_size(uint64_t size, char *out, size_t n)
 {
 	static const char units[] = "KMGTPE";
 	if (size < 1024) {
-		snprintf(out, n, "%llu", (unsigned long long)size);
+		snprintf(out, n, "%llu B", (unsigned long long)size);
 		return;
 	}
 	double v = (double)size;

@@ -41,15 +41,15 @@ int privileges_drop(const struct config *cfg, char *err, size_t err_size)
 		if (chroot(cfg->chroot) < 0 || chdir("/") < 0)
 			return fail(err, err_size, "chroot", cfg->chroot);
 	}
+	if (setgroups(1, &gid) < 0)
+		return fail(err, err_size, "setgroups for group", cfg->group);
+	if (setgid(gid) < 0)
+		return fail(err, err_size, "setgid to group", cfg->group);
 	if (uid == 0) {
 		log_warn("serving as root (user root): every file root can read is at risk "
 			 "of a bug");
 		return 0;
 	}
-	if (setgroups(1, &gid) < 0)
-		return fail(err, err_size, "setgroups for group", cfg->group);
-	if (setgid(gid) < 0)
-		return fail(err, err_size, "setgid to group", cfg->group);
 	if (setuid(uid) < 0)
 		return fail(err, err_size, "setuid to user", cfg->user);
 	/* Trust, but verify: a drop that can be undone is no drop. */

@@ -364,10 +364,7 @@ static void server_reload(struct server *srv)
 	config_restart_needed(srv->cfg, next, restart, sizeof restart);
 	if (restart[0] != '\0')
 		log_warn("reload: changed %s: applied only by a restart", restart);
-	/* What a reload cannot change stays as it runs, so that the next reload
-	 * compares against what is really in force. */
-	next->listen_count = srv->cfg->listen_count;
-	memcpy(next->listen, srv->cfg->listen, sizeof next->listen);
+	config_keep_restart_values(next, srv->cfg);
 
 	close_site(srv);
 	srv->site = s.site;

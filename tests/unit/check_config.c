@@ -52,7 +52,7 @@ static const struct setting {
     SETTING(graceful_timeout_ms, MILLISECONDS),
     SETTING(keepalive, FLAG),
     SETTING(max_keepalive_requests, COUNT),
-    SETTING(hidden_files, FLAG),
+    SETTING(hidden_files, NUMBER),
     SETTING(follow_symlinks, NUMBER),
     SETTING(mime_types, TEXT),
     SETTING(default_type, TEXT),
@@ -63,6 +63,21 @@ static const struct setting {
 
 /* A setting as text: strings as they are ("-" for none), numbers in decimal,
  * flags as 0 or 1, addresses as their URLs and index names, space-separated. */
+/* config_load makes relative paths absolute from the start directory (see
+ * test_relative_paths_become_absolute); the tables are written relative. */
+static const char *without_cwd(const char *text)
+{
+        static char cwd[4096];
+        if (cwd[0] == '\0' && getcwd(cwd, sizeof cwd) == NULL)
+                return text;
+        size_t n = strlen(cwd);
+        if (strcmp(text, cwd) == 0)
+                return ".";
+        if (strncmp(text, cwd, n) == 0 && text[n] == '/')
+                return text + n + 1;
+        return text;
+}
+
 static void setting_text(const struct config *cfg, const struct setting *s, char *out, size_t size)
 {
         const char *field = (const char *)cfg + s->offset;
@@ -72,7 +87,7 @@ static void setting_text(const struct config *cfg, const struct setting *s, char
         case TEXT: {
                 const char *text;
                 memcpy(&text, field, sizeof text);
-                snprintf(out, size, "%s", text != NULL ? text : "-");
+                snprintf(out, size, "%s", text != NULL ? without_cwd(text) : "-");
                 break;
         }
         case COUNT:
@@ -641,7 +656,7 @@ static const struct file_case file_cases[] = {
               "chroot /var/empty\npidfile /run/sb.pid\naccess_log syslog\n"
               "default_type text/plain\n",
               {"chroot", "/var/empty"}, {"pidfile", "/run/sb.pid"}, {"access_log", "syslog"},
-              {"default_type", "text/plain"}),
+              {"default_type", "text/plain"}, {"root", "/"}),
     FILE_CASE("more paths", "error_log /var/log/sb.err\nmime_types /m\ngroup g\n",
               {"error_log", "/var/log/sb.err"}, {"mime_types", "/m"}, {"group", "g"}),
 };
@@ -1006,6 +1021,27 @@ END_TEST
 
 /* -------------------------------------------------------------------- suite */
 
+/* Relative paths are taken from the start directory, once, so that -d (which
+ * moves to "/") and a reload read the same files; under chroot the root is a
+ * path inside it. */
+START_TEST(test_relative_paths_become_absolute)
+{
+        char cwd[4096], want[4200];
+        ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+        char *argv[] = {"switchboard", "-r", "docs", NULL};
+        struct config cfg;
+        FILE *null = fopen("/dev/null", "w");
+        ck_assert_ptr_nonnull(null);
+        ck_assert_int_eq(config_load(&cfg, 3, argv, null, null), CONFIG_OK);
+        snprintf(want, sizeof want, "%s/docs", cwd);
+        ck_assert_str_eq(cfg.root, want);
+        ck_assert_str_eq(cfg.error_log, "stderr"); /* keywords stay as they are */
+        ck_assert_str_eq(cfg.access_log, "off");
+        config_free(&cfg);
+        fclose(null);
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
         Suite *s = suite_create("config");
@@ -1041,6 +1077,7 @@ static Suite *config_suite(void)
         tcase_add_test(origin, test_restart_needed_small_buffer);
         tcase_add_test(origin, test_check_root);
         tcase_add_test(origin, test_check_log_directory);
+        tcase_add_test(origin, test_relative_paths_become_absolute);
         suite_add_tcase(s, origin);
 
         tcase_add_loop_test(duration, test_duration, 0, (int)ARRAY_LEN(duration_cases));
