@@ -33,6 +33,7 @@ enum kind {
 	K_CHOICE,
 	K_HEADER,
 	K_ERROR_PAGE,
+	K_SIZE,
 };
 
 struct directive {
@@ -84,6 +85,7 @@ static const struct directive directives[] = {
     {"charset", K_STRING, FIELD(charset), "off", true, false, 0, NULL},
     {"precompressed", K_BOOL, FIELD(precompressed), "off", true, false, 0, NULL},
     {"listing", K_BOOL, FIELD(listing), "off", true, false, 0, NULL},
+    {"file_cache", K_SIZE, FIELD(file_cache), "16m", true, false, 0, NULL},
     {"add_header", K_HEADER, FIELD(headers), NULL, true, true, 0, NULL},
     {"error_page", K_ERROR_PAGE, FIELD(error_pages), NULL, true, true, 0, NULL},
 };
@@ -141,6 +143,32 @@ bool config_parse_duration(const char *text, int64_t *ms)
 		}
 	}
 	return false;
+}
+
+/* "16m", "512k", "1g", plain bytes, or "off" (0). */
+static bool parse_size(const char *text, uint64_t *out)
+{
+	if (strcmp(text, "off") == 0) {
+		*out = 0;
+		return true;
+	}
+	uint64_t n = 0;
+	const char *p = text;
+	if (*p < '0' || *p > '9')
+		return false;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		n = n * 10 + (uint64_t)(*p - '0');
+		if (n > (UINT64_C(1) << 40))
+			return false;
+	}
+	static const char units[] = "kmg";
+	const char *unit = *p != '\0' ? strchr(units, *p) : NULL;
+	if (unit != NULL && p[1] == '\0')
+		n <<= 10 * (unit - units + 1);
+	else if (*p != '\0')
+		return false;
+	*out = n;
+	return true;
 }
 
 static bool parse_count(const char *text, size_t max, size_t *out)
@@ -392,6 +420,14 @@ static int set_directive(struct config *cfg, const struct directive *d, char **a
 			return -1;
 		}
 		*(bool *)f = strcmp(args[0], "on") == 0;
+		break;
+	case K_SIZE:
+		if (!parse_size(args[0], f)) {
+			snprintf(msg, msg_size,
+				 "invalid size '%s' for %s (bytes, or a number with k, m or g; off)",
+				 args[0], d->name);
+			return -1;
+		}
 		break;
 	case K_HEADER:
 		if (add_header_rule(cfg, args, nargs, msg, msg_size) < 0)

@@ -68,6 +68,7 @@ struct config {
 	char *mime_types;
 	char *default_type;
 	char *charset; /* appended to text types; "off" */
+	uint64_t file_cache; /* bytes of small files kept in memory; 0: off */
 	bool precompressed;
 	bool listing;
 	struct header_rule headers[CONFIG_MAX_HEADERS];

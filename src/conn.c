@@ -4,6 +4,7 @@
 
 #include "accesslog.h"
 #include "config.h"
+#include "filecache.h"
 #include "listing.h"
 #include "log.h"
 #include "response.h"
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sendfile.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -98,6 +100,34 @@ static void close_file(struct conn *c)
 	c->file_remaining = 0;
 	listing_free(c->listing);
 	c->listing = NULL;
+	filecache_release(c->mem);
+	c->mem = NULL;
+	c->mem_remaining = 0;
+}
+
+/* One output buffer lent to whichever connection is responding: a response
+ * sent at once gives it back, so the common case allocates nothing. Only a
+ * connection whose peer is slow keeps a buffer of its own meanwhile. */
+static struct buf spare_out = BUF_INIT;
+#define SPARE_OUT_MAX (64 * 1024)
+
+static void conn_borrow_out(struct conn *c)
+{
+	if (c->out.data == NULL && spare_out.data != NULL) {
+		c->out = spare_out;
+		spare_out = (struct buf)BUF_INIT;
+	}
+}
+
+static void conn_return_out(struct conn *c)
+{
+	if (spare_out.data == NULL && c->out.cap <= SPARE_OUT_MAX) {
+		c->out.start = c->out.end = 0;
+		spare_out = c->out;
+		c->out = (struct buf)BUF_INIT;
+	} else {
+		buf_free(&c->out);
+	}
 }
 
 /* Bytes of a generated page produced per turn: enough for one send. */
@@ -211,9 +241,18 @@ static bool conn_write(struct conn *c)
 {
 	bool progress = false;
 more:
-	while (buf_len(&c->out) > 0) {
+	/* The head and a body from memory go out together: one system call. */
+	while (buf_len(&c->out) > 0 || c->mem_remaining > 0) {
+		struct iovec iov[2];
+		struct msghdr msg = {.msg_iov = iov};
+		if (buf_len(&c->out) > 0)
+			iov[msg.msg_iovlen++] =
+			    (struct iovec){(void *)buf_head(&c->out), buf_len(&c->out)};
+		if (c->mem_remaining > 0)
+			iov[msg.msg_iovlen++] = (struct iovec){
+			    (void *)(c->mem->bytes + c->mem_offset), c->mem_remaining};
 		int flags = MSG_NOSIGNAL | (c->file_remaining > 0 ? MSG_MORE : 0);
-		ssize_t n = send(c->fd, buf_head(&c->out), buf_len(&c->out), flags);
+		ssize_t n = sendmsg(c->fd, &msg, flags);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -222,7 +261,10 @@ more:
 			conn_free(c); /* EPIPE, ECONNRESET: the peer is gone */
 			return false;
 		}
-		buf_consume(&c->out, (size_t)n);
+		size_t head = buf_len(&c->out) < (size_t)n ? buf_len(&c->out) : (size_t)n;
+		buf_consume(&c->out, head);
+		c->mem_offset += (size_t)n - head;
+		c->mem_remaining -= (size_t)n - head;
 		c->sent += (uint64_t)n;
 		progress = true;
 	}
@@ -255,7 +297,7 @@ more:
 		}
 		goto more;
 	}
-	buf_free(&c->out);
+	conn_return_out(c);
 	return conn_finish_response(c);
 
 would_block:
@@ -291,6 +333,7 @@ static bool conn_send_response(struct conn *c, struct response *r, const struct 
 	c->status = r->status;
 	c->close_after = r->connection == RESPONSE_CLOSE;
 	c->sent = 0;
+	conn_borrow_out(c);
 	if (accesslog_enabled())
 		conn_log_begin(c, r, req, data);
 	bool ok = response_write_head(&c->out, r, response_date_now()) == 0;
@@ -300,6 +343,13 @@ static bool conn_send_response(struct conn *c, struct response *r, const struct 
 		c->listing = r->listing;
 	} else if (r->listing != NULL) {
 		listing_free(r->listing);
+	}
+	if (r->body_mem != NULL && !r->head_only && r->content_length > 0) {
+		c->mem = r->body_mem;
+		c->mem_offset = (size_t)r->body_offset;
+		c->mem_remaining = (size_t)r->content_length;
+	} else {
+		filecache_release(r->body_mem);
 	}
 	if (r->body_fd >= 0 && !r->head_only && r->content_length > 0) {
 		c->file_fd = r->body_fd;

@@ -49,6 +49,9 @@ struct conn {
 	int file_fd;
 	off_t file_offset;
 	uint64_t file_remaining;
+	const struct cached_file *mem; /* a body sent from memory (held) */
+	size_t mem_offset;
+	size_t mem_remaining;
 	struct listing *listing; /* a generated body still being produced */
 	bool chunked;
 	bool close_after; /* shut down once this response is sent */

@@ -2,6 +2,7 @@
 
 #include "http_parser.h"
 
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -243,46 +244,72 @@ static enum http_parse_result finish_head(struct http_parser *p, size_t head_len
 	return HTTP_PARSE_DONE;
 }
 
-/* One complete line: [start, end) without its CRLF; next = the byte after LF. */
+/* One complete line: [start, end) without its CRLF; next = the byte after LF.
+ * Its size and line ending were checked before. */
 static enum http_parse_result parse_line(struct http_parser *p, const char *data, size_t start,
 					 size_t end, size_t next)
 {
 	if (p->state == STATE_REQUEST_LINE) {
-		if (next > HTTP_MAX_REQUEST_LINE + 2)
-			return fail(p, 414);
 		if (start == end) /* an empty line before the request-line */
 			return HTTP_PARSE_NEED_MORE;
 		return parse_request_line(p, data, start, end);
 	}
 	if (start == end)
 		return finish_head(p, next);
-	if (next - p->fields_start > HTTP_MAX_HEADER_BYTES)
-		return fail(p, 431);
 	return parse_field_line(p, data, start, end);
 }
 
-/* Limits that apply before a line is complete, so that a peer cannot make us
- * buffer more than a head can be. */
-static enum http_parse_result check_partial_line(struct http_parser *p, size_t len)
+/* The last index where the current line's LF may be without the head growing
+ * past its limits, or SIZE_MAX when there is none to apply. */
+static size_t last_lf_index(const struct http_parser *p, const char *data, size_t len)
 {
-	if (p->state == STATE_REQUEST_LINE && len >= HTTP_MAX_REQUEST_LINE + 2)
-		return fail(p, 414);
-	if (p->state == STATE_FIELDS && len - p->fields_start > HTTP_MAX_HEADER_BYTES + 1)
-		return fail(p, 431);
-	return HTTP_PARSE_NEED_MORE;
+	if (p->state == STATE_REQUEST_LINE)
+		return HTTP_MAX_REQUEST_LINE + 1;
+	size_t end = p->fields_start + HTTP_MAX_HEADER_BYTES; /* one past the section */
+	size_t s = p->line_start;
+	/* The empty line that ends the head does not count toward the section. */
+	if ((s + 1 == end || s == end) && s < len && data[s] == '\r')
+		return SIZE_MAX;
+	return end - 1 > s ? end - 1 : s;
 }
 
-/* A CR must be followed by LF: a bare one is refused as soon as the byte after
- * it is seen, rather than after a line end that may never come. */
-static bool has_bare_cr(const char *data, size_t from, size_t len)
+/* The index where a bare CR is certain (the byte after it), or SIZE_MAX. Scans
+ * [from, to): a CR in the last place is not yet known to be bare. */
+static size_t bare_cr_index(struct http_parser *p, const char *data, size_t to)
 {
-	const char *p = data + from, *end = data + len;
-	while ((p = memchr(p, '\r', (size_t)(end - p))) != NULL) {
-		if (p + 1 < end && p[1] != '\n')
-			return true;
-		p++;
+	size_t from = p->cr_checked > p->line_start ? p->cr_checked : p->line_start;
+	const char *cr = from < to ? memchr(data + from, '\r', to - from) : NULL;
+	while (cr != NULL) {
+		size_t i = (size_t)(cr - data);
+		if (i + 1 < to && data[i + 1] != '\n')
+			return i + 1;
+		if (i + 1 >= to)
+			break;
+		cr = memchr(cr + 1, '\r', to - i - 1);
 	}
-	return false;
+	p->cr_checked = to > from && data[to - 1] == '\r' ? to - 1 : to;
+	return SIZE_MAX;
+}
+
+/* Of the framing faults in [line_start, to), the first in byte order; on a tie
+ * the line ending (400) is reported. lf: the line's LF, or SIZE_MAX. */
+static enum http_parse_result check_line(struct http_parser *p, const char *data, size_t to,
+					 size_t lf)
+{
+	size_t cr = bare_cr_index(p, data, lf != SIZE_MAX ? lf + 1 : to);
+	size_t bare_lf = lf != SIZE_MAX && (lf == p->line_start || data[lf - 1] != '\r')
+			     ? lf
+			     : SIZE_MAX;
+	/* Too large is certain once the byte where the LF must be at the latest
+	 * is here and is not it. */
+	size_t last_lf = last_lf_index(p, data, to);
+	size_t limit = last_lf < to && lf != last_lf ? last_lf : SIZE_MAX;
+	size_t ending = cr < bare_lf ? cr : bare_lf;
+	if (ending != SIZE_MAX && ending <= limit)
+		return fail(p, 400);
+	if (limit != SIZE_MAX)
+		return fail(p, p->state == STATE_REQUEST_LINE ? 414 : 431);
+	return HTTP_PARSE_NEED_MORE;
 }
 
 enum http_parse_result http_parser_feed(struct http_parser *p, const char *data, size_t len)
@@ -295,22 +322,21 @@ enum http_parse_result http_parser_feed(struct http_parser *p, const char *data,
 	while (p->pos < len) {
 		const char *lf = memchr(data + p->pos, '\n', len - p->pos);
 		if (lf == NULL) {
-			/* From one byte back: a CR that ended the last feed. */
-			if (has_bare_cr(data, p->pos > 0 ? p->pos - 1 : 0, len))
-				return fail(p, 400);
 			p->pos = len;
 			break;
 		}
 		size_t lf_off = (size_t)(lf - data);
 		p->pos = lf_off + 1;
-		/* CRLF only: a bare LF ends the request with 400. A bare CR inside
-		 * the line is caught by the byte rules of each part. */
-		if (lf_off == p->line_start || data[lf_off - 1] != '\r')
-			return fail(p, 400);
+		if (check_line(p, data, p->pos, lf_off) != HTTP_PARSE_NEED_MORE)
+			return HTTP_PARSE_ERROR;
 		enum http_parse_result r = parse_line(p, data, p->line_start, lf_off - 1, p->pos);
 		if (r != HTTP_PARSE_NEED_MORE)
 			return r;
 		p->line_start = p->pos;
 	}
-	return check_partial_line(p, len);
+	/* An unfinished line: refuse it as soon as it cannot become valid, so that
+	 * a peer cannot make us buffer more than a head can be. */
+	if (check_line(p, data, len, SIZE_MAX) != HTTP_PARSE_NEED_MORE)
+		return HTTP_PARSE_ERROR;
+	return HTTP_PARSE_NEED_MORE;
 }

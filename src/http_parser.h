@@ -6,6 +6,10 @@
  * examines each byte once. Fields are reported as offsets into those bytes, so
  * the caller may move the buffer between calls.
  *
+ * Whatever way the bytes are split, the answer is the same: the one the
+ * shortest failing prefix gives (bare CR, bare LF and the size limits are
+ * judged in byte order; the syntax of a line when its end arrives).
+ *
  * Named strictness (RFC 9112 leaves these to the recipient):
  *  - Line endings: CRLF only. A bare LF or a bare CR is 400, at once (a proxy
  *    that accepts bare LF could otherwise see a different message boundary).
@@ -89,6 +93,7 @@ struct http_parser {
 	size_t pos;        /* bytes examined so far */
 	size_t line_start; /* where the current line begins */
 	size_t fields_start;
+	size_t cr_checked; /* the current line has no bare CR before this */
 	unsigned nfields;
 	int state;
 	int status; /* the HTTP status to answer with, after HTTP_PARSE_ERROR */

@@ -27,6 +27,7 @@ enum response_range {
 #define RESPONSE_MAX_EXTRA 32
 
 struct listing;
+struct cached_file;
 
 /* How the end of the body is known (RFC 9112 section 6.3). */
 enum response_framing {
@@ -59,6 +60,7 @@ struct response {
 	/* Body source: a file range, a generated listing, or an error page. */
 	int body_fd; /* -1: none */
 	off_t body_offset;
+	const struct cached_file *body_mem; /* held; the body is its bytes from body_offset */
 	struct listing *listing; /* owned by the plan until the connection takes it */
 	enum response_framing framing;
 };

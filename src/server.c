@@ -5,6 +5,7 @@
 #include "accesslog.h"
 #include "conn.h"
 #include "daemon.h"
+#include "filecache.h"
 #include "mime.h"
 #include "service.h"
 #include "signals.h"
@@ -207,6 +208,9 @@ static void shed_unaccounted(int fd)
 
 /* ---------------------------------------------------------- the site */
 
+/* Files up to this size are kept in memory when the cache is on. */
+#define FILE_CACHE_MAX_FILE (256 * 1024)
+
 struct site {
 	struct static_site site;
 	struct mime_types *mime;
@@ -241,7 +245,14 @@ static int open_site(const struct config *cfg, struct site *out, char *err, size
 	out->site.header_count = cfg->header_count;
 	out->site.error_pages = cfg->error_pages;
 	out->site.error_page_count = cfg->error_page_count;
+	if (cfg->file_cache > 0 &&
+	    (out->site.cache = filecache_new(cfg->file_cache, FILE_CACHE_MAX_FILE)) == NULL) {
+		snprintf(err, err_size, "out of memory for the file cache");
+		mime_types_free(out->mime);
+		return -1;
+	}
 	if (static_site_open(&out->site, cfg->root, err, err_size) < 0) {
+		filecache_free(out->site.cache);
 		mime_types_free(out->mime);
 		return -1;
 	}
@@ -260,6 +271,8 @@ int server_open_site(struct server *srv, char *err, size_t err_size)
 
 static void close_site(struct server *srv)
 {
+	filecache_free(srv->site.cache);
+	srv->site.cache = NULL;
 	static_site_close(&srv->site);
 	mime_types_free(srv->mime);
 	srv->mime = NULL;

@@ -5,6 +5,7 @@
 #include "conditional.h"
 #include "config.h"
 #include "encoding.h"
+#include "filecache.h"
 #include "listing.h"
 #include "mime.h"
 #include "range.h"
@@ -20,6 +21,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The longest decoded path plus "/" and an index file name. */
@@ -210,9 +212,24 @@ static const char *content_type_for(const struct static_site *site, const char *
 	return n > 0 && (size_t)n < sizeof with_charset ? with_charset : type;
 }
 
+/* The body source of a plan: an open file, or a file kept in memory. */
+struct body {
+	int fd;
+	const struct cached_file *mem;
+};
+
+static void drop_body(struct body *b)
+{
+	if (b->fd >= 0)
+		close(b->fd);
+	filecache_release(b->mem);
+	b->fd = -1;
+	b->mem = NULL;
+}
+
 /* Preconditions and Range decide between 200, 206, 304, 412 and 416. */
 static void plan_file(const struct static_site *site, const struct http_request *req,
-		      const char *data, const char *name, int fd, const struct stat *st,
+		      const char *data, const char *name, struct body body, const struct stat *st,
 		      struct response *r)
 {
 	static char etag[ETAG_MAX];
@@ -221,14 +238,14 @@ static void plan_file(const struct static_site *site, const struct http_request 
 	case CONDITIONAL_PROCEED:
 		break;
 	case CONDITIONAL_NOT_MODIFIED:
-		close(fd);
+		drop_body(&body);
 		r->status = 304;
 		r->etag = etag;
 		r->has_last_modified = true;
 		r->last_modified = st->st_mtime;
 		return;
 	case CONDITIONAL_PRECONDITION_FAILED:
-		close(fd);
+		drop_body(&body);
 		response_error(r, 412);
 		return;
 	}
@@ -240,7 +257,8 @@ static void plan_file(const struct static_site *site, const struct http_request 
 	r->last_modified = st->st_mtime;
 	r->etag = etag;
 	r->accept_ranges = true;
-	r->body_fd = fd;
+	r->body_fd = body.fd;
+	r->body_mem = body.mem;
 	r->body_offset = 0;
 	if (req->range.len == 0 || !conditional_range_allowed(req, data, etag, st->st_mtime))
 		return;
@@ -259,7 +277,9 @@ static void plan_file(const struct static_site *site, const struct http_request 
 		r->body_offset = (off_t)br.first;
 		break;
 	case RANGE_UNSATISFIABLE:
-		close(fd);
+		drop_body(&body);
+		r->body_fd = -1;
+		r->body_mem = NULL;
 		response_error(r, 416);
 		r->range = RESPONSE_RANGE_UNSATISFIED;
 		r->complete_length = (uint64_t)st->st_size;
@@ -381,6 +401,26 @@ void static_plan(const struct static_site *site, const struct http_request *req,
 		return;
 	}
 
+	/* The cache's key: the request path, "dir/" for a directory's index. */
+	static char key[PATH_BUF_SIZE + 1];
+	size_t key_len = 0;
+	time_t now = 0;
+	bool use_cache = site->cache != NULL && !site->precompressed;
+	if (use_cache) {
+		memcpy(key, up.path, up.len);
+		key_len = up.len;
+		if (up.trailing_slash && up.len > 0)
+			key[key_len++] = '/';
+		now = time(NULL);
+		const struct cached_file *hit = filecache_get(site->cache, key, key_len, now);
+		if (hit != NULL) {
+			struct body mem = {-1, hit};
+			plan_file(site, req, data, hit->name, mem, &hit->st, r);
+			add_configured_headers(site, &up, hit->name, r);
+			return;
+		}
+	}
+
 	const char *name = path;
 	struct stat st;
 	int fd = open_in_root(site, path);
@@ -420,11 +460,19 @@ void static_plan(const struct static_site *site, const struct http_request *req,
 		response_error(r, 403);
 		return;
 	}
+	struct body body = {fd, NULL};
 	if (site->precompressed) {
 		r->vary_accept_encoding = true;
-		r->content_encoding = open_precompressed(site, req, data, name, &fd, &st);
+		r->content_encoding = open_precompressed(site, req, data, name, &body.fd, &st);
 	}
-	plan_file(site, req, data, name, fd, &st, r);
+	if (use_cache) {
+		body.mem = filecache_put(site->cache, key, key_len, name, fd, &st, now);
+		if (body.mem != NULL) {
+			close(fd);
+			body.fd = -1;
+		}
+	}
+	plan_file(site, req, data, name, body, &st, r);
 	add_configured_headers(site, &up, name, r);
 	return;
 fail:

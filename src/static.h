@@ -14,6 +14,7 @@
 #include "response.h"
 
 struct mime_types;
+struct filecache;
 struct header_rule;
 struct error_page;
 
@@ -35,6 +36,7 @@ struct static_site {
 	const char *charset; /* appended to text types; NULL: none */
 	bool precompressed;  /* serve FILE.br / FILE.gz to clients that accept them */
 	bool listing;        /* list directories that have no index file */
+	struct filecache *cache; /* small files in memory; NULL: off */
 	const struct header_rule *headers; /* add_header rules */
 	size_t header_count;
 	const struct error_page *error_pages;

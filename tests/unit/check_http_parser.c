@@ -1350,6 +1350,60 @@ END_TEST
 
 /* -------------------------------------------------------------------- suite */
 
+/* Found by fuzzing (tests/fuzz/crashers): the status of a faulty request must
+ * not depend on where the reads split it. The first fault in byte order wins. */
+static char *repeat_into(char *w, char c, size_t n)
+{
+        memset(w, c, n);
+        return w + n;
+}
+
+static size_t build_fuzz_case(int which, char *buf)
+{
+        char *w = buf;
+        switch (which) {
+        case 0: /* a bare LF after the request line is already too long: 414 */
+                w = stpcpy(w, "GET /");
+                w = repeat_into(w, 'a', 8200);
+                w = stpcpy(w, " HTTP/1.1\n");
+                break;
+        case 1: /* a bare LF after the field section is already too large: 431 */
+                w = stpcpy(w, "GET / HTTP/1.1\r\nHost: h\r\nX: ");
+                w = repeat_into(w, 'b', 16400);
+                w = stpcpy(w, "\n");
+                break;
+        case 2: /* a bare CR early in a line that later grows too long: 400 */
+                w = stpcpy(w, "GET /a\rX");
+                w = repeat_into(w, 'a', 8200);
+                w = stpcpy(w, " HTTP/1.1\r\nHost: h\r\n\r\n");
+                break;
+        default: /* a bare CR after the line is already too long: 414 */
+                w = stpcpy(w, "GET /");
+                w = repeat_into(w, 'a', 12000);
+                w = stpcpy(w, "\rX");
+                break;
+        }
+        return (size_t)(w - buf);
+}
+
+START_TEST(test_fault_order_does_not_depend_on_splits)
+{
+        static const int expected[] = {414, 431, 400, 414};
+        static char buf[20000];
+        size_t len = build_fuzz_case(_i, buf);
+        for (size_t split = 1; split <= len; split += split < 64 ? 1 : 97) {
+                struct http_parser p;
+                http_parser_init(&p);
+                enum http_parse_result r = http_parser_feed(&p, buf, split);
+                if (r == HTTP_PARSE_NEED_MORE)
+                        r = http_parser_feed(&p, buf, len);
+                ck_assert_int_eq(r, HTTP_PARSE_ERROR);
+                ck_assert_msg(p.status == expected[_i], "case %d split at %zu: %d, expected %d",
+                              _i, split, p.status, expected[_i]);
+        }
+}
+END_TEST
+
 static Suite *http_parser_suite(void)
 {
         Suite *s = suite_create("http_parser");
@@ -1379,6 +1433,7 @@ static Suite *http_parser_suite(void)
         tcase_add_loop_test(limits, test_limit_whole, 0, (int)ARRAY_LEN(limit_cases));
         tcase_add_loop_test(limits, test_limit_byte_by_byte, 0, (int)ARRAY_LEN(limit_cases));
         tcase_add_test(limits, test_largest_head_is_max_head);
+        tcase_add_loop_test(limits, test_fault_order_does_not_depend_on_splits, 0, 4);
         tcase_add_loop_test(limits, test_limit_incomplete, 0, (int)ARRAY_LEN(incomplete_cases));
         suite_add_tcase(s, limits);
 
