@@ -81,3 +81,14 @@ void buf_consume(struct buf *b, size_t n)
 	}
 	b->start += n;
 }
+
+int buf_append_u64(struct buf *b, uint64_t n)
+{
+	char digits[20];
+	size_t i = sizeof digits;
+	do {
+		digits[--i] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n != 0);
+	return buf_append(b, digits + i, sizeof digits - i);
+}

@@ -7,6 +7,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct buf {
 	char *data;
@@ -25,6 +26,8 @@ int buf_reserve(struct buf *b, size_t n);
 int buf_append(struct buf *b, const void *p, size_t n);
 int buf_append_str(struct buf *b, const char *s);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* An unsigned number in decimal: the hot path has no use for printf. */
+int buf_append_u64(struct buf *b, uint64_t n);
 
 /* Drop n bytes from the front; an emptied buffer starts again at offset 0. */
 void buf_consume(struct buf *b, size_t n);

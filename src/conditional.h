@@ -12,7 +12,7 @@
 
 #include "http_parser.h"
 
-#define ETAG_MAX 64
+#define ETAG_MAX 80
 
 /* "\"ino-size-sec.nsec\"" in hexadecimal, quotes included. */
 void etag_format(const struct stat *st, char out[ETAG_MAX]);

@@ -53,53 +53,84 @@ const char *response_date_now(void)
 	return date;
 }
 
+/* Last-Modified of the file served last: one file served over and over is
+ * the common case, and formatting a date is not free. */
+static const char *last_modified_text(time_t t)
+{
+	static time_t formatted = -1;
+	static char text[HTTPDATE_LEN + 1];
+	if (t != formatted) {
+		httpdate_format(t, text);
+		formatted = t;
+	}
+	return text;
+}
+
+/* "Name: value\r\n" */
+static int append_field(struct buf *out, const char *name, const char *value)
+{
+	int rc = buf_append_str(out, name);
+	rc |= buf_append(out, ": ", 2);
+	rc |= buf_append_str(out, value);
+	return rc | buf_append(out, "\r\n", 2);
+}
+
+static int append_content_range(struct buf *out, const struct response *r)
+{
+	int rc = buf_append_str(out, "Content-Range: bytes ");
+	if (r->range == RESPONSE_RANGE_PARTIAL) {
+		rc |= buf_append_u64(out, r->range_first);
+		rc |= buf_append(out, "-", 1);
+		rc |= buf_append_u64(out, r->range_first + r->content_length - 1);
+	} else {
+		rc |= buf_append(out, "*", 1);
+	}
+	rc |= buf_append(out, "/", 1);
+	rc |= buf_append_u64(out, r->complete_length);
+	return rc | buf_append(out, "\r\n", 2);
+}
+
 int response_write_head(struct buf *out, const struct response *r, const char *date)
 {
-	int rc = buf_printf(out,
-			    "HTTP/1.1 %d %s\r\n"
-			    "Server: " PACKAGE_NAME "/" PACKAGE_VERSION "\r\n"
-			    "Date: %s\r\n",
-			    r->status, response_reason(r->status), date);
+	int rc = buf_append_str(out, "HTTP/1.1 ");
+	rc |= buf_append_u64(out, (uint64_t)r->status);
+	rc |= buf_append(out, " ", 1);
+	rc |= buf_append_str(out, response_reason(r->status));
+	rc |= buf_append_str(out, "\r\nServer: " PACKAGE_NAME "/" PACKAGE_VERSION "\r\n");
+	rc |= append_field(out, "Date", date);
 	if (r->content_type != NULL)
-		rc |= buf_printf(out, "Content-Type: %s\r\n", r->content_type);
+		rc |= append_field(out, "Content-Type", r->content_type);
 	/* A 304 has no content; its length would be the 200's, so it is left out. */
-	if (r->framing == FRAMING_CHUNKED)
+	if (r->framing == FRAMING_CHUNKED) {
 		rc |= buf_append_str(out, "Transfer-Encoding: chunked\r\n");
-	else if (r->framing == FRAMING_LENGTH && r->status != 304)
-		rc |= buf_printf(out, "Content-Length: %llu\r\n",
-				 (unsigned long long)r->content_length);
-	if (r->has_last_modified) {
-		char lm[HTTPDATE_LEN + 1];
-		httpdate_format(r->last_modified, lm);
-		rc |= buf_printf(out, "Last-Modified: %s\r\n", lm);
+	} else if (r->framing == FRAMING_LENGTH && r->status != 304) {
+		rc |= buf_append_str(out, "Content-Length: ");
+		rc |= buf_append_u64(out, r->content_length);
+		rc |= buf_append(out, "\r\n", 2);
 	}
+	if (r->has_last_modified)
+		rc |= append_field(out, "Last-Modified", last_modified_text(r->last_modified));
 	if (r->content_encoding != NULL)
-		rc |= buf_printf(out, "Content-Encoding: %s\r\n", r->content_encoding);
+		rc |= append_field(out, "Content-Encoding", r->content_encoding);
 	if (r->vary_accept_encoding)
 		rc |= buf_append_str(out, "Vary: Accept-Encoding\r\n");
 	if (r->etag != NULL)
-		rc |= buf_printf(out, "ETag: %s\r\n", r->etag);
+		rc |= append_field(out, "ETag", r->etag);
 	if (r->accept_ranges)
 		rc |= buf_append_str(out, "Accept-Ranges: bytes\r\n");
-	if (r->range == RESPONSE_RANGE_PARTIAL)
-		rc |= buf_printf(out, "Content-Range: bytes %llu-%llu/%llu\r\n",
-				 (unsigned long long)r->range_first,
-				 (unsigned long long)(r->range_first + r->content_length - 1),
-				 (unsigned long long)r->complete_length);
-	else if (r->range == RESPONSE_RANGE_UNSATISFIED)
-		rc |= buf_printf(out, "Content-Range: bytes */%llu\r\n",
-				 (unsigned long long)r->complete_length);
+	if (r->range != RESPONSE_RANGE_NONE)
+		rc |= append_content_range(out, r);
 	if (r->location != NULL)
-		rc |= buf_printf(out, "Location: %s\r\n", r->location);
+		rc |= append_field(out, "Location", r->location);
 	if (r->allow != NULL)
-		rc |= buf_printf(out, "Allow: %s\r\n", r->allow);
+		rc |= append_field(out, "Allow", r->allow);
 	for (size_t i = 0; i < r->extra_count; i++)
 		rc |= buf_append_str(out, r->extra[i]);
 	if (r->connection == RESPONSE_CLOSE)
 		rc |= buf_append_str(out, "Connection: close\r\n");
 	else if (r->connection == RESPONSE_KEEP_ALIVE_HTTP10)
 		rc |= buf_append_str(out, "Connection: keep-alive\r\n");
-	rc |= buf_append_str(out, "\r\n");
+	rc |= buf_append(out, "\r\n", 2);
 	return rc < 0 ? -1 : 0;
 }
 
