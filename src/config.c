@@ -65,6 +65,7 @@ static const struct directive directives[] = {
     {"access_log", K_PATH, FIELD(access_log), "off", true, false, 0, NULL},
     {"error_log", K_PATH, FIELD(error_log), "stderr", true, false, 0, NULL},
     {"log_level", K_CHOICE, FIELD(log_level), "info", true, false, 0, log_levels},
+    {"workers", K_COUNT, FIELD(workers), "1", false, false, 64, NULL},
     {"max_connections", K_COUNT, FIELD(max_connections), "1000", true, false,
      MAX_CONNECTIONS_LIMIT, NULL},
     {"max_connections_per_client", K_COUNT, FIELD(max_connections_per_client), "256", true,
@@ -781,11 +782,26 @@ int config_check(const struct config *cfg, FILE *err)
 	return errors;
 }
 
+/* The size of a directive's value when it is a plain scalar, else 0. */
+static size_t scalar_size(enum kind kind)
+{
+	switch (kind) {
+	case K_DURATION: return sizeof(int64_t);
+	case K_COUNT: return sizeof(size_t);
+	case K_BOOL: return sizeof(bool);
+	case K_CHOICE: return sizeof(int);
+	case K_SIZE: return sizeof(uint64_t);
+	default: return 0;
+	}
+}
+
 static bool same_value(const struct config *a, const struct config *b, const struct directive *d)
 {
 	if (d->kind == K_LISTEN)
 		return a->listen_count == b->listen_count &&
 		       memcmp(a->listen, b->listen, a->listen_count * sizeof a->listen[0]) == 0;
+	if (scalar_size(d->kind) > 0)
+		return memcmp(const_field(a, d), const_field(b, d), scalar_size(d->kind)) == 0;
 	const char *const *sa = const_field(a, d);
 	const char *const *sb = const_field(b, d);
 	if (*sa == NULL || *sb == NULL)
@@ -802,6 +818,10 @@ void config_keep_restart_values(struct config *next, const struct config *runnin
 		if (d->kind == K_LISTEN) {
 			next->listen_count = running->listen_count;
 			memcpy(next->listen, running->listen, sizeof next->listen);
+			continue;
+		}
+		if (scalar_size(d->kind) > 0) {
+			memcpy(field(next, d), const_field(running, d), scalar_size(d->kind));
 			continue;
 		}
 		char **slot = field(next, d);
@@ -844,6 +864,7 @@ static void usage(FILE *f)
 		"  -u, --user USER            user to run as when started as root (default nobody)\n"
 		"  -d, --daemon               detach from the terminal and run in the background\n"
 		"      --max-connections N    connections served at once (default 1000, at most %d)\n"
+		"      --workers N            worker processes, each with its own loop (default 1)\n"
 		"      --max-connections-per-client N\n"
 		"                             connections one client address may hold (default 256)\n"
 		"      --header-timeout T     time to receive a request head (default 10s)\n"
@@ -861,6 +882,7 @@ static void usage(FILE *f)
 enum {
 	OPT_MAX_CONNECTIONS = 256,
 	OPT_MAX_PER_CLIENT,
+	OPT_WORKERS,
 	OPT_HEADER_TIMEOUT,
 	OPT_KEEPALIVE_TIMEOUT,
 	OPT_SEND_TIMEOUT,
@@ -877,6 +899,7 @@ static const struct option long_options[] = {
     {"daemon", no_argument, NULL, 'd'},
     {"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
     {"max-connections-per-client", required_argument, NULL, OPT_MAX_PER_CLIENT},
+    {"workers", required_argument, NULL, OPT_WORKERS},
     {"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
     {"keepalive-timeout", required_argument, NULL, OPT_KEEPALIVE_TIMEOUT},
     {"send-timeout", required_argument, NULL, OPT_SEND_TIMEOUT},
@@ -897,6 +920,7 @@ static const struct {
     {'u', "user"},
     {OPT_MAX_CONNECTIONS, "max_connections"},
     {OPT_MAX_PER_CLIENT, "max_connections_per_client"},
+    {OPT_WORKERS, "workers"},
     {OPT_HEADER_TIMEOUT, "header_timeout"},
     {OPT_KEEPALIVE_TIMEOUT, "keepalive_timeout"},
     {OPT_SEND_TIMEOUT, "send_timeout"},

@@ -54,6 +54,7 @@ struct config {
 	char *error_log;  /* a path, "syslog" or "stderr" */
 	int log_level;    /* enum log_level */
 
+	size_t workers;
 	size_t max_connections;
 	size_t max_connections_per_client;
 	int64_t header_timeout_ms;

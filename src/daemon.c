@@ -77,6 +77,13 @@ void daemon_ready(void)
 	ready_fd = -1;
 }
 
+void daemon_forget_ready(void)
+{
+	if (ready_fd >= 0)
+		close(ready_fd);
+	ready_fd = -1;
+}
+
 int pidfile_write(const char *path, char *err, size_t err_size)
 {
 	size_t n = strlen(path) + 16;

@@ -14,6 +14,9 @@ int daemon_detach(char *err, size_t err_size);
  * and stderr at /dev/null. A no-op without daemon_detach(). */
 void daemon_ready(void);
 
+/* In a child process that must not speak for the daemon: drop the pipe. */
+void daemon_forget_ready(void);
+
 /* Write our pid to path atomically (a temporary file renamed over it). */
 int pidfile_write(const char *path, char *err, size_t err_size);
 void pidfile_remove(const char *path);

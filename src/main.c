@@ -6,6 +6,7 @@
 #include "log.h"
 #include "privileges.h"
 #include "server.h"
+#include "supervisor.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -66,7 +67,8 @@ static int start(struct server *srv, struct config *cfg, int argc, char **argv, 
 		log_error("%s", err);
 		return 1;
 	}
-	if (server_open_site(srv, err, sizeof err) < 0) {
+	/* With several workers, each opens the root for itself. */
+	if (cfg->workers == 1 && server_open_site(srv, err, sizeof err) < 0) {
 		log_error("%s", err);
 		return 1;
 	}
@@ -106,7 +108,8 @@ int main(int argc, char **argv)
 	char *pidfile = NULL; /* set once written: removed on the way out */
 	int status = start(&srv, cfg, argc, argv, &pidfile);
 	if (status == 0)
-		status = server_run(&srv);
+		status = cfg->workers > 1 ? supervisor_run(&srv, (unsigned)cfg->workers)
+					  : server_run(&srv);
 	server_free(&srv);
 	pidfile_remove(pidfile);
 	free(pidfile);

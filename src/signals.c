@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 static int pipe_fds[2] = {-1, -1};
-static const int routed[] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1};
+static const int routed[] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGCHLD};
 
 static void record_signal(int signo)
 {

@@ -6,7 +6,7 @@
 #define SWITCHBOARD_SIGNALS_H
 
 /* Ignore SIGPIPE (a peer that resets must never kill us) and route SIGTERM,
- * SIGINT, SIGHUP and SIGUSR1 into a pipe. Returns its read end, or -1. */
+ * SIGINT, SIGHUP, SIGUSR1 and SIGCHLD into a pipe. Returns its read end, or -1. */
 int signals_init(void);
 
 /* The next recorded signal number, or 0 when none is pending. */

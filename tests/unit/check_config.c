@@ -1042,6 +1042,26 @@ START_TEST(test_relative_paths_become_absolute)
 }
 END_TEST
 
+/* A scalar that needs a restart (workers) is compared and kept as a number,
+ * not as a string: a reload once crashed here. */
+START_TEST(test_restart_needed_for_a_scalar)
+{
+        struct config running, next;
+        config_defaults(&running);
+        config_defaults(&next);
+        next.workers = 4;
+        char out[256];
+        config_restart_needed(&running, &next, out, sizeof out);
+        ck_assert_str_eq(out, "workers");
+        config_keep_restart_values(&next, &running);
+        ck_assert_uint_eq(next.workers, 1);
+        config_restart_needed(&running, &next, out, sizeof out);
+        ck_assert_str_eq(out, "");
+        config_free(&running);
+        config_free(&next);
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
         Suite *s = suite_create("config");
@@ -1078,6 +1098,7 @@ static Suite *config_suite(void)
         tcase_add_test(origin, test_check_root);
         tcase_add_test(origin, test_check_log_directory);
         tcase_add_test(origin, test_relative_paths_become_absolute);
+        tcase_add_test(origin, test_restart_needed_for_a_scalar);
         suite_add_tcase(s, origin);
 
         tcase_add_loop_test(duration, test_duration, 0, (int)ARRAY_LEN(duration_cases));
