@@ -101,6 +101,7 @@ static bool is_star(const char *list, size_t len)
 		i++;
 	while (end > i && is_ows(list[end - 1]))
 		end--;
+	/* cppcheck-suppress knownConditionTrueFalse ; "*" alone: i == 0, end == 1 */
 	return end - i == 1 && list[i] == '*';
 }
 

@@ -464,7 +464,7 @@ void config_defaults(struct config *cfg)
 {
 	memset(cfg, 0, sizeof *cfg);
 	cfg->linger_timeout_ms = 2000;
-	cfg->max_discard_body = 64 * 1024;
+	cfg->max_discard_body = (uint64_t)64 * 1024;
 	for (size_t i = 0; i < DIRECTIVE_COUNT; i++) {
 		if (directives[i].def == NULL)
 			continue;

@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 /* Room for the largest request head the parser accepts, and then some. */
-#define CONN_IN_CAP (32 * 1024)
+#define CONN_IN_CAP ((size_t)32 * 1024)
 /* Linux moves at most this much per sendfile() call. */
 #define SENDFILE_MAX ((size_t)0x7ffff000)
 
@@ -109,7 +109,7 @@ static void close_file(struct conn *c)
  * sent at once gives it back, so the common case allocates nothing. Only a
  * connection whose peer is slow keeps a buffer of its own meanwhile. */
 static struct buf spare_out = BUF_INIT;
-#define SPARE_OUT_MAX (64 * 1024)
+#define SPARE_OUT_MAX ((size_t)64 * 1024)
 
 static void conn_borrow_out(struct conn *c)
 {

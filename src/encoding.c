@@ -69,6 +69,7 @@ static bool parse_element(const char *s, size_t len, size_t *name_len, int *q)
 	i++;
 	while (i < len && is_ows(s[i]))
 		i++;
+	/* cppcheck-suppress knownConditionTrueFalse ; "gzip;q=1": len - i == 3 */
 	if (len - i < 2 || (s[i] != 'q' && s[i] != 'Q') || s[i + 1] != '=')
 		return false;
 	size_t end = len;

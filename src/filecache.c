@@ -189,9 +189,10 @@ const struct cached_file *filecache_put(struct filecache *fc, const char *key, s
 	e = new_entry(key, key_len, name, fd, st);
 	if (e == NULL)
 		return NULL;
-	/* Room for it: the least recently used go first. */
+	/* Room for it: the least recently used go first. remove_entry unlinks
+	 * the tail before it may free it, so lru_tail is always a live entry. */
 	while (fc->bytes + e->file.len > fc->max_bytes && fc->lru_tail != NULL)
-		remove_entry(fc, fc->lru_tail);
+		remove_entry(fc, fc->lru_tail); // NOLINT(clang-analyzer-unix.Malloc)
 	size_t b = hash_key(key, key_len);
 	e->hash_next = fc->buckets[b];
 	fc->buckets[b] = e;

@@ -246,8 +246,8 @@ static void human_size(uint64_t size, char *out, size_t n)
 		snprintf(out, n, "%llu B", (unsigned long long)size);
 		return;
 	}
-	double v = (double)size;
-	int u = -1;
+	double v = (double)size / 1024;
+	int u = 0; /* KiB */
 	while (v >= 1024 && u < 5) {
 		v /= 1024;
 		u++;

@@ -161,7 +161,7 @@ static void heap_sift_down(struct loop *loop, size_t slot)
 static int heap_grow(struct loop *loop)
 {
 	size_t cap = loop->heap_cap ? loop->heap_cap * 2 : 64;
-	struct loop_timer **heap = realloc(loop->heap, cap * sizeof *heap);
+	struct loop_timer **heap = realloc(loop->heap, cap * sizeof(struct loop_timer *));
 	if (heap == NULL)
 		return -1;
 	loop->heap = heap;

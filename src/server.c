@@ -209,7 +209,7 @@ static void shed_unaccounted(int fd)
 /* ---------------------------------------------------------- the site */
 
 /* Files up to this size are kept in memory when the cache is on. */
-#define FILE_CACHE_MAX_FILE (256 * 1024)
+#define FILE_CACHE_MAX_FILE ((size_t)256 * 1024)
 
 struct site {
 	struct static_site site;

@@ -157,13 +157,13 @@ static int open_index(const struct static_site *site, char *path, size_t len, co
 	errno = ENOENT;
 	for (size_t i = 0; i < site->index_count; i++) {
 		const char *index = site->index_names[i];
-		size_t need = len + 1 + strlen(index) + 1;
-		if (need > PATH_BUF_SIZE)
+		size_t index_len = strlen(index);
+		if (len + 1 + index_len + 1 > PATH_BUF_SIZE)
 			continue;
 		size_t n = len;
 		if (n > 0)
 			path[n++] = '/';
-		strcpy(path + n, index);
+		memcpy(path + n, index, index_len + 1);
 		int fd = open_in_root(site, path);
 		if (fd >= 0) {
 			*name = path;
