@@ -2,6 +2,8 @@
 
 #include "accesslog.h"
 
+#include "logfile.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -16,63 +18,32 @@
 enum target { TARGET_OFF, TARGET_FILE, TARGET_SYSLOG };
 
 static enum target target = TARGET_OFF;
-static int log_fd = -1;
-static char *log_path;
-
-static void set_target(enum target t, int fd, char *path)
-{
-	if (log_fd >= 0)
-		close(log_fd);
-	free(log_path);
-	target = t;
-	log_fd = fd;
-	log_path = path;
-}
-
-static int open_file(const char *path)
-{
-	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
-}
+static struct logfile file = LOGFILE_NONE;
 
 int accesslog_open(const char *where, char *err, size_t err_size)
 {
-	if (strcmp(where, "off") == 0) {
-		set_target(TARGET_OFF, -1, NULL);
+	if (strcmp(where, "off") == 0 || strcmp(where, "syslog") == 0) {
+		logfile_close(&file);
+		target = where[0] == 'o' ? TARGET_OFF : TARGET_SYSLOG;
+		if (target == TARGET_SYSLOG)
+			openlog(PACKAGE_NAME, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 		return 0;
 	}
-	if (strcmp(where, "syslog") == 0) {
-		openlog(PACKAGE_NAME, LOG_PID | LOG_NDELAY, LOG_DAEMON);
-		set_target(TARGET_SYSLOG, -1, NULL);
-		return 0;
-	}
-	char *path = strdup(where);
-	int fd = path != NULL ? open_file(path) : -1;
-	if (fd < 0) {
-		snprintf(err, err_size, "%s: %s", where, strerror(path ? errno : ENOMEM));
-		free(path);
+	if (logfile_open(&file, where, err, err_size) < 0)
 		return -1;
-	}
-	set_target(TARGET_FILE, fd, path);
+	target = TARGET_FILE;
 	return 0;
 }
 
 int accesslog_reopen(char *err, size_t err_size)
 {
-	if (target != TARGET_FILE)
-		return 0;
-	int fd = open_file(log_path);
-	if (fd < 0) {
-		snprintf(err, err_size, "%s: %s", log_path, strerror(errno));
-		return -1;
-	}
-	close(log_fd);
-	log_fd = fd;
-	return 0;
+	return logfile_reopen(&file, err, err_size);
 }
 
 void accesslog_close(void)
 {
-	set_target(TARGET_OFF, -1, NULL);
+	logfile_close(&file);
+	target = TARGET_OFF;
 }
 
 bool accesslog_enabled(void)
@@ -174,7 +145,7 @@ void accesslog_finish(const struct buf *line, size_t split, uint64_t body_bytes)
 	};
 	/* One writev per line, so that lines from several processes never mix.
 	 * Best effort: a full disk must not stop the server. */
-	ssize_t ignored = writev(log_fd, iov, 3);
+	ssize_t ignored = writev(file.fd, iov, 3);
 	(void)ignored;
 }
 

@@ -2,6 +2,8 @@
 
 #include "log.h"
 
+#include "logfile.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -17,8 +19,7 @@ enum log_target { TARGET_STDERR, TARGET_FILE, TARGET_SYSLOG };
 
 static enum log_level current_level = LOG_LEVEL_INFO;
 static enum log_target target = TARGET_STDERR;
-static int log_fd = -1;
-static char *log_path;
+static struct logfile file = LOGFILE_NONE;
 
 static const char *const level_names[] = {
     [LOG_LEVEL_ERROR] = "error: ",
@@ -44,65 +45,32 @@ enum log_level log_get_level(void)
 	return current_level;
 }
 
-static int open_log_file(const char *path)
-{
-	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
-}
-
-static void set_file(int fd, char *path)
-{
-	if (log_fd >= 0)
-		close(log_fd);
-	free(log_path);
-	log_fd = fd;
-	log_path = path;
-}
-
 int log_open(const char *where, char *err, size_t err_size)
 {
-	if (strcmp(where, "stderr") == 0) {
-		set_file(-1, NULL);
-		target = TARGET_STDERR;
-		return 0;
-	}
-	if (strcmp(where, "syslog") == 0) {
+	if (strcmp(where, "stderr") == 0 || strcmp(where, "syslog") == 0) {
+		logfile_close(&file);
+		target = where[1] == 't' ? TARGET_STDERR : TARGET_SYSLOG;
 		/* LOG_NDELAY: connect now, while /dev/log is still reachable (chroot). */
-		openlog(PACKAGE_NAME, LOG_PID | LOG_NDELAY, LOG_DAEMON);
-		set_file(-1, NULL);
-		target = TARGET_SYSLOG;
+		if (target == TARGET_SYSLOG)
+			openlog(PACKAGE_NAME, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 		return 0;
 	}
-	char *path = strdup(where);
-	int fd = path != NULL ? open_log_file(path) : -1;
-	if (fd < 0) {
-		snprintf(err, err_size, "%s: %s", where, strerror(path ? errno : ENOMEM));
-		free(path);
+	if (logfile_open(&file, where, err, err_size) < 0)
 		return -1;
-	}
-	set_file(fd, path);
 	target = TARGET_FILE;
 	return 0;
 }
 
 int log_reopen(char *err, size_t err_size)
 {
-	if (target != TARGET_FILE)
-		return 0;
-	int fd = open_log_file(log_path);
-	if (fd < 0) {
-		snprintf(err, err_size, "%s: %s", log_path, strerror(errno));
-		return -1;
-	}
-	close(log_fd);
-	log_fd = fd;
-	return 0;
+	return logfile_reopen(&file, err, err_size);
 }
 
 void log_close(void)
 {
 	if (target == TARGET_SYSLOG)
 		closelog();
-	set_file(-1, NULL);
+	logfile_close(&file);
 	target = TARGET_STDERR;
 }
 
@@ -146,7 +114,7 @@ static void log_vmsg(enum log_level level, const char *suffix, const char *fmt, 
 		line[n++] = '\n';
 		/* One write per line: lines never interleave. Best effort: a full
 		 * disk or a closed stderr must not stop the server. */
-		ssize_t ignored = write(target == TARGET_FILE ? log_fd : STDERR_FILENO, line,
+		ssize_t ignored = write(target == TARGET_FILE ? file.fd : STDERR_FILENO, line,
 					(size_t)n);
 		(void)ignored;
 	}
