@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -235,6 +237,14 @@ static bool conn_finish_response(struct conn *c)
 	return conn_enter(c, CONN_IDLE, cfg_of(c)->keepalive_timeout_ms);
 }
 
+/* Bytes sent but not yet acknowledged by the peer, or still to be sent: what
+ * the kernel holds for this socket. -1 when it cannot say. */
+static int send_queue_bytes(int fd)
+{
+	int queued;
+	return ioctl(fd, SIOCOUTQ, &queued) == 0 ? queued : -1;
+}
+
 /* Send what the socket takes now: the buffered head, then the file. Returns
  * false when the connection was freed. */
 static bool conn_write(struct conn *c)
@@ -303,8 +313,10 @@ more:
 would_block:
 	/* send() took part of the bytes: wait until select() says there is room. The
 	 * send deadline counts from the last byte the peer accepted. */
-	if (c->state != CONN_WRITING || progress)
+	if (c->state != CONN_WRITING || progress) {
+		c->unacked = send_queue_bytes(c->fd);
 		return conn_enter(c, CONN_WRITING, cfg_of(c)->send_timeout_ms);
+	}
 	return true;
 }
 
@@ -540,10 +552,38 @@ static void conn_on_io(struct loop *loop, int fd, unsigned events, void *arg)
 	}
 }
 
+/* select() reports room only once much of a large send queue has drained:
+ * a slow reader may still be taking bytes. Only one that took none since
+ * the deadline was set is dropped. True when the peer took some: the deadline
+ * is set again (or, out of memory, the connection is already freed). */
+static bool conn_peer_is_reading(struct conn *c)
+{
+	int queued = send_queue_bytes(c->fd);
+	if (queued < 0 || c->unacked < 0 || queued >= c->unacked)
+		return false;
+	c->unacked = queued;
+	conn_enter(c, CONN_WRITING, cfg_of(c)->send_timeout_ms);
+	return true;
+}
+
+/* Waited in the waiting room past its deadline: say why, without the reset
+ * that closing on its unread request would send first. */
+static void conn_refuse_waiting(struct conn *c)
+{
+	for (int i = 0; i < 4 && recv(c->fd, scratch_in, sizeof scratch_in, MSG_DONTWAIT) > 0; i++)
+		continue;
+	conn_send_closing_error(c->fd, 503);
+	shutdown(c->fd, SHUT_WR);
+}
+
 static void conn_on_timeout(struct loop *loop, struct loop_timer *t)
 {
 	struct conn *c = (struct conn *)((char *)t - offsetof(struct conn, timer));
 	(void)loop;
+	if (c->state == CONN_WRITING && conn_peer_is_reading(c))
+		return;
+	if (c->state == CONN_WAITING)
+		conn_refuse_waiting(c);
 	/* Part of a request arrived: say why we hang up (best effort). */
 	if (c->state == CONN_READING && c->in_len > 0)
 		conn_send_closing_error(c->fd, 408);

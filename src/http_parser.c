@@ -117,6 +117,52 @@ static enum http_parse_result parse_request_line(struct http_parser *p, const ch
 	return HTTP_PARSE_NEED_MORE;
 }
 
+static bool is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* unreserved / sub-delims (RFC 3986 section 2): the bytes of a reg-name. */
+static bool is_host_byte(char c)
+{
+	static const char extra[] = "-._~!$&'()*+,;=";
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c != '\0' && strchr(extra, c) != NULL);
+}
+
+/* Host = uri-host [ ":" port ] (RFC 9110 section 7.2): a reg-name or IPv4
+ * address (with %XX escapes), or an IP-literal in brackets; empty is allowed. */
+static bool valid_host(const char *v, size_t len)
+{
+	size_t i = 0;
+	if (len > 0 && v[0] == '[') {
+		for (i = 1; i < len && v[i] != ']'; i++)
+			if (!is_hex(v[i]) && v[i] != ':' && v[i] != '.' && !is_host_byte(v[i]))
+				return false;
+		if (i == len)
+			return false;
+		i++;
+	} else {
+		for (; i < len && v[i] != ':'; i++) {
+			if (v[i] == '%') {
+				if (i + 2 >= len || !is_hex(v[i + 1]) || !is_hex(v[i + 2]))
+					return false;
+				i += 2;
+			} else if (!is_host_byte(v[i])) {
+				return false;
+			}
+		}
+	}
+	if (i == len)
+		return true;
+	if (v[i] != ':')
+		return false;
+	for (i++; i < len; i++)
+		if (v[i] < '0' || v[i] > '9')
+			return false;
+	return true;
+}
+
 static bool parse_content_length(const char *v, size_t len, uint64_t *out)
 {
 	if (len == 0 || len > MAX_CONTENT_LENGTH_DIGITS)
@@ -184,6 +230,8 @@ static enum http_parse_result take_field(struct http_parser *p, const char *data
 	};
 
 	if (http_span_equals(data, name, "host")) {
+		if (!valid_host(http_span_ptr(data, value), value.len))
+			return fail(p, 400);
 		req->host = value;
 		req->host_count++;
 	} else if (http_span_equals(data, name, "connection")) {

@@ -31,6 +31,27 @@ static int set_handler(int signo, void (*handler)(int))
 	return sigaction(signo, &sa, NULL);
 }
 
+static void routed_set(sigset_t *set)
+{
+	sigemptyset(set);
+	for (size_t i = 0; i < sizeof routed / sizeof routed[0]; i++)
+		sigaddset(set, routed[i]);
+}
+
+void signals_block(void)
+{
+	sigset_t set;
+	routed_set(&set);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
+void signals_unblock(void)
+{
+	sigset_t set;
+	routed_set(&set);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+}
+
 int signals_init(void)
 {
 	if (set_handler(SIGPIPE, SIG_IGN) < 0)
@@ -40,6 +61,7 @@ int signals_init(void)
 	for (size_t i = 0; i < sizeof routed / sizeof routed[0]; i++)
 		if (set_handler(routed[i], record_signal) < 0)
 			return -1;
+	signals_unblock();
 	return pipe_fds[0];
 }
 

@@ -6,8 +6,14 @@
 #define SWITCHBOARD_SIGNALS_H
 
 /* Ignore SIGPIPE (a peer that resets must never kill us) and route SIGTERM,
- * SIGINT, SIGHUP, SIGUSR1 and SIGCHLD into a pipe. Returns its read end, or -1. */
+ * SIGINT, SIGHUP, SIGUSR1 and SIGCHLD into a pipe, then let through any of
+ * them that signals_block() held back. Returns the pipe's read end, or -1. */
 int signals_init(void);
+
+/* Hold the routed signals back (across a fork: the child's handlers are not
+ * in place yet); signals_init() lets them through again. */
+void signals_block(void);
+void signals_unblock(void);
 
 /* The next recorded signal number, or 0 when none is pending. */
 int signals_next(int fd);

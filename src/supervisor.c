@@ -58,7 +58,12 @@ static void run_worker(struct server *srv)
 
 static void start_worker(struct supervisor *sv, struct worker *w)
 {
+	/* A signal for the new worker waits until its own handlers are in place
+	 * (server_run's signals_init) instead of finding the default action. */
+	signals_block();
 	pid_t pid = fork();
+	if (pid != 0)
+		signals_unblock();
 	if (pid < 0) {
 		log_error("fork: %s; will try again", strerror(errno));
 		loop_timer_set(sv->loop, &sv->restart_timer, loop_now(sv->loop) + RESTART_DELAY_MS);

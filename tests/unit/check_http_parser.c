@@ -1404,6 +1404,34 @@ START_TEST(test_fault_order_does_not_depend_on_splits)
 }
 END_TEST
 
+/* Host = uri-host [ ":" port ]: an invalid value is 400 (RFC 9112 section 3.2). */
+START_TEST(test_host_values)
+{
+        static const struct {
+                const char *host;
+                bool valid;
+        } cases[] = {
+            {"example.com", true}, {"example.com:8080", true}, {"[::1]:80", true},
+            {"127.0.0.1", true},   {"", true},                 {"ex%41mple", true},
+            {"a:", true},          {"a b", false},             {"x@y", false},
+            {"[::1", false},       {"h/p", false},             {"a:8x", false},
+            {"%4", false},         {"[::1]x", false},          {"h?q", false},
+        };
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+                char request[256];
+                int n = snprintf(request, sizeof request, "GET / HTTP/1.1\r\nHost: %s\r\n\r\n",
+                                 cases[i].host);
+                struct http_parser p;
+                http_parser_init(&p);
+                enum http_parse_result r = http_parser_feed(&p, request, (size_t)n);
+                ck_assert_msg(r == (cases[i].valid ? HTTP_PARSE_DONE : HTTP_PARSE_ERROR),
+                              "Host '%s': result %d", cases[i].host, r);
+                if (!cases[i].valid)
+                        ck_assert_int_eq(p.status, 400);
+        }
+}
+END_TEST
+
 static Suite *http_parser_suite(void)
 {
         Suite *s = suite_create("http_parser");
@@ -1434,6 +1462,7 @@ static Suite *http_parser_suite(void)
         tcase_add_loop_test(limits, test_limit_byte_by_byte, 0, (int)ARRAY_LEN(limit_cases));
         tcase_add_test(limits, test_largest_head_is_max_head);
         tcase_add_loop_test(limits, test_fault_order_does_not_depend_on_splits, 0, 4);
+        tcase_add_test(limits, test_host_values);
         tcase_add_loop_test(limits, test_limit_incomplete, 0, (int)ARRAY_LEN(incomplete_cases));
         suite_add_tcase(s, limits);
 
