@@ -135,7 +135,8 @@ void accesslog_finish(const struct buf *line, size_t split, uint64_t body_bytes)
 	const char *text = buf_head(line);
 	size_t rest = buf_len(line) - split;
 	if (target == TARGET_SYSLOG) {
-		syslog(LOG_INFO, "%.*s%s%.*s", (int)split, text, count, (int)rest - 1, text + split);
+		syslog(LOG_INFO, "%.*s%s%.*s", (int)split, text, count, (int)rest - 1,
+		       text + split);
 		return;
 	}
 	struct iovec iov[3] = {

@@ -44,7 +44,7 @@ static bool is_ows(char c)
 
 /* entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE; returns its end, or 0 if malformed. */
 static size_t scan_entity_tag(const char *s, size_t len, size_t i, bool *is_weak,
-			      size_t *opaque_start)
+                              size_t *opaque_start)
 {
 	*is_weak = len - i >= 2 && s[i] == 'W' && s[i + 1] == '/';
 	if (*is_weak)
@@ -60,8 +60,7 @@ static size_t scan_entity_tag(const char *s, size_t len, size_t i, bool *is_weak
 
 /* #entity-tag with OWS around the commas (RFC 9110 section 5.6.1). Calls match for each
  * tag; false when the list is malformed anywhere. */
-static bool scan_etag_list(const char *list, size_t len, const char *etag, bool weak,
-			   bool *matched)
+static bool scan_etag_list(const char *list, size_t len, const char *etag, bool weak, bool *matched)
 {
 	size_t etag_len = strlen(etag);
 	size_t i = 0;
@@ -120,19 +119,19 @@ static bool span_date(const char *data, struct http_span s, time_t *t)
 }
 
 enum conditional_result conditional_evaluate(const struct http_request *req, const char *data,
-					     const char *etag, time_t mtime)
+                                             const char *etag, time_t mtime)
 {
 	time_t date;
 	if (req->if_match.len > 0) {
 		if (!etag_list_matches(http_span_ptr(data, req->if_match), req->if_match.len, etag,
-				       false))
+		                       false))
 			return CONDITIONAL_PRECONDITION_FAILED;
 	} else if (span_date(data, req->if_unmodified_since, &date) && mtime > date) {
 		return CONDITIONAL_PRECONDITION_FAILED;
 	}
 	if (req->if_none_match.len > 0) {
 		if (etag_list_matches(http_span_ptr(data, req->if_none_match),
-				      req->if_none_match.len, etag, true))
+		                      req->if_none_match.len, etag, true))
 			return CONDITIONAL_NOT_MODIFIED;
 	} else if (span_date(data, req->if_modified_since, &date) && mtime <= date) {
 		return CONDITIONAL_NOT_MODIFIED;
@@ -140,8 +139,8 @@ enum conditional_result conditional_evaluate(const struct http_request *req, con
 	return CONDITIONAL_PROCEED;
 }
 
-bool conditional_range_allowed(const struct http_request *req, const char *data,
-			       const char *etag, time_t mtime)
+bool conditional_range_allowed(const struct http_request *req, const char *data, const char *etag,
+                               time_t mtime)
 {
 	if (req->if_range.len == 0)
 		return true;

@@ -23,7 +23,7 @@ bool etag_list_matches(const char *list, size_t len, const char *etag, bool weak
 
 enum conditional_result {
 	CONDITIONAL_PROCEED,
-	CONDITIONAL_NOT_MODIFIED,       /* 304 */
+	CONDITIONAL_NOT_MODIFIED,        /* 304 */
 	CONDITIONAL_PRECONDITION_FAILED, /* 412 */
 };
 
@@ -31,11 +31,11 @@ enum conditional_result {
  * If-Match, else If-Unmodified-Since; then If-None-Match, else If-Modified-Since.
  * Dates that do not parse are ignored. */
 enum conditional_result conditional_evaluate(const struct http_request *req, const char *data,
-					     const char *etag, time_t mtime);
+                                             const char *etag, time_t mtime);
 
 /* If-Range (section 13.1.5): may the Range field be honoured? True when there is
  * no If-Range, when its entity-tag strongly matches, or its date equals mtime. */
-bool conditional_range_allowed(const struct http_request *req, const char *data,
-			       const char *etag, time_t mtime);
+bool conditional_range_allowed(const struct http_request *req, const char *data, const char *etag,
+                               time_t mtime);
 
 #endif

@@ -66,10 +66,10 @@ static const struct directive directives[] = {
     {"error_log", K_PATH, FIELD(error_log), "stderr", true, false, 0, NULL},
     {"log_level", K_CHOICE, FIELD(log_level), "info", true, false, 0, log_levels},
     {"workers", K_COUNT, FIELD(workers), "1", false, false, 64, NULL},
-    {"max_connections", K_COUNT, FIELD(max_connections), "1000", true, false,
+    {"max_connections", K_COUNT, FIELD(max_connections), "1000", true, false, MAX_CONNECTIONS_LIMIT,
+     NULL},
+    {"max_connections_per_client", K_COUNT, FIELD(max_connections_per_client), "256", true, false,
      MAX_CONNECTIONS_LIMIT, NULL},
-    {"max_connections_per_client", K_COUNT, FIELD(max_connections_per_client), "256", true,
-     false, MAX_CONNECTIONS_LIMIT, NULL},
     {"header_timeout", K_DURATION, FIELD(header_timeout_ms), "10s", true, false, 0, NULL},
     {"keepalive_timeout", K_DURATION, FIELD(keepalive_timeout_ms), "15s", true, false, 0, NULL},
     {"send_timeout", K_DURATION, FIELD(send_timeout_ms), "30s", true, false, 0, NULL},
@@ -93,7 +93,7 @@ static const struct directive directives[] = {
 
 #define DIRECTIVE_COUNT (sizeof directives / sizeof directives[0])
 _Static_assert(DIRECTIVE_COUNT <= sizeof((struct config *)0)->origin / sizeof(int),
-	       "struct config has an origin slot for every directive");
+               "struct config has an origin slot for every directive");
 
 static void *field(struct config *cfg, const struct directive *d)
 {
@@ -218,11 +218,12 @@ static bool has_control_byte(const char *s)
 static bool is_managed_field(const char *name)
 {
 	static const char *const managed[] = {
-	    "accept-ranges",  "allow",         "connection", "content-encoding",
-	    "content-length", "content-range", "content-type", "date",
-	    "etag",           "keep-alive",    "last-modified", "location",
-	    "server",         "trailer",       "transfer-encoding", "upgrade",
-	    "vary",           NULL,
+	    "accept-ranges",    "allow",          "connection",
+	    "content-encoding", "content-length", "content-range",
+	    "content-type",     "date",           "etag",
+	    "keep-alive",       "last-modified",  "location",
+	    "server",           "trailer",        "transfer-encoding",
+	    "upgrade",          "vary",           NULL,
 	};
 	for (size_t i = 0; managed[i] != NULL; i++)
 		if (strcasecmp(name, managed[i]) == 0)
@@ -255,18 +256,20 @@ static int add_header_rule(struct config *cfg, char **args, int nargs, char *msg
 	}
 	for (const char *p = value; *p; p++) {
 		if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f) {
-			snprintf(msg, msg_size, "header '%s': control character in the value", name);
+			snprintf(msg, msg_size, "header '%s': control character in the value",
+			         name);
 			return -1;
 		}
 	}
 	const char *scope = nargs == 3 ? args[2] : NULL;
 	if (scope != NULL && scope[0] != '/' && strncmp(scope, "*.", 2) != 0) {
 		snprintf(msg, msg_size, "invalid scope '%s' (a path prefix like /assets/ or *.css)",
-			 scope);
+		         scope);
 		return -1;
 	}
 	if (cfg->header_count == CONFIG_MAX_HEADERS) {
-		snprintf(msg, msg_size, "too many add_header lines (at most %d)", CONFIG_MAX_HEADERS);
+		snprintf(msg, msg_size, "too many add_header lines (at most %d)",
+		         CONFIG_MAX_HEADERS);
 		return -1;
 	}
 	struct header_rule *rule = &cfg->headers[cfg->header_count];
@@ -299,15 +302,17 @@ static int add_error_page(struct config *cfg, char **args, char *msg, size_t msg
 	    urlpath_resolve(args[1], len, 0, normal + 1, len + 1, &up) != 0 || up.len == 0 ||
 	    up.query != NULL || up.trailing_slash) {
 		free(normal);
-		snprintf(msg, msg_size, "invalid path '%s' for error_page (a file below the root, "
-			 "starting with /)", args[1]);
+		snprintf(msg, msg_size,
+		         "invalid path '%s' for error_page (a file below the root, "
+		         "starting with /)",
+		         args[1]);
 		return -1;
 	}
 	normal[0] = '/';
 	if (cfg->error_page_count == CONFIG_MAX_ERROR_PAGES) {
 		free(normal);
 		snprintf(msg, msg_size, "too many error_page lines (at most %d)",
-			 CONFIG_MAX_ERROR_PAGES);
+		         CONFIG_MAX_ERROR_PAGES);
 		return -1;
 	}
 	struct error_page *page = &cfg->error_pages[cfg->error_page_count];
@@ -324,7 +329,7 @@ static int origin_layer(int origin)
 
 /* Apply one directive's values; on error write what is wrong into msg. */
 static int set_directive(struct config *cfg, const struct directive *d, char **args, int nargs,
-			 int origin, char *msg, size_t msg_size)
+                         int origin, char *msg, size_t msg_size)
 {
 	size_t slot = directive_index(d);
 	void *f = field(cfg, d);
@@ -349,7 +354,7 @@ static int set_directive(struct config *cfg, const struct directive *d, char **a
 			cfg->listen_count = 0;
 		if (cfg->listen_count == CONFIG_MAX_LISTEN) {
 			snprintf(msg, msg_size, "too many listen addresses (at most %d)",
-				 CONFIG_MAX_LISTEN);
+			         CONFIG_MAX_LISTEN);
 			return -1;
 		}
 		if (listen_addr_parse(args[0], &cfg->listen[cfg->listen_count], msg, msg_size) < 0)
@@ -370,8 +375,8 @@ static int set_directive(struct config *cfg, const struct directive *d, char **a
 		if ((strcmp(d->name, "access_log") == 0 && strcmp(args[0], "stderr") == 0) ||
 		    (strcmp(d->name, "error_log") == 0 && strcmp(args[0], "off") == 0)) {
 			snprintf(msg, msg_size, "%s cannot be '%s' (%s)", d->name, args[0],
-				 d->name[0] == 'a' ? "a path, syslog or off"
-						   : "a path, syslog or stderr");
+			         d->name[0] == 'a' ? "a path, syslog or off"
+			                           : "a path, syslog or stderr");
 			return -1;
 		}
 		if (replace_string(f, args[0]) < 0)
@@ -385,8 +390,8 @@ static int set_directive(struct config *cfg, const struct directive *d, char **a
 		cfg->index_count = 0;
 		for (int i = 0; i < nargs; i++) {
 			if (args[i][0] == '\0' || strchr(args[i], '/') != NULL) {
-				snprintf(msg, msg_size, "invalid index file name '%s' (a plain name)",
-					 args[i]);
+				snprintf(msg, msg_size,
+				         "invalid index file name '%s' (a plain name)", args[i]);
 				return -1;
 			}
 			if (replace_string(&cfg->index[cfg->index_count++], args[i]) < 0)
@@ -396,9 +401,10 @@ static int set_directive(struct config *cfg, const struct directive *d, char **a
 	case K_DURATION: {
 		int64_t ms;
 		if (!config_parse_duration(args[0], &ms) || ms == 0) {
-			snprintf(msg, msg_size,
-				 "invalid duration '%s' for %s (a positive number with ms, s, m or h)",
-				 args[0], d->name);
+			snprintf(
+			    msg, msg_size,
+			    "invalid duration '%s' for %s (a positive number with ms, s, m or h)",
+			    args[0], d->name);
 			return -1;
 		}
 		*(int64_t *)f = ms;
@@ -408,7 +414,7 @@ static int set_directive(struct config *cfg, const struct directive *d, char **a
 		size_t n;
 		if (!parse_count(args[0], d->max, &n) || n == 0) {
 			snprintf(msg, msg_size, "invalid value '%s' for %s (1 to %zu)", args[0],
-				 d->name, d->max);
+			         d->name, d->max);
 			return -1;
 		}
 		*(size_t *)f = n;
@@ -417,16 +423,17 @@ static int set_directive(struct config *cfg, const struct directive *d, char **a
 	case K_BOOL:
 		if (strcmp(args[0], "on") != 0 && strcmp(args[0], "off") != 0) {
 			snprintf(msg, msg_size, "invalid value '%s' for %s (on or off)", args[0],
-				 d->name);
+			         d->name);
 			return -1;
 		}
 		*(bool *)f = strcmp(args[0], "on") == 0;
 		break;
 	case K_SIZE:
 		if (!parse_size(args[0], f)) {
-			snprintf(msg, msg_size,
-				 "invalid size '%s' for %s (bytes, or a number with k, m or g; off)",
-				 args[0], d->name);
+			snprintf(
+			    msg, msg_size,
+			    "invalid size '%s' for %s (bytes, or a number with k, m or g; off)",
+			    args[0], d->name);
 			return -1;
 		}
 		break;
@@ -449,7 +456,7 @@ static int set_directive(struct config *cfg, const struct directive *d, char **a
 		char choices[128];
 		list_choices(d->choices, choices, sizeof choices);
 		snprintf(msg, msg_size, "invalid value '%s' for %s (one of: %s)", args[0], d->name,
-			 choices);
+		         choices);
 		return -1;
 	}
 	}
@@ -560,7 +567,8 @@ static int split_words(char *line, char **words, int max, char *msg, size_t msg_
 		if (*r == '\0' || *r == '#')
 			return n;
 		if (n == max) {
-			snprintf(msg, msg_size, "too many values on one line (at most %d)", max - 1);
+			snprintf(msg, msg_size, "too many values on one line (at most %d)",
+			         max - 1);
 			return -1;
 		}
 		char *w = r;
@@ -594,7 +602,7 @@ static int split_words(char *line, char **words, int max, char *msg, size_t msg_
 }
 
 static int parse_line(struct config *cfg, char *line, size_t len, int lineno, char *msg,
-		      size_t msg_size)
+                      size_t msg_size)
 {
 	char *words[MAX_ARGS + 1];
 	if (strlen(line) != len) {
@@ -609,7 +617,7 @@ static int parse_line(struct config *cfg, char *line, size_t len, int lineno, ch
 		const char *guess = closest_directive(words[0]);
 		if (guess != NULL)
 			snprintf(msg, msg_size, "unknown directive '%s'; did you mean '%s'?",
-				 words[0], guess);
+			         words[0], guess);
 		else
 			snprintf(msg, msg_size, "unknown directive '%s'", words[0]);
 		return -1;
@@ -663,7 +671,8 @@ void config_origin(const struct config *cfg, const char *directive, char *out, s
 	if (origin > 0)
 		snprintf(out, size, "%s:%d", cfg->file, origin);
 	else
-		snprintf(out, size, "%s", origin == ORIGIN_COMMAND_LINE ? "command line" : "default");
+		snprintf(out, size, "%s",
+		         origin == ORIGIN_COMMAND_LINE ? "command line" : "default");
 }
 
 bool config_is_set(const struct config *cfg, const char *directive)
@@ -673,10 +682,10 @@ bool config_is_set(const struct config *cfg, const char *directive)
 }
 
 static int check_fail(const struct config *cfg, FILE *err, const char *directive, const char *fmt,
-		      ...) __attribute__((format(printf, 4, 5)));
+                      ...) __attribute__((format(printf, 4, 5)));
 
 static int check_fail(const struct config *cfg, FILE *err, const char *directive, const char *fmt,
-		      ...)
+                      ...)
 {
 	char where[4200];
 	config_origin(cfg, directive, where, sizeof where);
@@ -690,12 +699,12 @@ static int check_fail(const struct config *cfg, FILE *err, const char *directive
 }
 
 static int check_directory(const struct config *cfg, FILE *err, const char *directive,
-			   const char *path)
+                           const char *path)
 {
 	struct stat st;
 	if (stat(path, &st) < 0)
 		return check_fail(cfg, err, directive, "%s '%s': %s", directive, path,
-				  errno == ENOENT ? "no such directory" : strerror(errno));
+		                  errno == ENOENT ? "no such directory" : strerror(errno));
 	if (!S_ISDIR(st.st_mode))
 		return check_fail(cfg, err, directive, "%s '%s': not a directory", directive, path);
 	return 0;
@@ -703,14 +712,14 @@ static int check_directory(const struct config *cfg, FILE *err, const char *dire
 
 /* Can path be opened for appending, without creating or touching it? */
 static int check_log_path(const struct config *cfg, FILE *err, const char *directive,
-			  const char *path)
+                          const char *path)
 {
 	if (strcmp(path, "off") == 0 || strcmp(path, "syslog") == 0 || strcmp(path, "stderr") == 0)
 		return 0;
 	if (access(path, F_OK) == 0) {
 		if (access(path, W_OK) < 0)
 			return check_fail(cfg, err, directive, "%s '%s': %s", directive, path,
-					  strerror(errno));
+			                  strerror(errno));
 		return 0;
 	}
 	char *copy = strdup(path);
@@ -720,7 +729,7 @@ static int check_log_path(const struct config *cfg, FILE *err, const char *direc
 	int rc = 0;
 	if (access(dir, W_OK | X_OK) < 0)
 		rc = check_fail(cfg, err, directive, "%s '%s': cannot create it in '%s': %s",
-				directive, path, dir, strerror(errno));
+		                directive, path, dir, strerror(errno));
 	free(copy);
 	return rc;
 }
@@ -748,10 +757,11 @@ static int check_identity(const struct config *cfg, FILE *err)
 	if (geteuid() != 0) {
 		/* Nothing to drop: only the current user can be asked for. */
 		struct passwd *me = getpwuid(geteuid());
-		if (config_is_set(cfg, "user") && (me == NULL || strcmp(me->pw_name, cfg->user) != 0))
+		if (config_is_set(cfg, "user") &&
+		    (me == NULL || strcmp(me->pw_name, cfg->user) != 0))
 			errors += check_fail(cfg, err, "user",
-					     "user '%s': switching users needs to start as root",
-					     cfg->user);
+			                     "user '%s': switching users needs to start as root",
+			                     cfg->user);
 		if (cfg->chroot != NULL)
 			errors += check_fail(cfg, err, "chroot", "chroot needs to start as root");
 		return errors;
@@ -768,7 +778,7 @@ int config_check_site(const struct config *cfg, bool inside_chroot, FILE *err)
 	int errors = check_root(cfg, inside_chroot, err);
 	if (config_is_set(cfg, "mime_types") && access(cfg->mime_types, R_OK) < 0)
 		errors += check_fail(cfg, err, "mime_types", "mime_types '%s': %s", cfg->mime_types,
-				     strerror(errno));
+		                     strerror(errno));
 	return errors;
 }
 
@@ -786,12 +796,18 @@ int config_check(const struct config *cfg, FILE *err)
 static size_t scalar_size(enum kind kind)
 {
 	switch (kind) {
-	case K_DURATION: return sizeof(int64_t);
-	case K_COUNT: return sizeof(size_t);
-	case K_BOOL: return sizeof(bool);
-	case K_CHOICE: return sizeof(int);
-	case K_SIZE: return sizeof(uint64_t);
-	default: return 0;
+	case K_DURATION:
+		return sizeof(int64_t);
+	case K_COUNT:
+		return sizeof(size_t);
+	case K_BOOL:
+		return sizeof(bool);
+	case K_CHOICE:
+		return sizeof(int);
+	case K_SIZE:
+		return sizeof(uint64_t);
+	default:
+		return 0;
 	}
 }
 
@@ -835,48 +851,49 @@ void config_keep_restart_values(struct config *next, const struct config *runnin
 }
 
 void config_restart_needed(const struct config *old, const struct config *new_cfg, char *out,
-			   size_t size)
+                           size_t size)
 {
 	size_t n = 0;
 	out[0] = '\0';
 	for (size_t i = 0; i < DIRECTIVE_COUNT && n < size; i++)
 		if (!directives[i].reload && !same_value(old, new_cfg, &directives[i]))
 			n += (size_t)snprintf(out + n, size - n, "%s%s", n ? ", " : "",
-					      directives[i].name);
+			                      directives[i].name);
 }
 
 /* ------------------------------------------------------------ command line */
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: switchboard [options] [DOCROOT]\n"
-		"Serve the files below DOCROOT (default: the current directory) over HTTP.\n"
-		"\n"
-		"  -c, --config FILE          read settings from FILE (see switchboard.conf(5))\n"
-		"  -t, --test                 check the configuration and exit\n"
-		"  -r, --root DIR             directory to serve (same as DOCROOT)\n"
-		"  -l, --listen ADDR:PORT     address to listen on, repeatable (default "
-		"127.0.0.1:8080);\n"
-		"                             [::1]:PORT for IPv6, *:PORT / [::]:PORT for every "
-		"address\n"
-		"  -p, --port PORT            shorthand for --listen 127.0.0.1:PORT\n"
-		"  -u, --user USER            user to run as when started as root (default nobody)\n"
-		"  -d, --daemon               detach from the terminal and run in the background\n"
-		"      --max-connections N    connections served at once (default 1000, at most %d)\n"
-		"      --workers N            worker processes, each with its own loop (default 1)\n"
-		"      --max-connections-per-client N\n"
-		"                             connections one client address may hold (default 256)\n"
-		"      --header-timeout T     time to receive a request head (default 10s)\n"
-		"      --keepalive-timeout T  idle time allowed between requests (default 15s)\n"
-		"      --send-timeout T       time a client may accept no bytes (default 30s)\n"
-		"      --list-directives      list the config file directives and exit\n"
-		"  -h, --help                 show this help and exit\n"
-		"  -V, --version              show the version and exit\n"
-		"\n"
-		"Durations take a unit: ms, s, m or h (no unit: seconds).\n"
-		"Precedence: built-in defaults, then the config file, then the command line.\n",
-		MAX_CONNECTIONS_LIMIT);
+	fprintf(
+	    f,
+	    "Usage: switchboard [options] [DOCROOT]\n"
+	    "Serve the files below DOCROOT (default: the current directory) over HTTP.\n"
+	    "\n"
+	    "  -c, --config FILE          read settings from FILE (see switchboard.conf(5))\n"
+	    "  -t, --test                 check the configuration and exit\n"
+	    "  -r, --root DIR             directory to serve (same as DOCROOT)\n"
+	    "  -l, --listen ADDR:PORT     address to listen on, repeatable (default "
+	    "127.0.0.1:8080);\n"
+	    "                             [::1]:PORT for IPv6, *:PORT / [::]:PORT for every "
+	    "address\n"
+	    "  -p, --port PORT            shorthand for --listen 127.0.0.1:PORT\n"
+	    "  -u, --user USER            user to run as when started as root (default nobody)\n"
+	    "  -d, --daemon               detach from the terminal and run in the background\n"
+	    "      --max-connections N    connections served at once (default 1000, at most %d)\n"
+	    "      --workers N            worker processes, each with its own loop (default 1)\n"
+	    "      --max-connections-per-client N\n"
+	    "                             connections one client address may hold (default 256)\n"
+	    "      --header-timeout T     time to receive a request head (default 10s)\n"
+	    "      --keepalive-timeout T  idle time allowed between requests (default 15s)\n"
+	    "      --send-timeout T       time a client may accept no bytes (default 30s)\n"
+	    "      --list-directives      list the config file directives and exit\n"
+	    "  -h, --help                 show this help and exit\n"
+	    "  -V, --version              show the version and exit\n"
+	    "\n"
+	    "Durations take a unit: ms, s, m or h (no unit: seconds).\n"
+	    "Precedence: built-in defaults, then the config file, then the command line.\n",
+	    MAX_CONNECTIONS_LIMIT);
 }
 
 enum {
@@ -938,8 +955,8 @@ static void list_directives(FILE *out)
 {
 	for (size_t i = 0; i < DIRECTIVE_COUNT; i++)
 		fprintf(out, "%s\t%s\t%s\n", directives[i].name,
-			directives[i].def != NULL ? directives[i].def : "-",
-			directives[i].reload ? "reload" : "restart");
+		        directives[i].def != NULL ? directives[i].def : "-",
+		        directives[i].reload ? "reload" : "restart");
 }
 
 struct cli_setting {
@@ -948,7 +965,7 @@ struct cli_setting {
 };
 
 static enum config_result apply_cli_setting(struct config *cfg, const struct cli_setting *s,
-					    FILE *err)
+                                            FILE *err)
 {
 	char msg[512], spec[32];
 	char *arg = s->arg;
@@ -974,8 +991,8 @@ static enum config_result apply_cli_setting(struct config *cfg, const struct cli
 /* First pass: collect the options, so that the file is read before the rest
  * of the command line is applied over it. */
 static enum config_result collect_options(struct config *cfg, int argc, char **argv,
-					  struct cli_setting *settings, size_t *count, FILE *out,
-					  FILE *err)
+                                          struct cli_setting *settings, size_t *count, FILE *out,
+                                          FILE *err)
 {
 	int opt;
 	optind = 0; /* GNU: start afresh, so that the parser can run more than once */

@@ -68,7 +68,7 @@ struct config {
 	int follow_symlinks;
 	char *mime_types;
 	char *default_type;
-	char *charset; /* appended to text types; "off" */
+	char *charset;       /* appended to text types; "off" */
 	uint64_t file_cache; /* bytes of small files kept in memory; 0: off */
 	bool precompressed;
 	bool listing;
@@ -124,7 +124,7 @@ void config_origin(const struct config *cfg, const char *directive, char *out, s
 
 /* Directives whose new value a reload cannot apply: written to out, joined by ", ". */
 void config_restart_needed(const struct config *old, const struct config *new_cfg, char *out,
-			   size_t size);
+                           size_t size);
 
 /* After a reload: what needs a restart stays as it runs (so that the next
  * reload compares against what is really in force). */

@@ -65,8 +65,8 @@ struct conn *conn_new(struct server *srv, int fd, const struct sockaddr_storage 
 	loop_timer_init(&c->timer, conn_on_timeout);
 	/* The header deadline runs from the connection's start, waiting included:
 	 * a client that left while it waited does not keep its place for long. */
-	if (loop_timer_set(srv->loop, &c->timer, loop_now(srv->loop) + srv->cfg->header_timeout_ms) <
-	    0) {
+	if (loop_timer_set(srv->loop, &c->timer,
+	                   loop_now(srv->loop) + srv->cfg->header_timeout_ms) < 0) {
 		free(c);
 		return NULL;
 	}
@@ -87,7 +87,8 @@ void conn_send_closing_error(int fd, int status)
 {
 	struct buf out = BUF_INIT;
 	if (response_render_closing_error(&out, status) == 0) {
-		ssize_t ignored = send(fd, buf_head(&out), buf_len(&out), MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t ignored =
+		    send(fd, buf_head(&out), buf_len(&out), MSG_NOSIGNAL | MSG_DONTWAIT);
 		(void)ignored;
 	}
 	buf_free(&out);
@@ -172,7 +173,8 @@ static void conn_log_response(struct conn *c)
 	if (!c->response_open)
 		return;
 	c->response_open = false;
-	accesslog_finish(&c->log_line, c->log_split, c->sent > c->head_len ? c->sent - c->head_len : 0);
+	accesslog_finish(&c->log_line, c->log_split,
+	                 c->sent > c->head_len ? c->sent - c->head_len : 0);
 }
 
 void conn_free(struct conn *c)
@@ -217,7 +219,7 @@ static bool conn_start_linger(struct conn *c)
 void conn_shutdown_gracefully(struct conn *c)
 {
 	bool between_requests = c->state == CONN_IDLE ||
-				(c->state == CONN_READING && c->in_len == 0 && c->requests == 0);
+	                        (c->state == CONN_READING && c->in_len == 0 && c->requests == 0);
 	if (between_requests)
 		conn_free(c);
 	else
@@ -321,8 +323,8 @@ would_block:
 }
 
 /* Begin the access log line while the request's bytes are still at hand. */
-static void conn_log_begin(struct conn *c, const struct response *r,
-			   const struct http_request *req, const char *data)
+static void conn_log_begin(struct conn *c, const struct response *r, const struct http_request *req,
+                           const char *data)
 {
 	struct accesslog_fields f = {.peer = &c->peer, .when = time(NULL), .status = r->status};
 	if (req != NULL) {
@@ -338,7 +340,7 @@ static void conn_log_begin(struct conn *c, const struct response *r,
 
 /* req and data: the request answered, or NULL when its head was not understood. */
 static bool conn_send_response(struct conn *c, struct response *r, const struct http_request *req,
-			       const char *data)
+                               const char *data)
 {
 	if (r->error_page && c->srv->site.root_fd >= 0)
 		static_error_page(&c->srv->site, r);
@@ -395,12 +397,11 @@ static bool conn_respond_error(struct conn *c, int status, const char *data)
 	return conn_send_response(c, &r, req, data);
 }
 
-static enum response_connection connection_for(const struct conn *c,
-					       const struct http_request *req, int status)
+static enum response_connection connection_for(const struct conn *c, const struct http_request *req,
+                                               int status)
 {
 	const struct config *cfg = cfg_of(c);
-	bool keep = req->version_minor >= 1 ? !req->connection_close
-					    : req->connection_keep_alive;
+	bool keep = req->version_minor >= 1 ? !req->connection_close : req->connection_keep_alive;
 	keep = keep && cfg->keepalive && c->requests + 1 < cfg->max_keepalive_requests;
 	/* A 400 means we did not understand the request: trust nothing after it. */
 	if (!keep || status == 400 || c->srv->stopping)
@@ -570,8 +571,10 @@ static bool conn_peer_is_reading(struct conn *c)
  * that closing on its unread request would send first. */
 static void conn_refuse_waiting(struct conn *c)
 {
-	for (int i = 0; i < 4 && recv(c->fd, scratch_in, sizeof scratch_in, MSG_DONTWAIT) > 0; i++)
-		continue;
+	/* Bounded: a few reads of what is already queued, no more. */
+	int reads = 0;
+	while (reads++ < 4 && recv(c->fd, scratch_in, sizeof scratch_in, MSG_DONTWAIT) > 0) {
+	}
 	conn_send_closing_error(c->fd, 503);
 	shutdown(c->fd, SHUT_WR);
 }

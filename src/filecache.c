@@ -115,7 +115,7 @@ static struct entry *find(struct filecache *fc, const char *key, size_t len)
 }
 
 const struct cached_file *filecache_get(struct filecache *fc, const char *key, size_t key_len,
-					time_t now)
+                                        time_t now)
 {
 	struct entry *e = find(fc, key, key_len);
 	if (e == NULL || e->checked != now)
@@ -152,7 +152,7 @@ static char *read_whole(int fd, size_t len)
 }
 
 static struct entry *new_entry(const char *key, size_t key_len, const char *name, int fd,
-			       const struct stat *st)
+                               const struct stat *st)
 {
 	struct entry *e = calloc(1, sizeof *e);
 	if (e == NULL)
@@ -173,8 +173,7 @@ static struct entry *new_entry(const char *key, size_t key_len, const char *name
 }
 
 const struct cached_file *filecache_put(struct filecache *fc, const char *key, size_t key_len,
-					const char *name, int fd, const struct stat *st,
-					time_t now)
+                                        const char *name, int fd, const struct stat *st, time_t now)
 {
 	struct entry *e = find(fc, key, key_len);
 	if (e != NULL && same_file(&e->file.st, st) && strcmp(e->file.name, name) == 0) {

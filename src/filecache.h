@@ -33,14 +33,14 @@ void filecache_free(struct filecache *fc);
  * index) if it was validated within the last second; else NULL. The caller
  * holds a reference until filecache_release(). */
 const struct cached_file *filecache_get(struct filecache *fc, const char *key, size_t key_len,
-					time_t now);
+                                        time_t now);
 
 /* After resolving key to the regular file fd (name, st): keep it, reading its
  * bytes unless the entry already holds this very file. Returns a held entry,
  * or NULL when the file is too large or cannot be read (serve it from fd). */
 const struct cached_file *filecache_put(struct filecache *fc, const char *key, size_t key_len,
-					const char *name, int fd, const struct stat *st,
-					time_t now);
+                                        const char *name, int fd, const struct stat *st,
+                                        time_t now);
 
 void filecache_release(const struct cached_file *entry);
 

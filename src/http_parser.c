@@ -90,7 +90,7 @@ static int parse_version(struct http_parser *p, const char *v, size_t len)
 
 /* request-line = method SP request-target SP HTTP-version, exactly one SP each. */
 static enum http_parse_result parse_request_line(struct http_parser *p, const char *data,
-						 size_t start, size_t end)
+                                                 size_t start, size_t end)
 {
 	size_t i = start;
 	while (i < end && is_tchar((unsigned char)data[i]))
@@ -179,7 +179,7 @@ static bool parse_content_length(const char *v, size_t len, uint64_t *out)
 
 /* Connection = #connection-option: note "close" and "keep-alive". */
 static void parse_connection_options(struct http_request *req, const char *data,
-				     struct http_span value)
+                                     struct http_span value)
 {
 	size_t i = value.off, end = (size_t)value.off + value.len;
 	while (i < end) {
@@ -197,7 +197,7 @@ static void parse_connection_options(struct http_request *req, const char *data,
 }
 
 static enum http_parse_result take_content_length(struct http_parser *p, const char *data,
-						  struct http_span value)
+                                                  struct http_span value)
 {
 	uint64_t n;
 	if (!parse_content_length(data + value.off, value.len, &n))
@@ -211,7 +211,7 @@ static enum http_parse_result take_content_length(struct http_parser *p, const c
 
 /* Remember the fields the server acts on; all others are only validated. */
 static enum http_parse_result take_field(struct http_parser *p, const char *data,
-					 struct http_span name, struct http_span value)
+                                         struct http_span name, struct http_span value)
 {
 	struct http_request *req = &p->req;
 	static const struct {
@@ -250,7 +250,7 @@ static enum http_parse_result take_field(struct http_parser *p, const char *data
 
 /* field-line = field-name ":" OWS field-value OWS */
 static enum http_parse_result parse_field_line(struct http_parser *p, const char *data,
-					       size_t start, size_t end)
+                                               size_t start, size_t end)
 {
 	if (++p->nfields > HTTP_MAX_HEADER_FIELDS)
 		return fail(p, 431);
@@ -295,7 +295,7 @@ static enum http_parse_result finish_head(struct http_parser *p, size_t head_len
 /* One complete line: [start, end) without its CRLF; next = the byte after LF.
  * Its size and line ending were checked before. */
 static enum http_parse_result parse_line(struct http_parser *p, const char *data, size_t start,
-					 size_t end, size_t next)
+                                         size_t end, size_t next)
 {
 	if (p->state == STATE_REQUEST_LINE) {
 		if (start == end) /* an empty line before the request-line */
@@ -342,12 +342,11 @@ static size_t bare_cr_index(struct http_parser *p, const char *data, size_t to)
 /* Of the framing faults in [line_start, to), the first in byte order; on a tie
  * the line ending (400) is reported. lf: the line's LF, or SIZE_MAX. */
 static enum http_parse_result check_line(struct http_parser *p, const char *data, size_t to,
-					 size_t lf)
+                                         size_t lf)
 {
 	size_t cr = bare_cr_index(p, data, lf != SIZE_MAX ? lf + 1 : to);
-	size_t bare_lf = lf != SIZE_MAX && (lf == p->line_start || data[lf - 1] != '\r')
-			     ? lf
-			     : SIZE_MAX;
+	size_t bare_lf =
+	    lf != SIZE_MAX && (lf == p->line_start || data[lf - 1] != '\r') ? lf : SIZE_MAX;
 	/* Too large is certain once the byte where the LF must be at the latest
 	 * is here and is not it. */
 	size_t last_lf = last_lf_index(p, data, to);

@@ -29,9 +29,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HTTP_MAX_REQUEST_LINE 8192 /* bytes, without CRLF: longer is 414 */
+#define HTTP_MAX_REQUEST_LINE 8192  /* bytes, without CRLF: longer is 414 */
 #define HTTP_MAX_HEADER_BYTES 16384 /* the field section, with CRLFs: more is 431 */
-#define HTTP_MAX_HEADER_FIELDS 100 /* more is 431 */
+#define HTTP_MAX_HEADER_FIELDS 100  /* more is 431 */
 /* The most bytes a complete request head can take. */
 #define HTTP_MAX_HEAD (HTTP_MAX_REQUEST_LINE + 2 + HTTP_MAX_HEADER_BYTES + 2)
 

@@ -77,8 +77,8 @@ int listen_addr_parse(const char *spec, struct listen_addr *out, char *err, size
 	if (spec[0] == '[') {
 		const char *close = strchr(spec, ']');
 		if (close == NULL || close[1] != ':' || (size_t)(close - spec - 1) >= sizeof host) {
-			snprintf(err, err_size, "invalid listen address '%s' (expected [IPV6]:PORT)",
-				 spec);
+			snprintf(err, err_size,
+			         "invalid listen address '%s' (expected [IPV6]:PORT)", spec);
 			return -1;
 		}
 		memcpy(host, spec + 1, (size_t)(close - spec - 1));
@@ -90,10 +90,12 @@ int listen_addr_parse(const char *spec, struct listen_addr *out, char *err, size
 		if (colon == NULL) {
 			strcpy(host, "127.0.0.1");
 			port_text = spec;
-		} else if ((size_t)(colon - spec) >= sizeof host || memchr(spec, ':', (size_t)(colon - spec))) {
+		} else if ((size_t)(colon - spec) >= sizeof host ||
+		           memchr(spec, ':', (size_t)(colon - spec))) {
 			snprintf(err, err_size,
-				 "invalid listen address '%s' (IPv6 addresses go in brackets: [::1]:8080)",
-				 spec);
+			         "invalid listen address '%s' (IPv6 addresses go in brackets: "
+			         "[::1]:8080)",
+			         spec);
 			return -1;
 		} else {
 			memcpy(host, spec, (size_t)(colon - spec));
@@ -104,12 +106,13 @@ int listen_addr_parse(const char *spec, struct listen_addr *out, char *err, size
 
 	in_port_t port;
 	if (parse_port(port_text, &port) < 0) {
-		snprintf(err, err_size, "invalid port '%s' in listen address '%s'", port_text, spec);
+		snprintf(err, err_size, "invalid port '%s' in listen address '%s'", port_text,
+		         spec);
 		return -1;
 	}
 	if ((ipv6 ? parse_ipv6 : parse_ipv4)(host, port, out) < 0) {
 		snprintf(err, err_size, "invalid %s address '%s' in listen address '%s'",
-			 ipv6 ? "IPv6" : "IPv4", host, spec);
+		         ipv6 ? "IPv6" : "IPv4", host, spec);
 		return -1;
 	}
 	return 0;
@@ -238,7 +241,7 @@ static void on_listener_readable(struct loop *loop, int fd, unsigned events, voi
 		struct sockaddr_storage peer;
 		socklen_t peer_len = sizeof peer;
 		int cfd = accept4(l->fd, (struct sockaddr *)&peer, &peer_len,
-				  SOCK_NONBLOCK | SOCK_CLOEXEC);
+		                  SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (cfd >= 0) {
 			if (!l->on_accept(l->arg, cfd, &peer, peer_len))
 				return;
@@ -251,12 +254,14 @@ static void on_listener_readable(struct loop *loop, int fd, unsigned events, voi
 			continue;
 		case EMFILE:
 		case ENFILE:
-			log_limited(&emfile_log, loop_now(loop), LOG_LEVEL_ERROR,
-				    "accept: %s: shedding new connections (raise the open file limit)",
-				    strerror(errno));
+			log_limited(
+			    &emfile_log, loop_now(loop), LOG_LEVEL_ERROR,
+			    "accept: %s: shedding new connections (raise the open file limit)",
+			    strerror(errno));
 			if (!shed_with_reserve_fd(l)) {
 				listener_pause(l);
-				loop_timer_set(loop, &l->backoff, loop_now(loop) + EMFILE_BACKOFF_MS);
+				loop_timer_set(loop, &l->backoff,
+				               loop_now(loop) + EMFILE_BACKOFF_MS);
 				return;
 			}
 			continue;

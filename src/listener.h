@@ -29,7 +29,7 @@ void listen_addr_url(const struct sockaddr *sa, char *out, size_t out_size);
 
 /* Return false to stop accepting for this wake-up (e.g. the server is full). */
 typedef bool (*listener_accept_cb)(void *arg, int fd, const struct sockaddr_storage *peer,
-				   socklen_t peer_len);
+                                   socklen_t peer_len);
 
 struct listener {
 	int fd;

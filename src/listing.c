@@ -77,7 +77,7 @@ static int read_names(struct listing *l, bool show_hidden)
 	errno = 0;
 	while ((d = readdir(l->dir)) != NULL) {
 		if (d->d_name[0] == '.' && (!show_hidden || d->d_name[1] == '\0' ||
-					    (d->d_name[1] == '.' && d->d_name[2] == '\0')))
+		                            (d->d_name[1] == '.' && d->d_name[2] == '\0')))
 			continue;
 		if (l->count == LISTING_MAX_ENTRIES) {
 			l->truncated = true;
@@ -136,12 +136,23 @@ int listing_append_html(struct buf *out, const char *text, size_t len)
 	for (size_t i = 0; i < len; i++) {
 		const char *esc = NULL;
 		switch (text[i]) {
-		case '&': esc = "&amp;"; break;
-		case '<': esc = "&lt;"; break;
-		case '>': esc = "&gt;"; break;
-		case '"': esc = "&quot;"; break;
-		case '\'': esc = "&#39;"; break;
-		default: continue;
+		case '&':
+			esc = "&amp;";
+			break;
+		case '<':
+			esc = "&lt;";
+			break;
+		case '>':
+			esc = "&gt;";
+			break;
+		case '"':
+			esc = "&quot;";
+			break;
+		case '\'':
+			esc = "&#39;";
+			break;
+		default:
+			continue;
 		}
 		rc |= buf_append(out, text + run, i - run);
 		rc |= buf_append_str(out, esc);
@@ -204,9 +215,9 @@ static int append_display_path(struct buf *out, const char *path)
 static int write_head(struct listing *l, struct buf *out)
 {
 	int rc = buf_append_str(out, "<!DOCTYPE html>\n<html lang=\"en\"><head>"
-				     "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
-				     "content=\"width=device-width, initial-scale=1\">\n"
-				     "<title>Index of ");
+	                             "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
+	                             "content=\"width=device-width, initial-scale=1\">\n"
+	                             "<title>Index of ");
 	rc |= append_display_path(out, l->url_path);
 	rc |= buf_append_str(out, "</title>\n");
 	rc |= buf_append_str(out, page_style);
@@ -217,9 +228,10 @@ static int write_head(struct listing *l, struct buf *out)
 
 static int write_table_start(struct listing *l, struct buf *out)
 {
-	int rc = buf_append_str(out, "</h1>\n<table>\n<thead><tr><th>Name</th>"
-				  "<th class=\"size\">Size</th><th>Modified (UTC)</th></tr></thead>\n"
-				  "<tbody>\n");
+	int rc =
+	    buf_append_str(out, "</h1>\n<table>\n<thead><tr><th>Name</th>"
+	                        "<th class=\"size\">Size</th><th>Modified (UTC)</th></tr></thead>\n"
+	                        "<tbody>\n");
 	if (l->url_path[0] != '\0') {
 		/* The parent: the path without its last segment. */
 		const char *slash = strrchr(l->url_path, '/');
@@ -233,7 +245,7 @@ static int write_table_start(struct listing *l, struct buf *out)
 		else
 			rc |= append_href(out, "", parent, true);
 		rc |= buf_append_str(out, "\">../</a></td><td class=\"size\">-</td>"
-					  "<td class=\"date\"></td></tr>\n");
+		                          "<td class=\"date\"></td></tr>\n");
 		free(parent);
 	}
 	return rc < 0 ? -1 : 0;
@@ -273,8 +285,9 @@ static int write_entry(struct listing *l, const struct entry *e, struct buf *out
 	rc |= append_href(out, l->url_path, name, is_dir);
 	rc |= buf_append_str(out, "\">");
 	rc |= listing_append_html(out, name, strlen(name));
-	rc |= buf_printf(out, "%s</a></td><td class=\"size\">%s</td><td class=\"date\">%s</td></tr>\n",
-			 is_dir ? "/" : "", size, date);
+	rc |= buf_printf(out,
+	                 "%s</a></td><td class=\"size\">%s</td><td class=\"date\">%s</td></tr>\n",
+	                 is_dir ? "/" : "", size, date);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -282,9 +295,9 @@ static int write_tail(struct listing *l, struct buf *out)
 {
 	int rc = buf_append_str(out, "</tbody>\n</table>\n<footer>");
 	rc |= buf_printf(out, "%zu %s%s", l->count, l->count == 1 ? "entry" : "entries",
-			 l->truncated ? " shown; the directory has more" : "");
+	                 l->truncated ? " shown; the directory has more" : "");
 	rc |= buf_append_str(out, " &middot; " PACKAGE_NAME "/" PACKAGE_VERSION
-				  "</footer>\n</body></html>\n");
+	                          "</footer>\n</body></html>\n");
 	return rc < 0 ? -1 : 0;
 }
 

@@ -114,8 +114,8 @@ static void log_vmsg(enum log_level level, const char *suffix, const char *fmt, 
 		line[n++] = '\n';
 		/* One write per line: lines never interleave. Best effort: a full
 		 * disk or a closed stderr must not stop the server. */
-		ssize_t ignored = write(target == TARGET_FILE ? file.fd : STDERR_FILENO, line,
-					(size_t)n);
+		ssize_t ignored =
+		    write(target == TARGET_FILE ? file.fd : STDERR_FILENO, line, (size_t)n);
 		(void)ignored;
 	}
 	errno = saved_errno;
@@ -130,7 +130,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 }
 
 void log_limited(struct log_ratelimit *rl, int64_t now_ms, enum log_level level, const char *fmt,
-		 ...)
+                 ...)
 {
 	if (rl->last_ms != INT64_MIN && now_ms - rl->last_ms < rl->interval_ms) {
 		rl->suppressed++;

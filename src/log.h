@@ -38,9 +38,12 @@ struct log_ratelimit {
 	unsigned long suppressed;
 };
 
-#define LOG_RATELIMIT_INIT(ms) {(ms), INT64_MIN, 0}
+#define LOG_RATELIMIT_INIT(ms)                                                                     \
+	{                                                                                          \
+		(ms), INT64_MIN, 0                                                                 \
+	}
 
 void log_limited(struct log_ratelimit *rl, int64_t now_ms, enum log_level level, const char *fmt,
-		 ...) __attribute__((format(printf, 4, 5)));
+                 ...) __attribute__((format(printf, 4, 5)));
 
 #endif

@@ -11,7 +11,10 @@ struct logfile {
 	char *path;
 };
 
-#define LOGFILE_NONE {-1, NULL}
+#define LOGFILE_NONE                                                                               \
+	{                                                                                          \
+		-1, NULL                                                                           \
+	}
 
 /* Open path for appending (created 0640). On success lf's previous file is
  * closed; on failure lf is untouched and err says "PATH: reason". */

@@ -248,7 +248,7 @@ static void dispatch_ready(struct loop *loop, const fd_set *rd, const fd_set *wr
 			int fd = word * BITS + bit;
 			unsigned long mask = 1UL << bit;
 			unsigned events = ((rwords[word] & mask) ? LOOP_READ : 0) |
-					  ((wwords[word] & mask) ? LOOP_WRITE : 0);
+			                  ((wwords[word] & mask) ? LOOP_WRITE : 0);
 			/* An earlier callback in this turn may have removed or
 			 * re-registered fd: deliver only what is still wanted. */
 			struct loop_io *io = &loop->io[fd];

@@ -29,9 +29,9 @@ static void raise_fd_limit(const struct config *cfg)
 		rl.rlim_cur = old;
 	if (rl.rlim_cur < want)
 		log_warn("open file limit is %llu (hard limit %llu), below the %llu that "
-			 "%zu connections need: new connections will be shed when it is reached",
-			 (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max,
-			 (unsigned long long)want, cfg->max_connections);
+		         "%zu connections need: new connections will be shed when it is reached",
+		         (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max,
+		         (unsigned long long)want, cfg->max_connections);
 }
 
 /* -t: everything that can be checked without touching anything. */
@@ -109,7 +109,7 @@ int main(int argc, char **argv)
 	int status = start(&srv, cfg, argc, argv, &pidfile);
 	if (status == 0)
 		status = cfg->workers > 1 ? supervisor_run(&srv, (unsigned)cfg->workers)
-					  : server_run(&srv);
+		                          : server_run(&srv);
 	server_free(&srv);
 	pidfile_remove(pidfile);
 	free(pidfile);

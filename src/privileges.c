@@ -47,15 +47,15 @@ int privileges_drop(const struct config *cfg, char *err, size_t err_size)
 		return fail(err, err_size, "setgid to group", cfg->group);
 	if (uid == 0) {
 		log_warn("serving as root (user root): every file root can read is at risk "
-			 "of a bug");
+		         "of a bug");
 		return 0;
 	}
 	if (setuid(uid) < 0)
 		return fail(err, err_size, "setuid to user", cfg->user);
 	/* Trust, but verify: a drop that can be undone is no drop. */
 	if (setuid(0) == 0 || seteuid(0) == 0) {
-		snprintf(err, err_size, "user '%s': root privileges could be regained after the drop",
-			 cfg->user);
+		snprintf(err, err_size,
+		         "user '%s': root privileges could be regained after the drop", cfg->user);
 		return -1;
 	}
 	return 0;

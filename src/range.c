@@ -49,7 +49,7 @@ static bool number_less(const struct number *a, const struct number *b)
 
 /* One range-spec in s[0..len): int-range "first-[last]" or suffix-range "-n". */
 static enum range_result parse_spec(const char *s, size_t len, uint64_t size,
-				    struct byte_range *out)
+                                    struct byte_range *out)
 {
 	size_t i = 0;
 	struct number first, last;
@@ -81,8 +81,7 @@ static enum range_result parse_spec(const char *s, size_t len, uint64_t size,
 	return RANGE_SATISFIABLE;
 }
 
-enum range_result range_parse(const char *value, size_t len, uint64_t size,
-			      struct byte_range *out)
+enum range_result range_parse(const char *value, size_t len, uint64_t size, struct byte_range *out)
 {
 	/* ranges-specifier = range-unit "=" range-set; the unit is case-insensitive. */
 	if (len < 6 || strncasecmp(value, "bytes=", 6) != 0)

@@ -22,7 +22,6 @@ struct byte_range {
 };
 
 /* Evaluate a Range field value against a representation of size bytes. */
-enum range_result range_parse(const char *value, size_t len, uint64_t size,
-			      struct byte_range *out);
+enum range_result range_parse(const char *value, size_t len, uint64_t size, struct byte_range *out);
 
 #endif

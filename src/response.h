@@ -47,7 +47,7 @@ struct response {
 	enum response_range range;
 	uint64_t range_first;
 	uint64_t complete_length;
-	bool error_page; /* the body is the page response_error() planned */
+	bool error_page;              /* the body is the page response_error() planned */
 	const char *content_encoding; /* "br", "gzip"; NULL: none */
 	bool vary_accept_encoding;
 	const char *extra[RESPONSE_MAX_EXTRA]; /* whole "Name: value\r\n" lines */
@@ -61,7 +61,7 @@ struct response {
 	int body_fd; /* -1: none */
 	off_t body_offset;
 	const struct cached_file *body_mem; /* held; the body is its bytes from body_offset */
-	struct listing *listing; /* owned by the plan until the connection takes it */
+	struct listing *listing;            /* owned by the plan until the connection takes it */
 	enum response_framing framing;
 };
 

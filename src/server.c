@@ -31,9 +31,9 @@ static void shed(struct server *srv, int fd, unsigned long *counter, const char 
 	close(fd);
 	(*counter)++;
 	log_limited(&srv->shed_log, loop_now(srv->loop), LOG_LEVEL_WARN,
-		    "new connection refused: %s (%lu over the limit per client, "
-		    "%lu beyond select(); %lu evicted)",
-		    why, srv->shed_per_client, srv->shed_fd_setsize, srv->evicted);
+	            "new connection refused: %s (%lu over the limit per client, "
+	            "%lu beyond select(); %lu evicted)",
+	            why, srv->shed_per_client, srv->shed_fd_setsize, srv->evicted);
 }
 
 static void pause_listeners(struct server *srv, bool pause)
@@ -341,7 +341,7 @@ static struct config *load_new_config(struct server *srv)
 /* Logs change only when they change: reopening a file is not free, and a
  * failure keeps the old log. */
 static int switch_logs(const struct config *old, const struct config *next, char *err,
-		       size_t err_size)
+                       size_t err_size)
 {
 	log_set_level((enum log_level)next->log_level);
 	if (strcmp(old->error_log, next->error_log) != 0 &&
@@ -397,7 +397,7 @@ static void on_graceful_timeout(struct loop *loop, struct loop_timer *t)
 	struct server *srv = (struct server *)((char *)t - offsetof(struct server, graceful_timer));
 	(void)loop;
 	log_warn("graceful stop: %zu connection(s) still busy after %lld ms, closing them",
-		 srv->conn_count, (long long)srv->cfg->graceful_timeout_ms);
+	         srv->conn_count, (long long)srv->cfg->graceful_timeout_ms);
 	while (srv->conns != NULL)
 		conn_free(srv->conns);
 }
@@ -424,7 +424,7 @@ static void server_stop(struct server *srv, const char *why)
 		return;
 	}
 	loop_timer_set(srv->loop, &srv->graceful_timer,
-		       loop_now(srv->loop) + srv->cfg->graceful_timeout_ms);
+	               loop_now(srv->loop) + srv->cfg->graceful_timeout_ms);
 }
 
 static void on_signal(struct loop *loop, int fd, unsigned events, void *arg)
@@ -488,7 +488,7 @@ static int open_listeners(struct server *srv, char *err, size_t err_size)
 }
 
 int server_init(struct server *srv, struct config *cfg, int argc, char **argv, char *err,
-		size_t err_size)
+                size_t err_size)
 {
 	memset(srv, 0, sizeof *srv);
 	srv->cfg = cfg;
@@ -527,14 +527,15 @@ static void log_start(const struct server *srv)
 			n += (size_t)snprintf(line + n, sizeof line - n, " (%s)", l->name);
 	}
 	log_info("%s %s serving %s on%s%s", PACKAGE_NAME, PACKAGE_VERSION, srv->site.root_real,
-		 line, srv->inherited_listeners ? " (sockets from the service manager)" : "");
+	         line, srv->inherited_listeners ? " (sockets from the service manager)" : "");
 	service_notifyf("READY=1\nSTATUS=serving %s on%s", srv->site.root_real, line);
 }
 
 int server_run(struct server *srv)
 {
 	srv->signal_fd = signals_init();
-	if (srv->signal_fd < 0 || loop_add(srv->loop, srv->signal_fd, LOOP_READ, on_signal, srv) < 0) {
+	if (srv->signal_fd < 0 ||
+	    loop_add(srv->loop, srv->signal_fd, LOOP_READ, on_signal, srv) < 0) {
 		log_error("cannot set up signal handling: %s", strerror(errno));
 		return 1;
 	}

@@ -37,7 +37,7 @@ struct server {
 	struct conn *waiting_head, *waiting_tail;
 	size_t waiting_count;
 	bool listeners_paused;
-	bool evicting; /* a slot being freed goes to the newcomer, not the room */
+	bool evicting;          /* a slot being freed goes to the newcomer, not the room */
 	struct clients clients; /* live connections per client address */
 
 	int signal_fd;
@@ -53,7 +53,7 @@ struct server {
 /* Take cfg (heap-allocated; the server frees it), open the listening sockets
  * (or adopt the service manager's) and the logs. Returns 0, or -1 with err. */
 int server_init(struct server *srv, struct config *cfg, int argc, char **argv, char *err,
-		size_t err_size);
+                size_t err_size);
 
 /* Open the document root and the MIME table: after chroot and the privilege
  * drop, so the root is opened as the user that serves it. */

@@ -32,7 +32,7 @@ int static_site_open(struct static_site *site, const char *root, char *err, size
 	site->root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (site->root_fd < 0) {
 		snprintf(err, err_size, "%s: %s", root,
-			 errno == ENOTDIR ? "not a directory" : strerror(errno));
+		         errno == ENOTDIR ? "not a directory" : strerror(errno));
 		return -1;
 	}
 	site->root_real = realpath(root, NULL);
@@ -73,7 +73,7 @@ static int open_checked_by_proc(const struct static_site *site, const char *path
 	if (root_len == 1) /* the root is "/" */
 		root_len = 0;
 	bool inside = strncmp(real, site->root_real, root_len) == 0 &&
-		      (real[root_len] == '\0' || real[root_len] == '/');
+	              (real[root_len] == '\0' || real[root_len] == '/');
 	/* "never": no symlink on the way means the real path is the lexical one. */
 	bool exact = inside && strcmp(real + root_len + (real[root_len] == '/'), path) == 0;
 	if (!inside || (site->symlinks == SYMLINKS_NEVER && !exact && strcmp(path, ".") != 0)) {
@@ -93,7 +93,7 @@ static int open_in_root(const struct static_site *site, const char *path)
 		path = ".";
 	if (site->symlinks != SYMLINKS_ALWAYS && !no_openat2) {
 		struct open_how how = {.flags = flags,
-				       .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
+		                       .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
 		if (site->symlinks == SYMLINKS_NEVER)
 			how.resolve |= RESOLVE_NO_SYMLINKS;
 		int fd = (int)syscall(SYS_openat2, site->root_fd, path, &how, sizeof how);
@@ -187,8 +187,8 @@ static bool ends_with(const char *s, const char *suffix)
 static bool wants_charset(const char *type)
 {
 	static const char *const textual[] = {"application/javascript", "application/json",
-					      "application/xml", "application/x-javascript",
-					      "image/svg+xml", NULL};
+	                                      "application/xml",        "application/x-javascript",
+	                                      "image/svg+xml",          NULL};
 	if (strchr(type, ';') != NULL)
 		return false;
 	if (strncasecmp(type, "text/", 5) == 0 || ends_with(type, "+xml") ||
@@ -229,8 +229,8 @@ static void drop_body(struct body *b)
 
 /* Preconditions and Range decide between 200, 206, 304, 412 and 416. */
 static void plan_file(const struct static_site *site, const struct http_request *req,
-		      const char *data, const char *name, struct body body, const struct stat *st,
-		      struct response *r)
+                      const char *data, const char *name, struct body body, const struct stat *st,
+                      struct response *r)
 {
 	static char etag[ETAG_MAX];
 	etag_format(st, etag);
@@ -264,8 +264,8 @@ static void plan_file(const struct static_site *site, const struct http_request 
 		return;
 
 	struct byte_range br;
-	switch (range_parse(http_span_ptr(data, req->range), req->range.len,
-			    (uint64_t)st->st_size, &br)) {
+	switch (range_parse(http_span_ptr(data, req->range), req->range.len, (uint64_t)st->st_size,
+	                    &br)) {
 	case RANGE_IGNORE:
 		break;
 	case RANGE_SATISFIABLE:
@@ -292,13 +292,13 @@ static void plan_file(const struct static_site *site, const struct http_request 
  * at least as new as FILE (an older one is stale). On success fd and st are
  * replaced by the encoded file's and the coding is returned. */
 static const char *open_precompressed(const struct static_site *site,
-				      const struct http_request *req, const char *data,
-				      const char *name, int *fd, struct stat *st)
+                                      const struct http_request *req, const char *data,
+                                      const char *name, int *fd, struct stat *st)
 {
 	static char encoded[PATH_BUF_SIZE + 4];
 	enum content_coding order[CODING_COUNT];
 	size_t n = encoding_preferences(http_span_ptr(data, req->accept_encoding),
-					req->accept_encoding.len, order);
+	                                req->accept_encoding.len, order);
 	for (size_t i = 0; i < n; i++) {
 		snprintf(encoded, sizeof encoded, "%s%s", name, encoding_suffix(order[i]));
 		int efd = open_in_root(site, encoded);
@@ -333,7 +333,7 @@ static bool path_has_prefix(const struct urlpath *up, const char *prefix)
 
 /* add_header rules whose scope covers the request path or the file's name. */
 static void add_configured_headers(const struct static_site *site, const struct urlpath *up,
-				   const char *name, struct response *r)
+                                   const char *name, struct response *r)
 {
 	if (!((r->status >= 200 && r->status < 300) || r->status == 304))
 		return;
@@ -374,7 +374,7 @@ void static_error_page(const struct static_site *site, struct response *r)
 
 /* A generated index of the directory dir (which the listing takes over). */
 static void plan_listing(const struct static_site *site, const struct http_request *req,
-			 const struct urlpath *up, int dir, struct response *r)
+                         const struct urlpath *up, int dir, struct response *r)
 {
 	struct listing *l =
 	    listing_open(dir, up->path, (site->urlpath_flags & URLPATH_ALLOW_HIDDEN) != 0);
@@ -390,12 +390,12 @@ static void plan_listing(const struct static_site *site, const struct http_reque
 }
 
 void static_plan(const struct static_site *site, const struct http_request *req, const char *data,
-		 struct response *r)
+                 struct response *r)
 {
 	static char path[PATH_BUF_SIZE];
 	struct urlpath up;
 	int status = urlpath_resolve(http_span_ptr(data, req->target), req->target.len,
-				     site->urlpath_flags, path, sizeof path, &up);
+	                             site->urlpath_flags, path, sizeof path, &up);
 	if (status != 0) {
 		response_error(r, status);
 		return;

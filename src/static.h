@@ -33,10 +33,10 @@ struct static_site {
 	enum symlink_policy symlinks;
 	const char *const *index_names; /* tried in order in a directory */
 	size_t index_count;
-	const char *charset; /* appended to text types; NULL: none */
-	bool precompressed;  /* serve FILE.br / FILE.gz to clients that accept them */
-	bool listing;        /* list directories that have no index file */
-	struct filecache *cache; /* small files in memory; NULL: off */
+	const char *charset;               /* appended to text types; NULL: none */
+	bool precompressed;                /* serve FILE.br / FILE.gz to clients that accept them */
+	bool listing;                      /* list directories that have no index file */
+	struct filecache *cache;           /* small files in memory; NULL: off */
 	const struct header_rule *headers; /* add_header rules */
 	size_t header_count;
 	const struct error_page *error_pages;
@@ -51,7 +51,7 @@ void static_site_close(struct static_site *site);
  * plan holds an open descriptor in r->body_fd, which the caller closes.
  * r->location points to storage that is valid until the next call. */
 void static_plan(const struct static_site *site, const struct http_request *req, const char *data,
-		 struct response *r);
+                 struct response *r);
 
 /* An error response about to be sent: when an error_page is configured for its
  * status, its body becomes that file (status unchanged). */

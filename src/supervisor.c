@@ -102,7 +102,7 @@ static void on_kill_timer(struct loop *loop, struct loop_timer *t)
 	for (unsigned i = 0; i < sv->count; i++) {
 		if (sv->workers[i].pid != 0) {
 			log_warn("worker %ld did not stop in time: killing it",
-				 (long)sv->workers[i].pid);
+			         (long)sv->workers[i].pid);
 			kill(sv->workers[i].pid, SIGKILL);
 		}
 	}
@@ -165,7 +165,7 @@ static void stop(struct supervisor *sv, int signo)
 	loop_timer_cancel(sv->loop, &sv->restart_timer);
 	forward(sv, SIGTERM);
 	loop_timer_set(sv->loop, &sv->kill_timer,
-		       loop_now(sv->loop) + sv->srv->cfg->graceful_timeout_ms + KILL_GRACE_MS);
+	               loop_now(sv->loop) + sv->srv->cfg->graceful_timeout_ms + KILL_GRACE_MS);
 	if (sv->running == 0)
 		loop_stop(sv->loop);
 }

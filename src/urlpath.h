@@ -40,7 +40,7 @@ struct urlpath {
  * out needs room for the longest intermediate path (at most target_len + 1);
  * res is cleared on failure. */
 int urlpath_resolve(const char *target, size_t target_len, unsigned flags, char *out,
-		    size_t out_size, struct urlpath *res);
+                    size_t out_size, struct urlpath *res);
 
 /* Percent-encode a decoded path for use in a Location header or an href: every
  * byte except unreserved characters (RFC 3986), '/' and the sub-delims that are

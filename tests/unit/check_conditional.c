@@ -27,28 +27,28 @@
 
 static struct stat make_stat(unsigned long long ino, long long size, long long sec, long nsec)
 {
-        struct stat st;
-        memset(&st, 0, sizeof st);
-        st.st_ino = (ino_t)ino;
-        st.st_size = (off_t)size;
-        st.st_mtim.tv_sec = (time_t)sec;
-        st.st_mtim.tv_nsec = nsec;
-        return st;
+	struct stat st;
+	memset(&st, 0, sizeof st);
+	st.st_ino = (ino_t)ino;
+	st.st_size = (off_t)size;
+	st.st_mtim.tv_sec = (time_t)sec;
+	st.st_mtim.tv_nsec = nsec;
+	return st;
 }
 
 /* The ETag the cases below are evaluated against. */
 static void test_etag(char out[ETAG_MAX])
 {
-        struct stat st = make_stat(0x2a, 1024, (long long)MTIME, 500000000L);
-        etag_format(&st, out);
+	struct stat st = make_stat(0x2a, 1024, (long long)MTIME, 500000000L);
+	etag_format(&st, out);
 }
 
 static void append(char *buf, size_t *len, const char *text)
 {
-        size_t n = strlen(text);
-        ck_assert_msg(*len + n < REQUEST_MAX, "test request too long");
-        memcpy(buf + *len, text, n + 1);
-        *len += n;
+	size_t n = strlen(text);
+	ck_assert_msg(*len + n < REQUEST_MAX, "test request too long");
+	memcpy(buf + *len, text, n + 1);
+	*len += n;
 }
 
 /* Expand a table's header lines into request bytes: "\n" ends a field line
@@ -56,78 +56,78 @@ static void append(char *buf, size_t *len, const char *text)
  * {N} one second newer. */
 static void build_request(char *buf, const char *headers, const char *etag, time_t mtime)
 {
-        size_t len = 0;
-        buf[0] = '\0';
-        append(buf, &len, "GET /file.txt HTTP/1.1\r\nHost: example.test\r\n");
-        for (const char *p = headers; *p != '\0'; p++) {
-                char date[HTTPDATE_LEN + 1];
-                char one[2] = {*p, '\0'};
-                if (*p == '\n') {
-                        append(buf, &len, "\r\n");
-                } else if (p[0] == '{' && p[1] != '\0' && p[2] == '}') {
-                        switch (p[1]) {
-                        case 'E':
-                                append(buf, &len, etag);
-                                break;
-                        case 'M':
-                                httpdate_format(mtime, date);
-                                append(buf, &len, date);
-                                break;
-                        case 'O':
-                                httpdate_format(mtime - 1, date);
-                                append(buf, &len, date);
-                                break;
-                        case 'N':
-                                httpdate_format(mtime + 1, date);
-                                append(buf, &len, date);
-                                break;
-                        default:
-                                ck_abort_msg("unknown placeholder in \"%s\"", headers);
-                        }
-                        p += 2;
-                } else {
-                        append(buf, &len, one);
-                }
-        }
-        if (len > 0 && headers[0] != '\0' && buf[len - 1] != '\n')
-                append(buf, &len, "\r\n");
-        append(buf, &len, "\r\n");
+	size_t len = 0;
+	buf[0] = '\0';
+	append(buf, &len, "GET /file.txt HTTP/1.1\r\nHost: example.test\r\n");
+	for (const char *p = headers; *p != '\0'; p++) {
+		char date[HTTPDATE_LEN + 1];
+		char one[2] = {*p, '\0'};
+		if (*p == '\n') {
+			append(buf, &len, "\r\n");
+		} else if (p[0] == '{' && p[1] != '\0' && p[2] == '}') {
+			switch (p[1]) {
+			case 'E':
+				append(buf, &len, etag);
+				break;
+			case 'M':
+				httpdate_format(mtime, date);
+				append(buf, &len, date);
+				break;
+			case 'O':
+				httpdate_format(mtime - 1, date);
+				append(buf, &len, date);
+				break;
+			case 'N':
+				httpdate_format(mtime + 1, date);
+				append(buf, &len, date);
+				break;
+			default:
+				ck_abort_msg("unknown placeholder in \"%s\"", headers);
+			}
+			p += 2;
+		} else {
+			append(buf, &len, one);
+		}
+	}
+	if (len > 0 && headers[0] != '\0' && buf[len - 1] != '\n')
+		append(buf, &len, "\r\n");
+	append(buf, &len, "\r\n");
 }
 
 /* Parse a whole request head; it must be complete and well-formed. */
 static struct http_request parse_request(const char *raw)
 {
-        struct http_parser p;
-        size_t len = strlen(raw);
+	struct http_parser p;
+	size_t len = strlen(raw);
 
-        http_parser_init(&p);
-        enum http_parse_result r = http_parser_feed(&p, raw, len);
-        ck_assert_msg(r == HTTP_PARSE_DONE, "parse result %d (status %d) for:\n%s", (int)r,
-                      p.status, raw);
-        ck_assert_uint_eq(p.req.head_len, len);
-        return p.req;
+	http_parser_init(&p);
+	enum http_parse_result r = http_parser_feed(&p, raw, len);
+	ck_assert_msg(r == HTTP_PARSE_DONE, "parse result %d (status %d) for:\n%s", (int)r,
+	              p.status, raw);
+	ck_assert_uint_eq(p.req.head_len, len);
+	return p.req;
 }
 
 static const char *conditional_name(enum conditional_result r)
 {
-        switch (r) {
-        case CONDITIONAL_PROCEED:
-                return "PROCEED";
-        case CONDITIONAL_NOT_MODIFIED:
-                return "304";
-        case CONDITIONAL_PRECONDITION_FAILED:
-                return "412";
-        }
-        return "?";
+	switch (r) {
+	case CONDITIONAL_PROCEED:
+		return "PROCEED";
+	case CONDITIONAL_NOT_MODIFIED:
+		return "304";
+	case CONDITIONAL_PRECONDITION_FAILED:
+		return "412";
+	}
+	return "?";
 }
 
 /* --------------------------------------------------------------- etag_format */
 
 struct stat_case {
-        unsigned long long ino;
-        long long size;
-        long long sec;
-        long nsec;
+	unsigned long long ino;
+	long long size;
+	long long sec;
+	long nsec;
 };
 
 static const struct stat_case stat_cases[] = {
@@ -141,60 +141,60 @@ static const struct stat_case stat_cases[] = {
 
 static bool is_lower_hex(char c)
 {
-        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
 }
 
 /* "\"ino-size-sec.nsec\"": quoted, strong, hexadecimal fields, never truncated. */
 START_TEST(test_etag_shape)
 {
-        const struct stat_case *c = &stat_cases[_i];
-        struct stat st = make_stat(c->ino, c->size, c->sec, c->nsec);
-        char tag[ETAG_MAX];
+	const struct stat_case *c = &stat_cases[_i];
+	struct stat st = make_stat(c->ino, c->size, c->sec, c->nsec);
+	char tag[ETAG_MAX];
 
-        memset(tag, 'X', sizeof tag);
-        etag_format(&st, tag);
-        size_t len = strnlen(tag, sizeof tag);
-        ck_assert_msg(len < ETAG_MAX, "not NUL-terminated");
-        ck_assert_msg(len >= 9, "%s: too short", tag); /* "\"0-0-0.0\"" */
-        ck_assert_msg(tag[0] == '"' && tag[len - 1] == '"', "%s: not quoted", tag);
-        ck_assert_msg(strncmp(tag, "W/", 2) != 0, "%s: weak", tag);
+	memset(tag, 'X', sizeof tag);
+	etag_format(&st, tag);
+	size_t len = strnlen(tag, sizeof tag);
+	ck_assert_msg(len < ETAG_MAX, "not NUL-terminated");
+	ck_assert_msg(len >= 9, "%s: too short", tag); /* "\"0-0-0.0\"" */
+	ck_assert_msg(tag[0] == '"' && tag[len - 1] == '"', "%s: not quoted", tag);
+	ck_assert_msg(strncmp(tag, "W/", 2) != 0, "%s: weak", tag);
 
-        /* Between the quotes: hex '-' hex '-' hex '.' hex, each field non-empty. */
-        const char separators[] = "--.";
-        size_t field = 0, digits = 0;
-        for (size_t i = 1; i < len - 1; i++) {
-                if (is_lower_hex(tag[i])) {
-                        digits++;
-                        continue;
-                }
-                ck_assert_msg(field < 3 && tag[i] == separators[field] && digits > 0,
-                              "%s: unexpected '%c' at %zu", tag, tag[i], i);
-                field++;
-                digits = 0;
-        }
-        ck_assert_msg(field == 3 && digits > 0, "%s: wrong number of fields", tag);
+	/* Between the quotes: hex '-' hex '-' hex '.' hex, each field non-empty. */
+	const char separators[] = "--.";
+	size_t field = 0, digits = 0;
+	for (size_t i = 1; i < len - 1; i++) {
+		if (is_lower_hex(tag[i])) {
+			digits++;
+			continue;
+		}
+		ck_assert_msg(field < 3 && tag[i] == separators[field] && digits > 0,
+		              "%s: unexpected '%c' at %zu", tag, tag[i], i);
+		field++;
+		digits = 0;
+	}
+	ck_assert_msg(field == 3 && digits > 0, "%s: wrong number of fields", tag);
 
-        /* Our own tag matches itself under both comparisons. */
-        ck_assert(etag_list_matches(tag, len, tag, false));
-        ck_assert(etag_list_matches(tag, len, tag, true));
+	/* Our own tag matches itself under both comparisons. */
+	ck_assert(etag_list_matches(tag, len, tag, false));
+	ck_assert(etag_list_matches(tag, len, tag, true));
 }
 END_TEST
 
 START_TEST(test_etag_exact)
 {
-        char tag[ETAG_MAX];
-        struct stat st = make_stat(0x1234, 0x10, 0x5f5e100, 0x1);
+	char tag[ETAG_MAX];
+	struct stat st = make_stat(0x1234, 0x10, 0x5f5e100, 0x1);
 
-        etag_format(&st, tag);
-        ck_assert_str_eq(tag, "\"1234-10-5f5e100.1\"");
+	etag_format(&st, tag);
+	ck_assert_str_eq(tag, "\"1234-10-5f5e100.1\"");
 
-        st = make_stat(0, 0, 0, 0);
-        etag_format(&st, tag);
-        ck_assert_str_eq(tag, "\"0-0-0.0\"");
+	st = make_stat(0, 0, 0, 0);
+	etag_format(&st, tag);
+	ck_assert_str_eq(tag, "\"0-0-0.0\"");
 
-        st = make_stat(UINT64_MAX, INT64_MAX, INT64_MAX, 999999999);
-        etag_format(&st, tag);
-        ck_assert_str_eq(tag, "\"ffffffffffffffff-7fffffffffffffff-7fffffffffffffff.3b9ac9ff\"");
+	st = make_stat(UINT64_MAX, INT64_MAX, INT64_MAX, 999999999);
+	etag_format(&st, tag);
+	ck_assert_str_eq(tag, "\"ffffffffffffffff-7fffffffffffffff-7fffffffffffffff.3b9ac9ff\"");
 }
 END_TEST
 
@@ -211,28 +211,28 @@ static const struct stat_case variant_cases[] = {
 
 START_TEST(test_etag_differs)
 {
-        char tags[ARRAY_LEN(variant_cases)][ETAG_MAX];
+	char tags[ARRAY_LEN(variant_cases)][ETAG_MAX];
 
-        for (size_t i = 0; i < ARRAY_LEN(variant_cases); i++) {
-                const struct stat_case *c = &variant_cases[i];
-                struct stat st = make_stat(c->ino, c->size, c->sec, c->nsec);
-                etag_format(&st, tags[i]);
-        }
-        for (size_t i = 0; i < ARRAY_LEN(variant_cases); i++)
-                for (size_t j = i + 1; j < ARRAY_LEN(variant_cases); j++)
-                        ck_assert_msg(strcmp(tags[i], tags[j]) != 0, "cases %zu and %zu: %s", i, j,
-                                      tags[i]);
+	for (size_t i = 0; i < ARRAY_LEN(variant_cases); i++) {
+		const struct stat_case *c = &variant_cases[i];
+		struct stat st = make_stat(c->ino, c->size, c->sec, c->nsec);
+		etag_format(&st, tags[i]);
+	}
+	for (size_t i = 0; i < ARRAY_LEN(variant_cases); i++)
+		for (size_t j = i + 1; j < ARRAY_LEN(variant_cases); j++)
+			ck_assert_msg(strcmp(tags[i], tags[j]) != 0, "cases %zu and %zu: %s", i, j,
+			              tags[i]);
 
-        /* Fields the tag is not made of do not change it. */
-        struct stat a = make_stat(100, 4096, 1700000000, 123456789);
-        struct stat b = a;
-        char ta[ETAG_MAX], tb[ETAG_MAX];
-        b.st_mode = S_IFREG | 0644;
-        b.st_nlink = 3;
-        b.st_atim.tv_sec = 1;
-        etag_format(&a, ta);
-        etag_format(&b, tb);
-        ck_assert_str_eq(ta, tb);
+	/* Fields the tag is not made of do not change it. */
+	struct stat a = make_stat(100, 4096, 1700000000, 123456789);
+	struct stat b = a;
+	char ta[ETAG_MAX], tb[ETAG_MAX];
+	b.st_mode = S_IFREG | 0644;
+	b.st_nlink = 3;
+	b.st_atim.tv_sec = 1;
+	etag_format(&a, ta);
+	etag_format(&b, tb);
+	ck_assert_str_eq(ta, tb);
 }
 END_TEST
 
@@ -241,9 +241,9 @@ END_TEST
 #define TAG "\"abc-1\""
 
 struct match_case {
-        const char *list;
-        bool strong; /* expected under strong comparison */
-        bool weak;   /* expected under weak comparison */
+	const char *list;
+	bool strong; /* expected under strong comparison */
+	bool weak;   /* expected under weak comparison */
 };
 
 static const struct match_case match_cases[] = {
@@ -299,13 +299,13 @@ static const struct match_case match_cases[] = {
 
 START_TEST(test_list_matches)
 {
-        const struct match_case *c = &match_cases[_i];
-        size_t len = strlen(c->list);
+	const struct match_case *c = &match_cases[_i];
+	size_t len = strlen(c->list);
 
-        ck_assert_msg(etag_list_matches(c->list, len, TAG, false) == c->strong,
-                      "strong: '%s' against %s: expected %d", c->list, TAG, (int)c->strong);
-        ck_assert_msg(etag_list_matches(c->list, len, TAG, true) == c->weak,
-                      "weak: '%s' against %s: expected %d", c->list, TAG, (int)c->weak);
+	ck_assert_msg(etag_list_matches(c->list, len, TAG, false) == c->strong,
+	              "strong: '%s' against %s: expected %d", c->list, TAG, (int)c->strong);
+	ck_assert_msg(etag_list_matches(c->list, len, TAG, true) == c->weak,
+	              "weak: '%s' against %s: expected %d", c->list, TAG, (int)c->weak);
 }
 END_TEST
 
@@ -318,11 +318,11 @@ static const char *const malformed_after_match[] = {
 
 START_TEST(test_list_malformed_after_match)
 {
-        const char *list = malformed_after_match[_i];
-        size_t len = strlen(list);
+	const char *list = malformed_after_match[_i];
+	size_t len = strlen(list);
 
-        ck_assert_msg(!etag_list_matches(list, len, TAG, false), "strong: '%s' matched", list);
-        ck_assert_msg(!etag_list_matches(list, len, TAG, true), "weak: '%s' matched", list);
+	ck_assert_msg(!etag_list_matches(list, len, TAG, false), "strong: '%s' matched", list);
+	ck_assert_msg(!etag_list_matches(list, len, TAG, true), "weak: '%s' matched", list);
 }
 END_TEST
 
@@ -330,25 +330,25 @@ END_TEST
  * controls and DEL are not. */
 START_TEST(test_list_bytes)
 {
-        const char list[] = TAG ", \"other\"";
+	const char list[] = TAG ", \"other\"";
 
-        ck_assert(etag_list_matches(list, strlen(TAG), TAG, false));
-        ck_assert(!etag_list_matches(list, strlen(TAG) - 1, TAG, false)); /* cut quote */
-        ck_assert(!etag_list_matches(list, 0, TAG, true));
-        ck_assert(etag_list_matches("*x", 1, TAG, false));
-        ck_assert(etag_list_matches("\"\xc3\xa9\"", 4, "\"\xc3\xa9\"", false));
-        ck_assert(etag_list_matches("\"a,b\"", 5, "\"a,b\"", false)); /* ',' is etagc */
-        ck_assert(!etag_list_matches("\"a\x7f\"", 4, "\"a\x7f\"", false));
-        ck_assert(!etag_list_matches("\"a\x01\"", 4, "\"a\x01\"", false));
-        ck_assert(!etag_list_matches("\"a\tb\"", 5, "\"a\tb\"", false));
+	ck_assert(etag_list_matches(list, strlen(TAG), TAG, false));
+	ck_assert(!etag_list_matches(list, strlen(TAG) - 1, TAG, false)); /* cut quote */
+	ck_assert(!etag_list_matches(list, 0, TAG, true));
+	ck_assert(etag_list_matches("*x", 1, TAG, false));
+	ck_assert(etag_list_matches("\"\xc3\xa9\"", 4, "\"\xc3\xa9\"", false));
+	ck_assert(etag_list_matches("\"a,b\"", 5, "\"a,b\"", false)); /* ',' is etagc */
+	ck_assert(!etag_list_matches("\"a\x7f\"", 4, "\"a\x7f\"", false));
+	ck_assert(!etag_list_matches("\"a\x01\"", 4, "\"a\x01\"", false));
+	ck_assert(!etag_list_matches("\"a\tb\"", 5, "\"a\tb\"", false));
 }
 END_TEST
 
 /* ------------------------------------------------------ conditional_evaluate */
 
 struct eval_case {
-        const char *headers;
-        enum conditional_result expected;
+	const char *headers;
+	enum conditional_result expected;
 };
 
 static const struct eval_case eval_cases[] = {
@@ -420,24 +420,24 @@ static const struct eval_case eval_cases[] = {
 
 START_TEST(test_evaluate)
 {
-        const struct eval_case *c = &eval_cases[_i];
-        char etag[ETAG_MAX];
-        char raw[REQUEST_MAX];
+	const struct eval_case *c = &eval_cases[_i];
+	char etag[ETAG_MAX];
+	char raw[REQUEST_MAX];
 
-        test_etag(etag);
-        build_request(raw, c->headers, etag, MTIME);
-        struct http_request req = parse_request(raw);
-        enum conditional_result got = conditional_evaluate(&req, raw, etag, MTIME);
-        ck_assert_msg(got == c->expected, "%s, expected %s, for:\n%s", conditional_name(got),
-                      conditional_name(c->expected), raw);
+	test_etag(etag);
+	build_request(raw, c->headers, etag, MTIME);
+	struct http_request req = parse_request(raw);
+	enum conditional_result got = conditional_evaluate(&req, raw, etag, MTIME);
+	ck_assert_msg(got == c->expected, "%s, expected %s, for:\n%s", conditional_name(got),
+	              conditional_name(c->expected), raw);
 }
 END_TEST
 
 /* ------------------------------------------------- conditional_range_allowed */
 
 struct range_case {
-        const char *headers;
-        bool expected;
+	const char *headers;
+	bool expected;
 };
 
 static const struct range_case range_cases[] = {
@@ -467,16 +467,16 @@ static const struct range_case range_cases[] = {
 
 START_TEST(test_range_allowed)
 {
-        const struct range_case *c = &range_cases[_i];
-        char etag[ETAG_MAX];
-        char raw[REQUEST_MAX];
+	const struct range_case *c = &range_cases[_i];
+	char etag[ETAG_MAX];
+	char raw[REQUEST_MAX];
 
-        test_etag(etag);
-        build_request(raw, c->headers, etag, MTIME);
-        struct http_request req = parse_request(raw);
-        bool got = conditional_range_allowed(&req, raw, etag, MTIME);
-        ck_assert_msg(got == c->expected, "%d, expected %d, for:\n%s", (int)got, (int)c->expected,
-                      raw);
+	test_etag(etag);
+	build_request(raw, c->headers, etag, MTIME);
+	struct http_request req = parse_request(raw);
+	bool got = conditional_range_allowed(&req, raw, etag, MTIME);
+	ck_assert_msg(got == c->expected, "%d, expected %d, for:\n%s", (int)got, (int)c->expected,
+	              raw);
 }
 END_TEST
 
@@ -491,13 +491,13 @@ static const char *const range_not_single_tag[] = {
 
 START_TEST(test_range_not_single_tag)
 {
-        char etag[ETAG_MAX];
-        char raw[REQUEST_MAX];
+	char etag[ETAG_MAX];
+	char raw[REQUEST_MAX];
 
-        test_etag(etag);
-        build_request(raw, range_not_single_tag[_i], etag, MTIME);
-        struct http_request req = parse_request(raw);
-        ck_assert_msg(!conditional_range_allowed(&req, raw, etag, MTIME), "allowed:\n%s", raw);
+	test_etag(etag);
+	build_request(raw, range_not_single_tag[_i], etag, MTIME);
+	struct http_request req = parse_request(raw);
+	ck_assert_msg(!conditional_range_allowed(&req, raw, etag, MTIME), "allowed:\n%s", raw);
 }
 END_TEST
 
@@ -507,73 +507,73 @@ static const char *const weekday_forms[] = {"{M}", "RFC850", "ASCTIME"};
 
 START_TEST(test_range_date_every_weekday)
 {
-        static const char *const long_days[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
-                                                "Thursday", "Friday", "Saturday"};
-        static const char *const short_days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-        const char *form = weekday_forms[_i / 7];
-        int day = _i % 7;
-        /* Sun 06 .. Sat 12 Nov 1994, 08:49:37 */
-        time_t mtime = MTIME + (time_t)day * 86400;
-        int mday = 6 + day;
-        char etag[ETAG_MAX];
-        char header[128];
-        char raw[REQUEST_MAX];
+	static const char *const long_days[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
+	                                        "Thursday", "Friday", "Saturday"};
+	static const char *const short_days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+	const char *form = weekday_forms[_i / 7];
+	int day = _i % 7;
+	/* Sun 06 .. Sat 12 Nov 1994, 08:49:37 */
+	time_t mtime = MTIME + (time_t)day * 86400;
+	int mday = 6 + day;
+	char etag[ETAG_MAX];
+	char header[128];
+	char raw[REQUEST_MAX];
 
-        test_etag(etag);
-        if (strcmp(form, "RFC850") == 0)
-                snprintf(header, sizeof header, "If-Range: %s, %02d-Nov-94 08:49:37 GMT",
-                         long_days[day], mday);
-        else if (strcmp(form, "ASCTIME") == 0)
-                snprintf(header, sizeof header, "If-Range: %s Nov %2d 08:49:37 1994",
-                         short_days[day], mday);
-        else
-                snprintf(header, sizeof header, "If-Range: {M}");
-        build_request(raw, header, etag, mtime);
-        struct http_request req = parse_request(raw);
-        ck_assert_msg(conditional_range_allowed(&req, raw, etag, mtime), "not allowed:\n%s", raw);
-        ck_assert_msg(!conditional_range_allowed(&req, raw, etag, mtime + 1),
-                      "allowed with a later mtime:\n%s", raw);
+	test_etag(etag);
+	if (strcmp(form, "RFC850") == 0)
+		snprintf(header, sizeof header, "If-Range: %s, %02d-Nov-94 08:49:37 GMT",
+		         long_days[day], mday);
+	else if (strcmp(form, "ASCTIME") == 0)
+		snprintf(header, sizeof header, "If-Range: %s Nov %2d 08:49:37 1994",
+		         short_days[day], mday);
+	else
+		snprintf(header, sizeof header, "If-Range: {M}");
+	build_request(raw, header, etag, mtime);
+	struct http_request req = parse_request(raw);
+	ck_assert_msg(conditional_range_allowed(&req, raw, etag, mtime), "not allowed:\n%s", raw);
+	ck_assert_msg(!conditional_range_allowed(&req, raw, etag, mtime + 1),
+	              "allowed with a later mtime:\n%s", raw);
 }
 END_TEST
 
 static Suite *conditional_suite(void)
 {
-        Suite *s = suite_create("conditional");
-        TCase *etag = tcase_create("etag_format");
-        TCase *list = tcase_create("etag_list_matches");
-        TCase *eval = tcase_create("conditional_evaluate");
-        TCase *range = tcase_create("conditional_range_allowed");
+	Suite *s = suite_create("conditional");
+	TCase *etag = tcase_create("etag_format");
+	TCase *list = tcase_create("etag_list_matches");
+	TCase *eval = tcase_create("conditional_evaluate");
+	TCase *range = tcase_create("conditional_range_allowed");
 
-        tcase_add_loop_test(etag, test_etag_shape, 0, (int)ARRAY_LEN(stat_cases));
-        tcase_add_test(etag, test_etag_exact);
-        tcase_add_test(etag, test_etag_differs);
-        suite_add_tcase(s, etag);
+	tcase_add_loop_test(etag, test_etag_shape, 0, (int)ARRAY_LEN(stat_cases));
+	tcase_add_test(etag, test_etag_exact);
+	tcase_add_test(etag, test_etag_differs);
+	suite_add_tcase(s, etag);
 
-        tcase_add_loop_test(list, test_list_matches, 0, (int)ARRAY_LEN(match_cases));
-        tcase_add_loop_test(list, test_list_malformed_after_match, 0,
-                            (int)ARRAY_LEN(malformed_after_match));
-        tcase_add_test(list, test_list_bytes);
-        suite_add_tcase(s, list);
+	tcase_add_loop_test(list, test_list_matches, 0, (int)ARRAY_LEN(match_cases));
+	tcase_add_loop_test(list, test_list_malformed_after_match, 0,
+	                    (int)ARRAY_LEN(malformed_after_match));
+	tcase_add_test(list, test_list_bytes);
+	suite_add_tcase(s, list);
 
-        tcase_add_loop_test(eval, test_evaluate, 0, (int)ARRAY_LEN(eval_cases));
-        suite_add_tcase(s, eval);
+	tcase_add_loop_test(eval, test_evaluate, 0, (int)ARRAY_LEN(eval_cases));
+	suite_add_tcase(s, eval);
 
-        tcase_add_loop_test(range, test_range_allowed, 0, (int)ARRAY_LEN(range_cases));
-        tcase_add_loop_test(range, test_range_not_single_tag, 0,
-                            (int)ARRAY_LEN(range_not_single_tag));
-        tcase_add_loop_test(range, test_range_date_every_weekday, 0,
-                            7 * (int)ARRAY_LEN(weekday_forms));
-        suite_add_tcase(s, range);
-        return s;
+	tcase_add_loop_test(range, test_range_allowed, 0, (int)ARRAY_LEN(range_cases));
+	tcase_add_loop_test(range, test_range_not_single_tag, 0,
+	                    (int)ARRAY_LEN(range_not_single_tag));
+	tcase_add_loop_test(range, test_range_date_every_weekday, 0,
+	                    7 * (int)ARRAY_LEN(weekday_forms));
+	suite_add_tcase(s, range);
+	return s;
 }
 
 int main(void)
 {
-        SRunner *sr = srunner_create(conditional_suite());
-        int failed;
+	SRunner *sr = srunner_create(conditional_suite());
+	int failed;
 
-        srunner_run_all(sr, CK_ENV);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

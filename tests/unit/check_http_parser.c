@@ -23,47 +23,47 @@ static const char next_request[] = "GET /next HTTP/1.1\r\nHost: b\r\n\r\n";
 /* data, made printable for failure messages (truncated; one static buffer). */
 static const char *show(const char *data, size_t len)
 {
-        static char out[400];
-        size_t o = 0;
-        for (size_t i = 0; i < len && o + 8 < sizeof out; i++) {
-                unsigned char c = (unsigned char)data[i];
-                if (c == '\r')
-                        o += (size_t)snprintf(out + o, sizeof out - o, "\\r");
-                else if (c == '\n')
-                        o += (size_t)snprintf(out + o, sizeof out - o, "\\n");
-                else if (c < 0x20 || c >= 0x7f || c == '\\')
-                        o += (size_t)snprintf(out + o, sizeof out - o, "\\x%02x", c);
-                else
-                        out[o++] = (char)c;
-        }
-        if (o + 8 >= sizeof out)
-                o += (size_t)snprintf(out + o, sizeof out - o, "...");
-        out[o] = '\0';
-        return out;
+	static char out[400];
+	size_t o = 0;
+	for (size_t i = 0; i < len && o + 8 < sizeof out; i++) {
+		unsigned char c = (unsigned char)data[i];
+		if (c == '\r')
+			o += (size_t)snprintf(out + o, sizeof out - o, "\\r");
+		else if (c == '\n')
+			o += (size_t)snprintf(out + o, sizeof out - o, "\\n");
+		else if (c < 0x20 || c >= 0x7f || c == '\\')
+			o += (size_t)snprintf(out + o, sizeof out - o, "\\x%02x", c);
+		else
+			out[o++] = (char)c;
+	}
+	if (o + 8 >= sizeof out)
+		o += (size_t)snprintf(out + o, sizeof out - o, "...");
+	out[o] = '\0';
+	return out;
 }
 
 static char *copy_bytes(const char *data, size_t len)
 {
-        char *p = malloc(len > 0 ? len : 1);
-        ck_assert_ptr_nonnull(p);
-        if (len > 0)
-                memcpy(p, data, len);
-        return p;
+	char *p = malloc(len > 0 ? len : 1);
+	ck_assert_ptr_nonnull(p);
+	if (len > 0)
+		memcpy(p, data, len);
+	return p;
 }
 
 static char *concat(const char *a, size_t alen, const char *b, size_t blen)
 {
-        char *p = malloc(alen + blen);
-        ck_assert_ptr_nonnull(p);
-        memcpy(p, a, alen);
-        memcpy(p + alen, b, blen);
-        return p;
+	char *p = malloc(alen + blen);
+	ck_assert_ptr_nonnull(p);
+	memcpy(p, a, alen);
+	memcpy(p + alen, b, blen);
+	return p;
 }
 
 struct outcome {
-        enum http_parse_result result;
-        int status; /* after HTTP_PARSE_ERROR */
-        struct http_request req;
+	enum http_parse_result result;
+	int status; /* after HTTP_PARSE_ERROR */
+	struct http_request req;
 };
 
 /* Feed data as a client sending it in pieces would arrive: first the prefixes
@@ -72,69 +72,69 @@ struct outcome {
  * a pointer between calls and a read past the end is caught by a sanitizer. */
 static struct outcome parse_in_steps(const char *data, size_t len, const size_t *cuts, size_t ncuts)
 {
-        struct http_parser p;
-        struct outcome o;
-        http_parser_init(&p);
-        o.result = HTTP_PARSE_NEED_MORE;
-        for (size_t i = 0; i <= ncuts; i++) {
-                size_t n = i < ncuts ? cuts[i] : len;
-                char *copy = copy_bytes(data, n);
-                o.result = http_parser_feed(&p, copy, n);
-                free(copy);
-        }
-        o.status = p.status;
-        o.req = p.req;
-        return o;
+	struct http_parser p;
+	struct outcome o;
+	http_parser_init(&p);
+	o.result = HTTP_PARSE_NEED_MORE;
+	for (size_t i = 0; i <= ncuts; i++) {
+		size_t n = i < ncuts ? cuts[i] : len;
+		char *copy = copy_bytes(data, n);
+		o.result = http_parser_feed(&p, copy, n);
+		free(copy);
+	}
+	o.status = p.status;
+	o.req = p.req;
+	return o;
 }
 
 static struct outcome parse_whole(const char *data, size_t len)
 {
-        return parse_in_steps(data, len, NULL, 0);
+	return parse_in_steps(data, len, NULL, 0);
 }
 
 static struct outcome parse_split(const char *data, size_t len, size_t cut)
 {
-        return parse_in_steps(data, len, &cut, 1);
+	return parse_in_steps(data, len, &cut, 1);
 }
 
 /* len = 1, 2, 3, ... n over one buffer. */
 static struct outcome parse_byte_by_byte(const char *data, size_t len)
 {
-        struct http_parser p;
-        struct outcome o;
-        char *copy = copy_bytes(data, len);
-        http_parser_init(&p);
-        o.result = HTTP_PARSE_NEED_MORE;
-        for (size_t n = 1; n <= len; n++)
-                o.result = http_parser_feed(&p, copy, n);
-        free(copy);
-        o.status = p.status;
-        o.req = p.req;
-        return o;
+	struct http_parser p;
+	struct outcome o;
+	char *copy = copy_bytes(data, len);
+	http_parser_init(&p);
+	o.result = HTTP_PARSE_NEED_MORE;
+	for (size_t n = 1; n <= len; n++)
+		o.result = http_parser_feed(&p, copy, n);
+	free(copy);
+	o.status = p.status;
+	o.req = p.req;
+	return o;
 }
 
 static const char *result_name(enum http_parse_result r)
 {
-        switch (r) {
-        case HTTP_PARSE_NEED_MORE:
-                return "NEED_MORE";
-        case HTTP_PARSE_DONE:
-                return "DONE";
-        case HTTP_PARSE_ERROR:
-                return "ERROR";
-        }
-        return "(invalid result)";
+	switch (r) {
+	case HTTP_PARSE_NEED_MORE:
+		return "NEED_MORE";
+	case HTTP_PARSE_DONE:
+		return "DONE";
+	case HTTP_PARSE_ERROR:
+		return "ERROR";
+	}
+	return "(invalid result)";
 }
 
 /* Every span of struct http_request, by name. */
 static const struct {
-        const char *name;
-        size_t offset;
+	const char *name;
+	size_t offset;
 } request_spans[] = {
 #define SPAN(name)                                                                                 \
-        {                                                                                          \
+	{                                                                                          \
 #name, offsetof(struct http_request, name)                                         \
-        }
+	}
     SPAN(method_name),       SPAN(target),        SPAN(request_line), SPAN(host),
     SPAN(user_agent),        SPAN(referer),       SPAN(if_match),     SPAN(if_unmodified_since),
     SPAN(if_modified_since), SPAN(if_none_match), SPAN(range),        SPAN(if_range),
@@ -144,84 +144,84 @@ static const struct {
 
 static struct http_span span_at(const struct http_request *req, size_t offset)
 {
-        struct http_span s;
-        memcpy(&s, (const char *)req + offset, sizeof s);
-        return s;
+	struct http_span s;
+	memcpy(&s, (const char *)req + offset, sizeof s);
+	return s;
 }
 
 static void assert_same_request(const struct http_request *got, const struct http_request *want,
                                 const char *what)
 {
-        for (size_t i = 0; i < ARRAY_LEN(request_spans); i++) {
-                struct http_span g = span_at(got, request_spans[i].offset);
-                struct http_span w = span_at(want, request_spans[i].offset);
-                ck_assert_msg(g.off == w.off && g.len == w.len,
-                              "%s: %s is {%u,%u}, expected {%u,%u}", what, request_spans[i].name,
-                              (unsigned)g.off, (unsigned)g.len, (unsigned)w.off, (unsigned)w.len);
-        }
-        ck_assert_msg(got->method == want->method, "%s: method", what);
-        ck_assert_msg(got->version_minor == want->version_minor, "%s: version_minor", what);
-        ck_assert_msg(got->connection_close == want->connection_close, "%s: connection_close",
-                      what);
-        ck_assert_msg(got->connection_keep_alive == want->connection_keep_alive,
-                      "%s: connection_keep_alive", what);
-        ck_assert_msg(got->has_content_length == want->has_content_length, "%s: has_content_length",
-                      what);
-        ck_assert_msg(got->content_length == want->content_length, "%s: content_length", what);
-        ck_assert_msg(got->has_transfer_encoding == want->has_transfer_encoding,
-                      "%s: has_transfer_encoding", what);
-        ck_assert_msg(got->host_count == want->host_count, "%s: host_count", what);
-        ck_assert_msg(got->head_len == want->head_len, "%s: head_len %zu, expected %zu", what,
-                      got->head_len, want->head_len);
+	for (size_t i = 0; i < ARRAY_LEN(request_spans); i++) {
+		struct http_span g = span_at(got, request_spans[i].offset);
+		struct http_span w = span_at(want, request_spans[i].offset);
+		ck_assert_msg(g.off == w.off && g.len == w.len,
+		              "%s: %s is {%u,%u}, expected {%u,%u}", what, request_spans[i].name,
+		              (unsigned)g.off, (unsigned)g.len, (unsigned)w.off, (unsigned)w.len);
+	}
+	ck_assert_msg(got->method == want->method, "%s: method", what);
+	ck_assert_msg(got->version_minor == want->version_minor, "%s: version_minor", what);
+	ck_assert_msg(got->connection_close == want->connection_close, "%s: connection_close",
+	              what);
+	ck_assert_msg(got->connection_keep_alive == want->connection_keep_alive,
+	              "%s: connection_keep_alive", what);
+	ck_assert_msg(got->has_content_length == want->has_content_length, "%s: has_content_length",
+	              what);
+	ck_assert_msg(got->content_length == want->content_length, "%s: content_length", what);
+	ck_assert_msg(got->has_transfer_encoding == want->has_transfer_encoding,
+	              "%s: has_transfer_encoding", what);
+	ck_assert_msg(got->host_count == want->host_count, "%s: host_count", what);
+	ck_assert_msg(got->head_len == want->head_len, "%s: head_len %zu, expected %zu", what,
+	              got->head_len, want->head_len);
 }
 
 static void assert_same_outcome(const struct outcome *got, const struct outcome *want,
                                 const char *what)
 {
-        ck_assert_msg(got->result == want->result, "%s: %s, expected %s", what,
-                      result_name(got->result), result_name(want->result));
-        if (want->result == HTTP_PARSE_ERROR)
-                ck_assert_msg(got->status == want->status, "%s: status %d, expected %d", what,
-                              got->status, want->status);
-        if (want->result == HTTP_PARSE_DONE)
-                assert_same_request(&got->req, &want->req, what);
+	ck_assert_msg(got->result == want->result, "%s: %s, expected %s", what,
+	              result_name(got->result), result_name(want->result));
+	if (want->result == HTTP_PARSE_ERROR)
+		ck_assert_msg(got->status == want->status, "%s: status %d, expected %d", what,
+		              got->status, want->status);
+	if (want->result == HTTP_PARSE_DONE)
+		assert_same_request(&got->req, &want->req, what);
 }
 
 /* What every successful parse promises, whatever the input. */
 static void assert_done_invariants(const struct outcome *o, const char *data, size_t len)
 {
-        const struct http_request *req = &o->req;
-        ck_assert_msg(req->head_len >= 4 && req->head_len <= len, "head_len %zu of %zu bytes",
-                      req->head_len, len);
-        ck_assert_msg(memcmp(data + req->head_len - 4, "\r\n\r\n", 4) == 0,
-                      "the head does not end with an empty line: %s", show(data, len));
-        for (size_t i = 0; i < ARRAY_LEN(request_spans); i++) {
-                struct http_span s = span_at(req, request_spans[i].offset);
-                ck_assert_msg((size_t)s.off + s.len <= req->head_len &&
-                                  (s.len == 0 || s.off < req->head_len),
-                              "%s {%u,%u} outside the head of %zu bytes", request_spans[i].name,
-                              (unsigned)s.off, (unsigned)s.len, req->head_len);
-        }
-        ck_assert_uint_gt(req->method_name.len, 0);
-        ck_assert_uint_gt(req->target.len, 0);
-        ck_assert_uint_gt(req->request_line.len, 0);
-        ck_assert_msg(req->version_minor == 0 || req->version_minor == 1, "version_minor %d",
-                      req->version_minor);
+	const struct http_request *req = &o->req;
+	ck_assert_msg(req->head_len >= 4 && req->head_len <= len, "head_len %zu of %zu bytes",
+	              req->head_len, len);
+	ck_assert_msg(memcmp(data + req->head_len - 4, "\r\n\r\n", 4) == 0,
+	              "the head does not end with an empty line: %s", show(data, len));
+	for (size_t i = 0; i < ARRAY_LEN(request_spans); i++) {
+		struct http_span s = span_at(req, request_spans[i].offset);
+		ck_assert_msg((size_t)s.off + s.len <= req->head_len &&
+		                  (s.len == 0 || s.off < req->head_len),
+		              "%s {%u,%u} outside the head of %zu bytes", request_spans[i].name,
+		              (unsigned)s.off, (unsigned)s.len, req->head_len);
+	}
+	ck_assert_uint_gt(req->method_name.len, 0);
+	ck_assert_uint_gt(req->target.len, 0);
+	ck_assert_uint_gt(req->request_line.len, 0);
+	ck_assert_msg(req->version_minor == 0 || req->version_minor == 1, "version_minor %d",
+	              req->version_minor);
 }
 
 static bool is_error_status(int status)
 {
-        return status == 400 || status == 414 || status == 431 || status == 501 || status == 505;
+	return status == 400 || status == 414 || status == 431 || status == 501 || status == 505;
 }
 
 static void assert_span_text(const char *data, struct http_span s, const char *want,
                              const char *what, const char *name)
 {
-        size_t n = want != NULL ? strlen(want) : 0;
-        ck_assert_msg(s.len == n &&
-                          memcmp(http_span_ptr(data, s), want != NULL ? want : "", n) == 0,
-                      "%s: %s is \"%s\", expected \"%s\"", what, name,
-                      show(http_span_ptr(data, s), s.len), want != NULL ? want : "(absent)");
+	size_t n = want != NULL ? strlen(want) : 0;
+	ck_assert_msg(s.len == n &&
+	                  memcmp(http_span_ptr(data, s), want != NULL ? want : "", n) == 0,
+	              "%s: %s is \"%s\", expected \"%s\"", what, name,
+	              show(http_span_ptr(data, s), s.len), want != NULL ? want : "(absent)");
 }
 
 /* A valid head: `leading` empty lines, a request-line of line_len bytes, and
@@ -230,62 +230,62 @@ static void assert_span_text(const char *data, struct http_span s, const char *w
 static char *make_head(size_t leading, size_t line_len, size_t nfields, size_t section_len,
                        size_t *len)
 {
-        static const char host[] = "Host: a\r\n";
-        static const char filler[] = "X-F: v\r\n";
-        static const char pad_name[] = "X-Pad: ";
-        size_t fixed =
-            (sizeof host - 1) + (nfields - 2) * (sizeof filler - 1) + (sizeof pad_name - 1) + 2;
-        size_t pad = section_len > fixed ? section_len - fixed : 0;
-        char *text = NULL;
-        FILE *f = open_memstream(&text, len);
+	static const char host[] = "Host: a\r\n";
+	static const char filler[] = "X-F: v\r\n";
+	static const char pad_name[] = "X-Pad: ";
+	size_t fixed =
+	    (sizeof host - 1) + (nfields - 2) * (sizeof filler - 1) + (sizeof pad_name - 1) + 2;
+	size_t pad = section_len > fixed ? section_len - fixed : 0;
+	char *text = NULL;
+	FILE *f = open_memstream(&text, len);
 
-        ck_assert_ptr_nonnull(f);
-        ck_assert_uint_ge(line_len, 14);
-        ck_assert_uint_ge(nfields, 2);
-        ck_assert(section_len == 0 || section_len >= fixed);
-        for (size_t i = 0; i < leading; i++)
-                fputs("\r\n", f);
-        fputs("GET /", f);
-        for (size_t i = 0; i < line_len - 14; i++)
-                fputc('a', f);
-        fputs(" HTTP/1.1\r\n", f);
-        fputs(host, f);
-        for (size_t i = 0; i < nfields - 2; i++)
-                fputs(filler, f);
-        fputs(pad_name, f);
-        for (size_t i = 0; i < pad; i++)
-                fputc('p', f);
-        fputs("\r\n\r\n", f);
-        ck_assert_int_eq(fclose(f), 0);
-        return text;
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_ge(line_len, 14);
+	ck_assert_uint_ge(nfields, 2);
+	ck_assert(section_len == 0 || section_len >= fixed);
+	for (size_t i = 0; i < leading; i++)
+		fputs("\r\n", f);
+	fputs("GET /", f);
+	for (size_t i = 0; i < line_len - 14; i++)
+		fputc('a', f);
+	fputs(" HTTP/1.1\r\n", f);
+	fputs(host, f);
+	for (size_t i = 0; i < nfields - 2; i++)
+		fputs(filler, f);
+	fputs(pad_name, f);
+	for (size_t i = 0; i < pad; i++)
+		fputc('p', f);
+	fputs("\r\n\r\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+	return text;
 }
 
 /* ------------------------------------------------------------ valid requests */
 
 struct valid_case {
-        const char *name;
-        const char *text;
-        enum http_method method;
-        int version_minor;
-        size_t line_off; /* where the request-line starts, after empty lines */
-        const char *method_name;
-        const char *target;
-        const char *request_line;
-        /* Field values as reported; NULL: absent (or empty). */
-        const char *host;
-        const char *user_agent;
-        const char *referer;
-        const char *if_match;
-        const char *if_unmodified_since;
-        const char *if_modified_since;
-        const char *if_none_match;
-        const char *range;
-        const char *if_range;
-        const char *accept_encoding;
-        bool close;
-        bool keep_alive;
-        bool has_content_length;
-        uint64_t content_length;
+	const char *name;
+	const char *text;
+	enum http_method method;
+	int version_minor;
+	size_t line_off; /* where the request-line starts, after empty lines */
+	const char *method_name;
+	const char *target;
+	const char *request_line;
+	/* Field values as reported; NULL: absent (or empty). */
+	const char *host;
+	const char *user_agent;
+	const char *referer;
+	const char *if_match;
+	const char *if_unmodified_since;
+	const char *if_modified_since;
+	const char *if_none_match;
+	const char *range;
+	const char *if_range;
+	const char *accept_encoding;
+	bool close;
+	bool keep_alive;
+	bool has_content_length;
+	uint64_t content_length;
 };
 
 static const struct valid_case valid_cases[] = {
@@ -622,137 +622,137 @@ static const struct valid_case valid_cases[] = {
 static void check_valid_case(const struct valid_case *c, const char *data, const struct outcome *o,
                              const char *what)
 {
-        static const struct {
-                const char *name;
-                size_t req_offset;
-                size_t case_offset;
-        } fields[] = {
+	static const struct {
+		const char *name;
+		size_t req_offset;
+		size_t case_offset;
+	} fields[] = {
 #define FIELD(name) {#name, offsetof(struct http_request, name), offsetof(struct valid_case, name)}
-            FIELD(host),
-            FIELD(user_agent),
-            FIELD(referer),
-            FIELD(if_match),
-            FIELD(if_unmodified_since),
-            FIELD(if_modified_since),
-            FIELD(if_none_match),
-            FIELD(range),
-            FIELD(if_range),
-            FIELD(accept_encoding),
+	    FIELD(host),
+	    FIELD(user_agent),
+	    FIELD(referer),
+	    FIELD(if_match),
+	    FIELD(if_unmodified_since),
+	    FIELD(if_modified_since),
+	    FIELD(if_none_match),
+	    FIELD(range),
+	    FIELD(if_range),
+	    FIELD(accept_encoding),
 #undef FIELD
-        };
-        const struct http_request *req = &o->req;
+	};
+	const struct http_request *req = &o->req;
 
-        ck_assert_msg(o->result == HTTP_PARSE_DONE, "%s: %s (status %d)", what,
-                      result_name(o->result), o->status);
-        ck_assert_msg(req->head_len == strlen(c->text), "%s: head_len %zu, expected %zu", what,
-                      req->head_len, strlen(c->text));
-        ck_assert_msg(req->method == c->method, "%s: method %d, expected %d", what,
-                      (int)req->method, (int)c->method);
-        ck_assert_msg(req->version_minor == c->version_minor, "%s: version_minor %d", what,
-                      req->version_minor);
-        assert_span_text(data, req->method_name, c->method_name, what, "method_name");
-        assert_span_text(data, req->target, c->target, what, "target");
-        assert_span_text(data, req->request_line, c->request_line, what, "request_line");
-        ck_assert_uint_eq(req->request_line.off, c->line_off);
-        ck_assert_uint_eq(req->method_name.off, c->line_off);
-        ck_assert_uint_eq(req->target.off, c->line_off + strlen(c->method_name) + 1);
-        for (size_t i = 0; i < ARRAY_LEN(fields); i++) {
-                const char *want;
-                memcpy(&want, (const char *)c + fields[i].case_offset, sizeof want);
-                assert_span_text(data, span_at(req, fields[i].req_offset), want, what,
-                                 fields[i].name);
-        }
-        ck_assert_msg(req->connection_close == c->close, "%s: connection_close", what);
-        ck_assert_msg(req->connection_keep_alive == c->keep_alive, "%s: connection_keep_alive",
-                      what);
-        ck_assert_msg(req->has_content_length == c->has_content_length, "%s: has_content_length",
-                      what);
-        if (c->has_content_length)
-                ck_assert_msg(req->content_length == c->content_length, "%s: content_length %llu",
-                              what, (unsigned long long)req->content_length);
-        ck_assert_msg(!req->has_transfer_encoding, "%s: has_transfer_encoding", what);
-        assert_done_invariants(o, data, strlen(c->text));
+	ck_assert_msg(o->result == HTTP_PARSE_DONE, "%s: %s (status %d)", what,
+	              result_name(o->result), o->status);
+	ck_assert_msg(req->head_len == strlen(c->text), "%s: head_len %zu, expected %zu", what,
+	              req->head_len, strlen(c->text));
+	ck_assert_msg(req->method == c->method, "%s: method %d, expected %d", what,
+	              (int)req->method, (int)c->method);
+	ck_assert_msg(req->version_minor == c->version_minor, "%s: version_minor %d", what,
+	              req->version_minor);
+	assert_span_text(data, req->method_name, c->method_name, what, "method_name");
+	assert_span_text(data, req->target, c->target, what, "target");
+	assert_span_text(data, req->request_line, c->request_line, what, "request_line");
+	ck_assert_uint_eq(req->request_line.off, c->line_off);
+	ck_assert_uint_eq(req->method_name.off, c->line_off);
+	ck_assert_uint_eq(req->target.off, c->line_off + strlen(c->method_name) + 1);
+	for (size_t i = 0; i < ARRAY_LEN(fields); i++) {
+		const char *want;
+		memcpy(&want, (const char *)c + fields[i].case_offset, sizeof want);
+		assert_span_text(data, span_at(req, fields[i].req_offset), want, what,
+		                 fields[i].name);
+	}
+	ck_assert_msg(req->connection_close == c->close, "%s: connection_close", what);
+	ck_assert_msg(req->connection_keep_alive == c->keep_alive, "%s: connection_keep_alive",
+	              what);
+	ck_assert_msg(req->has_content_length == c->has_content_length, "%s: has_content_length",
+	              what);
+	if (c->has_content_length)
+		ck_assert_msg(req->content_length == c->content_length, "%s: content_length %llu",
+		              what, (unsigned long long)req->content_length);
+	ck_assert_msg(!req->has_transfer_encoding, "%s: has_transfer_encoding", what);
+	assert_done_invariants(o, data, strlen(c->text));
 }
 
 START_TEST(test_valid_whole)
 {
-        const struct valid_case *c = &valid_cases[_i];
-        struct outcome o = parse_whole(c->text, strlen(c->text));
-        check_valid_case(c, c->text, &o, c->name);
+	const struct valid_case *c = &valid_cases[_i];
+	struct outcome o = parse_whole(c->text, strlen(c->text));
+	check_valid_case(c, c->text, &o, c->name);
 }
 END_TEST
 
 START_TEST(test_valid_every_split)
 {
-        const struct valid_case *c = &valid_cases[_i];
-        size_t len = strlen(c->text);
-        struct outcome whole = parse_whole(c->text, len);
-        for (size_t cut = 0; cut <= len; cut++) {
-                char what[160];
-                struct outcome o = parse_split(c->text, len, cut);
-                snprintf(what, sizeof what, "%s, split at %zu", c->name, cut);
-                assert_same_outcome(&o, &whole, what);
-        }
+	const struct valid_case *c = &valid_cases[_i];
+	size_t len = strlen(c->text);
+	struct outcome whole = parse_whole(c->text, len);
+	for (size_t cut = 0; cut <= len; cut++) {
+		char what[160];
+		struct outcome o = parse_split(c->text, len, cut);
+		snprintf(what, sizeof what, "%s, split at %zu", c->name, cut);
+		assert_same_outcome(&o, &whole, what);
+	}
 }
 END_TEST
 
 START_TEST(test_valid_byte_by_byte)
 {
-        const struct valid_case *c = &valid_cases[_i];
-        size_t len = strlen(c->text);
-        struct outcome whole = parse_whole(c->text, len);
-        struct outcome o = parse_byte_by_byte(c->text, len);
-        assert_same_outcome(&o, &whole, c->name);
+	const struct valid_case *c = &valid_cases[_i];
+	size_t len = strlen(c->text);
+	struct outcome whole = parse_whole(c->text, len);
+	struct outcome o = parse_byte_by_byte(c->text, len);
+	assert_same_outcome(&o, &whole, c->name);
 }
 END_TEST
 
 /* The head ends at its empty line, whatever follows; and however it arrives. */
 START_TEST(test_valid_pipelined)
 {
-        const struct valid_case *c = &valid_cases[_i];
-        size_t len = strlen(c->text);
-        size_t total = len + sizeof next_request - 1;
-        char *data = concat(c->text, len, next_request, sizeof next_request - 1);
-        struct outcome alone = parse_whole(c->text, len);
-        struct outcome o = parse_whole(data, total);
+	const struct valid_case *c = &valid_cases[_i];
+	size_t len = strlen(c->text);
+	size_t total = len + sizeof next_request - 1;
+	char *data = concat(c->text, len, next_request, sizeof next_request - 1);
+	struct outcome alone = parse_whole(c->text, len);
+	struct outcome o = parse_whole(data, total);
 
-        check_valid_case(c, data, &o, c->name);
-        assert_same_outcome(&o, &alone, c->name);
-        o = parse_byte_by_byte(data, total);
-        assert_same_outcome(&o, &alone, c->name);
-        for (size_t cut = 0; cut <= total; cut++) {
-                char what[160];
-                snprintf(what, sizeof what, "%s + next, split at %zu", c->name, cut);
-                o = parse_split(data, total, cut);
-                assert_same_outcome(&o, &alone, what);
-        }
-        free(data);
+	check_valid_case(c, data, &o, c->name);
+	assert_same_outcome(&o, &alone, c->name);
+	o = parse_byte_by_byte(data, total);
+	assert_same_outcome(&o, &alone, c->name);
+	for (size_t cut = 0; cut <= total; cut++) {
+		char what[160];
+		snprintf(what, sizeof what, "%s + next, split at %zu", c->name, cut);
+		o = parse_split(data, total, cut);
+		assert_same_outcome(&o, &alone, what);
+	}
+	free(data);
 }
 END_TEST
 
 /* After DONE, more bytes change nothing. */
 START_TEST(test_done_is_sticky)
 {
-        const struct valid_case *c = &valid_cases[_i];
-        size_t len = strlen(c->text);
-        size_t total = len + sizeof next_request - 1;
-        char *data = concat(c->text, len, next_request, sizeof next_request - 1);
-        struct http_parser p;
+	const struct valid_case *c = &valid_cases[_i];
+	size_t len = strlen(c->text);
+	size_t total = len + sizeof next_request - 1;
+	char *data = concat(c->text, len, next_request, sizeof next_request - 1);
+	struct http_parser p;
 
-        http_parser_init(&p);
-        ck_assert_int_eq(http_parser_feed(&p, data, len), HTTP_PARSE_DONE);
-        struct outcome first = {HTTP_PARSE_DONE, p.status, p.req};
-        ck_assert_int_eq(http_parser_feed(&p, data, len), HTTP_PARSE_DONE);
-        ck_assert_int_eq(http_parser_feed(&p, data, total), HTTP_PARSE_DONE);
-        struct outcome again = {HTTP_PARSE_DONE, p.status, p.req};
-        assert_same_outcome(&again, &first, c->name);
-        free(data);
+	http_parser_init(&p);
+	ck_assert_int_eq(http_parser_feed(&p, data, len), HTTP_PARSE_DONE);
+	struct outcome first = {HTTP_PARSE_DONE, p.status, p.req};
+	ck_assert_int_eq(http_parser_feed(&p, data, len), HTTP_PARSE_DONE);
+	ck_assert_int_eq(http_parser_feed(&p, data, total), HTTP_PARSE_DONE);
+	struct outcome again = {HTTP_PARSE_DONE, p.status, p.req};
+	assert_same_outcome(&again, &first, c->name);
+	free(data);
 }
 END_TEST
 
 struct method_case {
-        const char *name;
-        enum http_method method;
+	const char *name;
+	enum http_method method;
 };
 
 static const struct method_case method_cases[] = {
@@ -768,31 +768,31 @@ static const struct method_case method_cases[] = {
 
 START_TEST(test_methods)
 {
-        const struct method_case *c = &method_cases[_i];
-        char text[128];
-        int n = snprintf(text, sizeof text, "%s /m HTTP/1.1\r\nHost: h\r\n\r\n", c->name);
-        struct outcome o = parse_whole(text, (size_t)n);
+	const struct method_case *c = &method_cases[_i];
+	char text[128];
+	int n = snprintf(text, sizeof text, "%s /m HTTP/1.1\r\nHost: h\r\n\r\n", c->name);
+	struct outcome o = parse_whole(text, (size_t)n);
 
-        ck_assert_msg(o.result == HTTP_PARSE_DONE, "%s: %s", c->name, result_name(o.result));
-        ck_assert_msg(o.req.method == c->method, "%s: method %d, expected %d", c->name,
-                      (int)o.req.method, (int)c->method);
-        assert_span_text(text, o.req.method_name, c->name, c->name, "method_name");
+	ck_assert_msg(o.result == HTTP_PARSE_DONE, "%s: %s", c->name, result_name(o.result));
+	ck_assert_msg(o.req.method == c->method, "%s: method %d, expected %d", c->name,
+	              (int)o.req.method, (int)c->method);
+	assert_span_text(text, o.req.method_name, c->name, c->name, "method_name");
 }
 END_TEST
 
 /* ------------------------------------------------------------------- errors */
 
 struct error_case {
-        const char *name;
-        const char *text;
-        size_t len;
-        int status;
+	const char *name;
+	const char *text;
+	size_t len;
+	int status;
 };
 
 #define ERR(name, text, status)                                                                    \
-        {                                                                                          \
-                name, text, sizeof(text) - 1, status                                               \
-        }
+	{                                                                                          \
+		name, text, sizeof(text) - 1, status                                               \
+	}
 #define LINE11 "GET / HTTP/1.1\r\n"
 #define HOST "Host: a\r\n"
 #define END "\r\n"
@@ -909,46 +909,46 @@ static const struct error_case error_cases[] = {
 
 START_TEST(test_error_whole)
 {
-        const struct error_case *c = &error_cases[_i];
-        struct outcome o = parse_whole(c->text, c->len);
+	const struct error_case *c = &error_cases[_i];
+	struct outcome o = parse_whole(c->text, c->len);
 
-        ck_assert_msg(o.result == HTTP_PARSE_ERROR && o.status == c->status,
-                      "%s: %s status %d, expected %d for \"%s\"", c->name, result_name(o.result),
-                      o.status, c->status, show(c->text, c->len));
+	ck_assert_msg(o.result == HTTP_PARSE_ERROR && o.status == c->status,
+	              "%s: %s status %d, expected %d for \"%s\"", c->name, result_name(o.result),
+	              o.status, c->status, show(c->text, c->len));
 }
 END_TEST
 
 START_TEST(test_error_in_steps)
 {
-        const struct error_case *c = &error_cases[_i];
-        struct outcome want = {HTTP_PARSE_ERROR, c->status, {0}};
-        struct outcome o = parse_byte_by_byte(c->text, c->len);
+	const struct error_case *c = &error_cases[_i];
+	struct outcome want = {HTTP_PARSE_ERROR, c->status, {0}};
+	struct outcome o = parse_byte_by_byte(c->text, c->len);
 
-        assert_same_outcome(&o, &want, c->name);
-        for (size_t cut = 0; cut <= c->len; cut++) {
-                char what[160];
-                snprintf(what, sizeof what, "%s, split at %zu", c->name, cut);
-                o = parse_split(c->text, c->len, cut);
-                assert_same_outcome(&o, &want, what);
-        }
+	assert_same_outcome(&o, &want, c->name);
+	for (size_t cut = 0; cut <= c->len; cut++) {
+		char what[160];
+		snprintf(what, sizeof what, "%s, split at %zu", c->name, cut);
+		o = parse_split(c->text, c->len, cut);
+		assert_same_outcome(&o, &want, what);
+	}
 }
 END_TEST
 
 /* After ERROR, the same or more bytes give the same error. */
 START_TEST(test_error_is_sticky)
 {
-        const struct error_case *c = &error_cases[_i];
-        size_t total = c->len + sizeof next_request - 1;
-        char *data = concat(c->text, c->len, next_request, sizeof next_request - 1);
-        struct http_parser p;
+	const struct error_case *c = &error_cases[_i];
+	size_t total = c->len + sizeof next_request - 1;
+	char *data = concat(c->text, c->len, next_request, sizeof next_request - 1);
+	struct http_parser p;
 
-        http_parser_init(&p);
-        ck_assert_int_eq(http_parser_feed(&p, data, c->len), HTTP_PARSE_ERROR);
-        ck_assert_int_eq(http_parser_feed(&p, data, c->len), HTTP_PARSE_ERROR);
-        ck_assert_int_eq(p.status, c->status);
-        ck_assert_int_eq(http_parser_feed(&p, data, total), HTTP_PARSE_ERROR);
-        ck_assert_int_eq(p.status, c->status);
-        free(data);
+	http_parser_init(&p);
+	ck_assert_int_eq(http_parser_feed(&p, data, c->len), HTTP_PARSE_ERROR);
+	ck_assert_int_eq(http_parser_feed(&p, data, c->len), HTTP_PARSE_ERROR);
+	ck_assert_int_eq(p.status, c->status);
+	ck_assert_int_eq(http_parser_feed(&p, data, total), HTTP_PARSE_ERROR);
+	ck_assert_int_eq(p.status, c->status);
+	free(data);
 }
 END_TEST
 
@@ -963,36 +963,36 @@ static const char *const bare_cr_prefixes[] = {
 
 START_TEST(test_bare_cr_rejected_at_once)
 {
-        const char *text = bare_cr_prefixes[_i];
-        struct outcome o = parse_whole(text, strlen(text));
+	const char *text = bare_cr_prefixes[_i];
+	struct outcome o = parse_whole(text, strlen(text));
 
-        ck_assert_msg(o.result == HTTP_PARSE_ERROR && o.status == 400,
-                      "\"%s\": %s (status %d), expected ERROR 400 without waiting for LF",
-                      show(text, strlen(text)), result_name(o.result), o.status);
+	ck_assert_msg(o.result == HTTP_PARSE_ERROR && o.status == 400,
+	              "\"%s\": %s (status %d), expected ERROR 400 without waiting for LF",
+	              show(text, strlen(text)), result_name(o.result), o.status);
 }
 END_TEST
 
 START_TEST(test_init_resets)
 {
-        static const char bad[] = "GET / HTTP/2.0\r\n\r\n";
-        static const char good[] = "GET /ok HTTP/1.1\r\nHost: h\r\n\r\n";
-        struct http_parser p;
+	static const char bad[] = "GET / HTTP/2.0\r\n\r\n";
+	static const char good[] = "GET /ok HTTP/1.1\r\nHost: h\r\n\r\n";
+	struct http_parser p;
 
-        http_parser_init(&p);
-        ck_assert_int_eq(http_parser_feed(&p, bad, sizeof bad - 1), HTTP_PARSE_ERROR);
-        http_parser_init(&p);
-        ck_assert_int_eq(http_parser_feed(&p, good, sizeof good - 1), HTTP_PARSE_DONE);
-        ck_assert_uint_eq(p.req.head_len, sizeof good - 1);
-        ck_assert_uint_eq(p.req.host_count, 1);
+	http_parser_init(&p);
+	ck_assert_int_eq(http_parser_feed(&p, bad, sizeof bad - 1), HTTP_PARSE_ERROR);
+	http_parser_init(&p);
+	ck_assert_int_eq(http_parser_feed(&p, good, sizeof good - 1), HTTP_PARSE_DONE);
+	ck_assert_uint_eq(p.req.head_len, sizeof good - 1);
+	ck_assert_uint_eq(p.req.host_count, 1);
 }
 END_TEST
 
 /* ------------------------------------------------------------------- limits */
 
 struct limit_case {
-        const char *name;
-        size_t leading, line_len, nfields, section_len;
-        int status; /* 0: accepted */
+	const char *name;
+	size_t leading, line_len, nfields, section_len;
+	int status; /* 0: accepted */
 };
 
 static const struct limit_case limit_cases[] = {
@@ -1012,60 +1012,60 @@ static const struct limit_case limit_cases[] = {
 
 START_TEST(test_limit_whole)
 {
-        const struct limit_case *c = &limit_cases[_i];
-        size_t len;
-        char *text = make_head(c->leading, c->line_len, c->nfields, c->section_len, &len);
-        struct outcome o = parse_whole(text, len);
+	const struct limit_case *c = &limit_cases[_i];
+	size_t len;
+	char *text = make_head(c->leading, c->line_len, c->nfields, c->section_len, &len);
+	struct outcome o = parse_whole(text, len);
 
-        if (c->status == 0) {
-                ck_assert_msg(o.result == HTTP_PARSE_DONE, "%s: %s (status %d)", c->name,
-                              result_name(o.result), o.status);
-                ck_assert_uint_eq(o.req.head_len, len);
-                ck_assert_uint_eq(o.req.request_line.len, c->line_len);
-                assert_done_invariants(&o, text, len);
-        } else {
-                ck_assert_msg(o.result == HTTP_PARSE_ERROR && o.status == c->status,
-                              "%s: %s status %d, expected %d", c->name, result_name(o.result),
-                              o.status, c->status);
-        }
-        free(text);
+	if (c->status == 0) {
+		ck_assert_msg(o.result == HTTP_PARSE_DONE, "%s: %s (status %d)", c->name,
+		              result_name(o.result), o.status);
+		ck_assert_uint_eq(o.req.head_len, len);
+		ck_assert_uint_eq(o.req.request_line.len, c->line_len);
+		assert_done_invariants(&o, text, len);
+	} else {
+		ck_assert_msg(o.result == HTTP_PARSE_ERROR && o.status == c->status,
+		              "%s: %s status %d, expected %d", c->name, result_name(o.result),
+		              o.status, c->status);
+	}
+	free(text);
 }
 END_TEST
 
 START_TEST(test_limit_byte_by_byte)
 {
-        const struct limit_case *c = &limit_cases[_i];
-        size_t len;
-        char *text = make_head(c->leading, c->line_len, c->nfields, c->section_len, &len);
-        struct outcome whole = parse_whole(text, len);
-        struct outcome o = parse_byte_by_byte(text, len);
+	const struct limit_case *c = &limit_cases[_i];
+	size_t len;
+	char *text = make_head(c->leading, c->line_len, c->nfields, c->section_len, &len);
+	struct outcome whole = parse_whole(text, len);
+	struct outcome o = parse_byte_by_byte(text, len);
 
-        assert_same_outcome(&o, &whole, c->name);
-        free(text);
+	assert_same_outcome(&o, &whole, c->name);
+	free(text);
 }
 END_TEST
 
 START_TEST(test_largest_head_is_max_head)
 {
-        size_t len;
-        char *text = make_head(0, HTTP_MAX_REQUEST_LINE, 2, HTTP_MAX_HEADER_BYTES, &len);
-        struct outcome o = parse_whole(text, len);
+	size_t len;
+	char *text = make_head(0, HTTP_MAX_REQUEST_LINE, 2, HTTP_MAX_HEADER_BYTES, &len);
+	struct outcome o = parse_whole(text, len);
 
-        ck_assert_uint_eq(len, HTTP_MAX_HEAD);
-        ck_assert_int_eq(o.result, HTTP_PARSE_DONE);
-        ck_assert_uint_eq(o.req.head_len, HTTP_MAX_HEAD);
-        free(text);
+	ck_assert_uint_eq(len, HTTP_MAX_HEAD);
+	ck_assert_int_eq(o.result, HTTP_PARSE_DONE);
+	ck_assert_uint_eq(o.req.head_len, HTTP_MAX_HEAD);
+	free(text);
 }
 END_TEST
 
 /* A line over a limit is refused before its end arrives: the caller must never
  * have to buffer more than a head can be. */
 struct incomplete_case {
-        const char *name;
-        size_t line_len, section_len;
-        size_t fed; /* bytes fed: a prefix of the head */
-        enum http_parse_result result;
-        int status;
+	const char *name;
+	size_t line_len, section_len;
+	size_t fed; /* bytes fed: a prefix of the head */
+	enum http_parse_result result;
+	int status;
 };
 
 /* Offsets in a head with a 14-byte request-line ("GET / HTTP/1.1"). */
@@ -1092,36 +1092,36 @@ static const struct incomplete_case incomplete_cases[] = {
 
 START_TEST(test_limit_incomplete)
 {
-        const struct incomplete_case *c = &incomplete_cases[_i];
-        size_t len;
-        char *text = make_head(0, c->line_len, 2, c->section_len, &len);
-        struct outcome o;
+	const struct incomplete_case *c = &incomplete_cases[_i];
+	size_t len;
+	char *text = make_head(0, c->line_len, 2, c->section_len, &len);
+	struct outcome o;
 
-        ck_assert_uint_lt(c->fed, len);
-        o = parse_whole(text, c->fed);
-        ck_assert_msg(o.result == c->result && o.status == c->status, "%s: %s status %d", c->name,
-                      result_name(o.result), o.status);
-        /* Fed in two steps, the answer is the same. */
-        o = parse_split(text, c->fed, c->fed / 2);
-        ck_assert_msg(o.result == c->result && o.status == c->status, "%s in two steps: %s %d",
-                      c->name, result_name(o.result), o.status);
-        /* An accepted prefix goes on to a complete head. */
-        if (c->result == HTTP_PARSE_NEED_MORE) {
-                o = parse_split(text, len, c->fed);
-                ck_assert_msg(o.result == HTTP_PARSE_DONE, "%s, completed: %s status %d", c->name,
-                              result_name(o.result), o.status);
-        }
-        free(text);
+	ck_assert_uint_lt(c->fed, len);
+	o = parse_whole(text, c->fed);
+	ck_assert_msg(o.result == c->result && o.status == c->status, "%s: %s status %d", c->name,
+	              result_name(o.result), o.status);
+	/* Fed in two steps, the answer is the same. */
+	o = parse_split(text, c->fed, c->fed / 2);
+	ck_assert_msg(o.result == c->result && o.status == c->status, "%s in two steps: %s %d",
+	              c->name, result_name(o.result), o.status);
+	/* An accepted prefix goes on to a complete head. */
+	if (c->result == HTTP_PARSE_NEED_MORE) {
+		o = parse_split(text, len, c->fed);
+		ck_assert_msg(o.result == HTTP_PARSE_DONE, "%s, completed: %s status %d", c->name,
+		              result_name(o.result), o.status);
+	}
+	free(text);
 }
 END_TEST
 
 /* -------------------------------------------------------- http_span_equals */
 
 struct equals_case {
-        const char *data;
-        struct http_span span;
-        const char *lower;
-        bool equal;
+	const char *data;
+	struct http_span span;
+	const char *lower;
+	bool equal;
 };
 
 static const struct equals_case equals_cases[] = {
@@ -1146,33 +1146,33 @@ static const struct equals_case equals_cases[] = {
 
 START_TEST(test_span_equals)
 {
-        const struct equals_case *c = &equals_cases[_i];
-        ck_assert_msg(http_span_equals(c->data, c->span, c->lower) == c->equal,
-                      "\"%s\" {%u,%u} vs \"%s\": expected %s", c->data, (unsigned)c->span.off,
-                      (unsigned)c->span.len, c->lower, c->equal ? "equal" : "different");
+	const struct equals_case *c = &equals_cases[_i];
+	ck_assert_msg(http_span_equals(c->data, c->span, c->lower) == c->equal,
+	              "\"%s\" {%u,%u} vs \"%s\": expected %s", c->data, (unsigned)c->span.off,
+	              (unsigned)c->span.len, c->lower, c->equal ? "equal" : "different");
 }
 END_TEST
 
 START_TEST(test_span_ptr)
 {
-        static const char data[] = "GET /x HTTP/1.1";
-        struct http_span s = {4, 2};
-        ck_assert_ptr_eq(http_span_ptr(data, s), data + 4);
-        ck_assert_mem_eq(http_span_ptr(data, s), "/x", s.len);
+	static const char data[] = "GET /x HTTP/1.1";
+	struct http_span s = {4, 2};
+	ck_assert_ptr_eq(http_span_ptr(data, s), data + 4);
+	ck_assert_mem_eq(http_span_ptr(data, s), "/x", s.len);
 }
 END_TEST
 
 /* ------------------------------------------------- random request fragments */
 
 struct fragment {
-        const char *bytes;
-        size_t len;
+	const char *bytes;
+	size_t len;
 };
 
 #define FRAG(s)                                                                                    \
-        {                                                                                          \
-                s, sizeof(s) - 1                                                                   \
-        }
+	{                                                                                          \
+		s, sizeof(s) - 1                                                                   \
+	}
 
 static const struct fragment fragments[] = {
     FRAG("GET"),
@@ -1219,20 +1219,20 @@ static const struct fragment fragments[] = {
 
 static uint32_t next_random(uint32_t *state)
 {
-        uint32_t x = *state;
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        *state = x;
-        return x;
+	uint32_t x = *state;
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	*state = x;
+	return x;
 }
 
 static void append_bytes(char *text, size_t cap, size_t *len, const char *bytes, size_t n)
 {
-        if (*len + n > cap)
-                n = cap - *len;
-        memcpy(text + *len, bytes, n);
-        *len += n;
+	if (*len + n > cap)
+		n = cap - *len;
+	memcpy(text + *len, bytes, n);
+	*len += n;
 }
 
 /* Whole field lines, most of them valid. */
@@ -1248,57 +1248,57 @@ static const struct fragment field_lines[] = {
  * random fragment; or else fragments alone. */
 static size_t random_request(uint32_t *rng, char *text, size_t cap)
 {
-        static const char start[] = "GET / HTTP/1.1\r\n";
-        static char long_run[3 * HTTP_MAX_REQUEST_LINE / 2];
-        bool structured = next_random(rng) % 2 == 0;
-        size_t count = next_random(rng) % 12;
-        size_t len = 0;
+	static const char start[] = "GET / HTTP/1.1\r\n";
+	static char long_run[3 * HTTP_MAX_REQUEST_LINE / 2];
+	bool structured = next_random(rng) % 2 == 0;
+	size_t count = next_random(rng) % 12;
+	size_t len = 0;
 
-        memset(long_run, 'a', sizeof long_run);
-        if (structured)
-                append_bytes(text, cap, &len, start, sizeof start - 1);
-        for (size_t i = 0; i < count; i++) {
-                uint32_t r = next_random(rng);
-                const struct fragment *f = &fragments[(r >> 8) % ARRAY_LEN(fragments)];
-                if (r % 200 == 0) /* rarely, enough to cross a limit */
-                        append_bytes(text, cap, &len, long_run, sizeof long_run);
-                else if (!structured || r % 8 == 0)
-                        append_bytes(text, cap, &len, f->bytes, f->len);
-                if (structured) {
-                        f = &field_lines[(r >> 16) % ARRAY_LEN(field_lines)];
-                        append_bytes(text, cap, &len, f->bytes, f->len);
-                }
-        }
-        if (structured || next_random(rng) % 4 == 0)
-                append_bytes(text, cap, &len, "\r\n", 2);
-        return len;
+	memset(long_run, 'a', sizeof long_run);
+	if (structured)
+		append_bytes(text, cap, &len, start, sizeof start - 1);
+	for (size_t i = 0; i < count; i++) {
+		uint32_t r = next_random(rng);
+		const struct fragment *f = &fragments[(r >> 8) % ARRAY_LEN(fragments)];
+		if (r % 200 == 0) /* rarely, enough to cross a limit */
+			append_bytes(text, cap, &len, long_run, sizeof long_run);
+		else if (!structured || r % 8 == 0)
+			append_bytes(text, cap, &len, f->bytes, f->len);
+		if (structured) {
+			f = &field_lines[(r >> 16) % ARRAY_LEN(field_lines)];
+			append_bytes(text, cap, &len, f->bytes, f->len);
+		}
+	}
+	if (structured || next_random(rng) % 4 == 0)
+		append_bytes(text, cap, &len, "\r\n", 2);
+	return len;
 }
 
 static void sort_sizes(size_t *v, size_t n)
 {
-        for (size_t i = 1; i < n; i++)
-                for (size_t j = i; j > 0 && v[j - 1] > v[j]; j--) {
-                        size_t t = v[j];
-                        v[j] = v[j - 1];
-                        v[j - 1] = t;
-                }
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			size_t t = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
 }
 
 static void assert_outcome_invariants(const struct outcome *o, const char *data, size_t len)
 {
-        switch (o->result) {
-        case HTTP_PARSE_NEED_MORE:
-                break;
-        case HTTP_PARSE_DONE:
-                assert_done_invariants(o, data, len);
-                break;
-        case HTTP_PARSE_ERROR:
-                ck_assert_msg(is_error_status(o->status), "status %d for \"%s\"", o->status,
-                              show(data, len));
-                break;
-        default:
-                ck_abort_msg("result %d for \"%s\"", (int)o->result, show(data, len));
-        }
+	switch (o->result) {
+	case HTTP_PARSE_NEED_MORE:
+		break;
+	case HTTP_PARSE_DONE:
+		assert_done_invariants(o, data, len);
+		break;
+	case HTTP_PARSE_ERROR:
+		ck_assert_msg(is_error_status(o->status), "status %d for \"%s\"", o->status,
+		              show(data, len));
+		break;
+	default:
+		ck_abort_msg("result %d for \"%s\"", (int)o->result, show(data, len));
+	}
 }
 
 /* Feeding in steps reaches the same answer as feeding at once. Only the size
@@ -1307,44 +1307,44 @@ static void assert_outcome_invariants(const struct outcome *o, const char *data,
 static void assert_consistent(const struct outcome *steps, const struct outcome *whole,
                               const char *data, size_t len)
 {
-        ck_assert_msg(steps->result == whole->result, "%s in steps, %s at once, for \"%s\"",
-                      result_name(steps->result), result_name(whole->result), show(data, len));
-        if (whole->result == HTTP_PARSE_DONE)
-                assert_same_request(&steps->req, &whole->req, show(data, len));
-        if (whole->result == HTTP_PARSE_ERROR && steps->status != whole->status) {
-                bool limit = steps->status == 414 || steps->status == 431 || whole->status == 414 ||
-                             whole->status == 431;
-                ck_assert_msg(limit, "status %d in steps, %d at once, for \"%s\"", steps->status,
-                              whole->status, show(data, len));
-        }
+	ck_assert_msg(steps->result == whole->result, "%s in steps, %s at once, for \"%s\"",
+	              result_name(steps->result), result_name(whole->result), show(data, len));
+	if (whole->result == HTTP_PARSE_DONE)
+		assert_same_request(&steps->req, &whole->req, show(data, len));
+	if (whole->result == HTTP_PARSE_ERROR && steps->status != whole->status) {
+		bool limit = steps->status == 414 || steps->status == 431 || whole->status == 414 ||
+		             whole->status == 431;
+		ck_assert_msg(limit, "status %d in steps, %d at once, for \"%s\"", steps->status,
+		              whole->status, show(data, len));
+	}
 }
 
 START_TEST(test_random_fragments)
 {
-        enum { ROUNDS = 4000, MAX_CUTS = 4 };
-        static char text[4 * HTTP_MAX_HEAD];
-        uint32_t rng = 0x5eed1234u;
-        unsigned done = 0, errors = 0;
+	enum { ROUNDS = 4000, MAX_CUTS = 4 };
+	static char text[4 * HTTP_MAX_HEAD];
+	uint32_t rng = 0x5eed1234u;
+	unsigned done = 0, errors = 0;
 
-        for (int round = 0; round < ROUNDS; round++) {
-                size_t len = random_request(&rng, text, sizeof text);
-                size_t cuts[MAX_CUTS];
-                size_t ncuts = next_random(&rng) % (MAX_CUTS + 1);
-                for (size_t i = 0; i < ncuts; i++)
-                        cuts[i] = len == 0 ? 0 : next_random(&rng) % (len + 1);
-                sort_sizes(cuts, ncuts); /* prefixes only grow */
-                struct outcome whole = parse_whole(text, len);
-                struct outcome steps = parse_in_steps(text, len, cuts, ncuts);
-                assert_outcome_invariants(&whole, text, len);
-                assert_outcome_invariants(&steps, text, len);
-                assert_consistent(&steps, &whole, text, len);
-                done += whole.result == HTTP_PARSE_DONE;
-                errors += whole.result == HTTP_PARSE_ERROR;
-        }
-        /* The generator must reach all three answers, not only the refusals. */
-        ck_assert_uint_gt(done, ROUNDS / 20);
-        ck_assert_uint_gt(errors, ROUNDS / 4);
-        ck_assert_uint_lt(done + errors, ROUNDS);
+	for (int round = 0; round < ROUNDS; round++) {
+		size_t len = random_request(&rng, text, sizeof text);
+		size_t cuts[MAX_CUTS];
+		size_t ncuts = next_random(&rng) % (MAX_CUTS + 1);
+		for (size_t i = 0; i < ncuts; i++)
+			cuts[i] = len == 0 ? 0 : next_random(&rng) % (len + 1);
+		sort_sizes(cuts, ncuts); /* prefixes only grow */
+		struct outcome whole = parse_whole(text, len);
+		struct outcome steps = parse_in_steps(text, len, cuts, ncuts);
+		assert_outcome_invariants(&whole, text, len);
+		assert_outcome_invariants(&steps, text, len);
+		assert_consistent(&steps, &whole, text, len);
+		done += whole.result == HTTP_PARSE_DONE;
+		errors += whole.result == HTTP_PARSE_ERROR;
+	}
+	/* The generator must reach all three answers, not only the refusals. */
+	ck_assert_uint_gt(done, ROUNDS / 20);
+	ck_assert_uint_gt(errors, ROUNDS / 4);
+	ck_assert_uint_lt(done + errors, ROUNDS);
 }
 END_TEST
 
@@ -1354,135 +1354,145 @@ END_TEST
  * not depend on where the reads split it. The first fault in byte order wins. */
 static char *repeat_into(char *w, char c, size_t n)
 {
-        memset(w, c, n);
-        return w + n;
+	memset(w, c, n);
+	return w + n;
 }
 
 static size_t build_fuzz_case(int which, char *buf)
 {
-        char *w = buf;
-        switch (which) {
-        case 0: /* a bare LF after the request line is already too long: 414 */
-                w = stpcpy(w, "GET /");
-                w = repeat_into(w, 'a', 8200);
-                w = stpcpy(w, " HTTP/1.1\n");
-                break;
-        case 1: /* a bare LF after the field section is already too large: 431 */
-                w = stpcpy(w, "GET / HTTP/1.1\r\nHost: h\r\nX: ");
-                w = repeat_into(w, 'b', 16400);
-                w = stpcpy(w, "\n");
-                break;
-        case 2: /* a bare CR early in a line that later grows too long: 400 */
-                w = stpcpy(w, "GET /a\rX");
-                w = repeat_into(w, 'a', 8200);
-                w = stpcpy(w, " HTTP/1.1\r\nHost: h\r\n\r\n");
-                break;
-        default: /* a bare CR after the line is already too long: 414 */
-                w = stpcpy(w, "GET /");
-                w = repeat_into(w, 'a', 12000);
-                w = stpcpy(w, "\rX");
-                break;
-        }
-        return (size_t)(w - buf);
+	char *w = buf;
+	switch (which) {
+	case 0: /* a bare LF after the request line is already too long: 414 */
+		w = stpcpy(w, "GET /");
+		w = repeat_into(w, 'a', 8200);
+		w = stpcpy(w, " HTTP/1.1\n");
+		break;
+	case 1: /* a bare LF after the field section is already too large: 431 */
+		w = stpcpy(w, "GET / HTTP/1.1\r\nHost: h\r\nX: ");
+		w = repeat_into(w, 'b', 16400);
+		w = stpcpy(w, "\n");
+		break;
+	case 2: /* a bare CR early in a line that later grows too long: 400 */
+		w = stpcpy(w, "GET /a\rX");
+		w = repeat_into(w, 'a', 8200);
+		w = stpcpy(w, " HTTP/1.1\r\nHost: h\r\n\r\n");
+		break;
+	default: /* a bare CR after the line is already too long: 414 */
+		w = stpcpy(w, "GET /");
+		w = repeat_into(w, 'a', 12000);
+		w = stpcpy(w, "\rX");
+		break;
+	}
+	return (size_t)(w - buf);
 }
 
 START_TEST(test_fault_order_does_not_depend_on_splits)
 {
-        static const int expected[] = {414, 431, 400, 414};
-        static char buf[20000];
-        size_t len = build_fuzz_case(_i, buf);
-        for (size_t split = 1; split <= len; split += split < 64 ? 1 : 97) {
-                struct http_parser p;
-                http_parser_init(&p);
-                enum http_parse_result r = http_parser_feed(&p, buf, split);
-                if (r == HTTP_PARSE_NEED_MORE)
-                        r = http_parser_feed(&p, buf, len);
-                ck_assert_int_eq(r, HTTP_PARSE_ERROR);
-                ck_assert_msg(p.status == expected[_i], "case %d split at %zu: %d, expected %d",
-                              _i, split, p.status, expected[_i]);
-        }
+	static const int expected[] = {414, 431, 400, 414};
+	static char buf[20000];
+	size_t len = build_fuzz_case(_i, buf);
+	for (size_t split = 1; split <= len; split += split < 64 ? 1 : 97) {
+		struct http_parser p;
+		http_parser_init(&p);
+		enum http_parse_result r = http_parser_feed(&p, buf, split);
+		if (r == HTTP_PARSE_NEED_MORE)
+			r = http_parser_feed(&p, buf, len);
+		ck_assert_int_eq(r, HTTP_PARSE_ERROR);
+		ck_assert_msg(p.status == expected[_i], "case %d split at %zu: %d, expected %d", _i,
+		              split, p.status, expected[_i]);
+	}
 }
 END_TEST
 
 /* Host = uri-host [ ":" port ]: an invalid value is 400 (RFC 9112 section 3.2). */
 START_TEST(test_host_values)
 {
-        static const struct {
-                const char *host;
-                bool valid;
-        } cases[] = {
-            {"example.com", true}, {"example.com:8080", true}, {"[::1]:80", true},
-            {"127.0.0.1", true},   {"", true},                 {"ex%41mple", true},
-            {"a:", true},          {"a b", false},             {"x@y", false},
-            {"[::1", false},       {"h/p", false},             {"a:8x", false},
-            {"%4", false},         {"[::1]x", false},          {"h?q", false},
-        };
-        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-                char request[256];
-                int n = snprintf(request, sizeof request, "GET / HTTP/1.1\r\nHost: %s\r\n\r\n",
-                                 cases[i].host);
-                struct http_parser p;
-                http_parser_init(&p);
-                enum http_parse_result r = http_parser_feed(&p, request, (size_t)n);
-                ck_assert_msg(r == (cases[i].valid ? HTTP_PARSE_DONE : HTTP_PARSE_ERROR),
-                              "Host '%s': result %d", cases[i].host, r);
-                if (!cases[i].valid)
-                        ck_assert_int_eq(p.status, 400);
-        }
+	static const struct {
+		const char *host;
+		bool valid;
+	} cases[] = {
+	    {"example.com", true},
+	    {"example.com:8080", true},
+	    {"[::1]:80", true},
+	    {"127.0.0.1", true},
+	    {"", true},
+	    {"ex%41mple", true},
+	    {"a:", true},
+	    {"a b", false},
+	    {"x@y", false},
+	    {"[::1", false},
+	    {"h/p", false},
+	    {"a:8x", false},
+	    {"%4", false},
+	    {"[::1]x", false},
+	    {"h?q", false},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char request[256];
+		int n = snprintf(request, sizeof request, "GET / HTTP/1.1\r\nHost: %s\r\n\r\n",
+		                 cases[i].host);
+		struct http_parser p;
+		http_parser_init(&p);
+		enum http_parse_result r = http_parser_feed(&p, request, (size_t)n);
+		ck_assert_msg(r == (cases[i].valid ? HTTP_PARSE_DONE : HTTP_PARSE_ERROR),
+		              "Host '%s': result %d", cases[i].host, r);
+		if (!cases[i].valid)
+			ck_assert_int_eq(p.status, 400);
+	}
 }
 END_TEST
 
 static Suite *http_parser_suite(void)
 {
-        Suite *s = suite_create("http_parser");
-        TCase *valid = tcase_create("valid");
-        TCase *errors = tcase_create("errors");
-        TCase *limits = tcase_create("limits");
-        TCase *spans = tcase_create("spans");
-        TCase *random = tcase_create("random");
+	Suite *s = suite_create("http_parser");
+	TCase *valid = tcase_create("valid");
+	TCase *errors = tcase_create("errors");
+	TCase *limits = tcase_create("limits");
+	TCase *spans = tcase_create("spans");
+	TCase *random = tcase_create("random");
 
-        tcase_add_loop_test(valid, test_valid_whole, 0, (int)ARRAY_LEN(valid_cases));
-        tcase_add_loop_test(valid, test_valid_every_split, 0, (int)ARRAY_LEN(valid_cases));
-        tcase_add_loop_test(valid, test_valid_byte_by_byte, 0, (int)ARRAY_LEN(valid_cases));
-        tcase_add_loop_test(valid, test_valid_pipelined, 0, (int)ARRAY_LEN(valid_cases));
-        tcase_add_loop_test(valid, test_done_is_sticky, 0, (int)ARRAY_LEN(valid_cases));
-        tcase_add_loop_test(valid, test_methods, 0, (int)ARRAY_LEN(method_cases));
-        tcase_add_test(valid, test_init_resets);
-        suite_add_tcase(s, valid);
+	tcase_add_loop_test(valid, test_valid_whole, 0, (int)ARRAY_LEN(valid_cases));
+	tcase_add_loop_test(valid, test_valid_every_split, 0, (int)ARRAY_LEN(valid_cases));
+	tcase_add_loop_test(valid, test_valid_byte_by_byte, 0, (int)ARRAY_LEN(valid_cases));
+	tcase_add_loop_test(valid, test_valid_pipelined, 0, (int)ARRAY_LEN(valid_cases));
+	tcase_add_loop_test(valid, test_done_is_sticky, 0, (int)ARRAY_LEN(valid_cases));
+	tcase_add_loop_test(valid, test_methods, 0, (int)ARRAY_LEN(method_cases));
+	tcase_add_test(valid, test_init_resets);
+	suite_add_tcase(s, valid);
 
-        tcase_add_loop_test(errors, test_error_whole, 0, (int)ARRAY_LEN(error_cases));
-        tcase_add_loop_test(errors, test_error_in_steps, 0, (int)ARRAY_LEN(error_cases));
-        tcase_add_loop_test(errors, test_error_is_sticky, 0, (int)ARRAY_LEN(error_cases));
-        tcase_add_loop_test(errors, test_bare_cr_rejected_at_once, 0,
-                            (int)ARRAY_LEN(bare_cr_prefixes));
-        suite_add_tcase(s, errors);
+	tcase_add_loop_test(errors, test_error_whole, 0, (int)ARRAY_LEN(error_cases));
+	tcase_add_loop_test(errors, test_error_in_steps, 0, (int)ARRAY_LEN(error_cases));
+	tcase_add_loop_test(errors, test_error_is_sticky, 0, (int)ARRAY_LEN(error_cases));
+	tcase_add_loop_test(errors, test_bare_cr_rejected_at_once, 0,
+	                    (int)ARRAY_LEN(bare_cr_prefixes));
+	suite_add_tcase(s, errors);
 
-        tcase_set_timeout(limits, 60);
-        tcase_add_loop_test(limits, test_limit_whole, 0, (int)ARRAY_LEN(limit_cases));
-        tcase_add_loop_test(limits, test_limit_byte_by_byte, 0, (int)ARRAY_LEN(limit_cases));
-        tcase_add_test(limits, test_largest_head_is_max_head);
-        tcase_add_loop_test(limits, test_fault_order_does_not_depend_on_splits, 0, 4);
-        tcase_add_test(limits, test_host_values);
-        tcase_add_loop_test(limits, test_limit_incomplete, 0, (int)ARRAY_LEN(incomplete_cases));
-        suite_add_tcase(s, limits);
+	tcase_set_timeout(limits, 60);
+	tcase_add_loop_test(limits, test_limit_whole, 0, (int)ARRAY_LEN(limit_cases));
+	tcase_add_loop_test(limits, test_limit_byte_by_byte, 0, (int)ARRAY_LEN(limit_cases));
+	tcase_add_test(limits, test_largest_head_is_max_head);
+	tcase_add_loop_test(limits, test_fault_order_does_not_depend_on_splits, 0, 4);
+	tcase_add_test(limits, test_host_values);
+	tcase_add_loop_test(limits, test_limit_incomplete, 0, (int)ARRAY_LEN(incomplete_cases));
+	suite_add_tcase(s, limits);
 
-        tcase_add_loop_test(spans, test_span_equals, 0, (int)ARRAY_LEN(equals_cases));
-        tcase_add_test(spans, test_span_ptr);
-        suite_add_tcase(s, spans);
+	tcase_add_loop_test(spans, test_span_equals, 0, (int)ARRAY_LEN(equals_cases));
+	tcase_add_test(spans, test_span_ptr);
+	suite_add_tcase(s, spans);
 
-        tcase_set_timeout(random, 60);
-        tcase_add_test(random, test_random_fragments);
-        suite_add_tcase(s, random);
-        return s;
+	tcase_set_timeout(random, 60);
+	tcase_add_test(random, test_random_fragments);
+	suite_add_tcase(s, random);
+	return s;
 }
 
 int main(void)
 {
-        SRunner *sr = srunner_create(http_parser_suite());
-        int failed;
+	SRunner *sr = srunner_create(http_parser_suite());
+	int failed;
 
-        srunner_run_all(sr, CK_ENV);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

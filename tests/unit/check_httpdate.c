@@ -14,8 +14,8 @@
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 struct format_case {
-        long long t;
-        const char *text;
+	long long t;
+	const char *text;
 };
 
 static const struct format_case format_cases[] = {
@@ -38,49 +38,49 @@ static const struct format_case format_cases[] = {
 
 START_TEST(test_format_table)
 {
-        const struct format_case *c = &format_cases[_i];
-        char out[HTTPDATE_LEN + 1];
+	const struct format_case *c = &format_cases[_i];
+	char out[HTTPDATE_LEN + 1];
 
-        httpdate_format((time_t)c->t, out);
-        ck_assert_str_eq(out, c->text);
-        ck_assert_uint_eq(strlen(out), HTTPDATE_LEN);
+	httpdate_format((time_t)c->t, out);
+	ck_assert_str_eq(out, c->text);
+	ck_assert_uint_eq(strlen(out), HTTPDATE_LEN);
 }
 END_TEST
 
 /* Whatever is formatted parses back to the same second (within 0001..9999). */
 START_TEST(test_round_trip)
 {
-        const struct format_case *c = &format_cases[_i];
-        char out[HTTPDATE_LEN + 1];
-        time_t parsed;
+	const struct format_case *c = &format_cases[_i];
+	char out[HTTPDATE_LEN + 1];
+	time_t parsed;
 
-        if (c->t < -62135596800LL || c->t > 253402300799LL)
-                return; /* clamped on purpose */
-        httpdate_format((time_t)c->t, out);
-        ck_assert_msg(httpdate_parse(out, HTTPDATE_LEN, &parsed), "%s", out);
-        ck_assert_int_eq((long long)parsed, c->t);
+	if (c->t < -62135596800LL || c->t > 253402300799LL)
+		return; /* clamped on purpose */
+	httpdate_format((time_t)c->t, out);
+	ck_assert_msg(httpdate_parse(out, HTTPDATE_LEN, &parsed), "%s", out);
+	ck_assert_int_eq((long long)parsed, c->t);
 }
 END_TEST
 
 /* Sweep a wide range with an odd stride so every field value comes up. */
 START_TEST(test_round_trip_sweep)
 {
-        const long long stride = 6311251; /* about 50,000 steps, prime */
+	const long long stride = 6311251; /* about 50,000 steps, prime */
 
-        for (long long t = -62135596800LL; t <= 253402300799LL; t += stride) {
-                char out[HTTPDATE_LEN + 1];
-                time_t parsed;
-                httpdate_format((time_t)t, out);
-                ck_assert_msg(httpdate_parse(out, strlen(out), &parsed), "%s", out);
-                ck_assert_msg((long long)parsed == t, "%s: %lld != %lld", out, (long long)parsed,
-                              t);
-        }
+	for (long long t = -62135596800LL; t <= 253402300799LL; t += stride) {
+		char out[HTTPDATE_LEN + 1];
+		time_t parsed;
+		httpdate_format((time_t)t, out);
+		ck_assert_msg(httpdate_parse(out, strlen(out), &parsed), "%s", out);
+		ck_assert_msg((long long)parsed == t, "%s: %lld != %lld", out, (long long)parsed,
+		              t);
+	}
 }
 END_TEST
 
 struct parse_case {
-        const char *text;
-        long long t;
+	const char *text;
+	long long t;
 };
 
 static const struct parse_case valid_cases[] = {
@@ -107,12 +107,12 @@ static const struct parse_case valid_cases[] = {
 
 START_TEST(test_parse_valid)
 {
-        const struct parse_case *c = &valid_cases[_i];
-        time_t parsed = 12345;
+	const struct parse_case *c = &valid_cases[_i];
+	time_t parsed = 12345;
 
-        ck_assert_msg(httpdate_parse(c->text, strlen(c->text), &parsed), "rejected: %s", c->text);
-        ck_assert_msg((long long)parsed == c->t, "%s: %lld, expected %lld", c->text,
-                      (long long)parsed, c->t);
+	ck_assert_msg(httpdate_parse(c->text, strlen(c->text), &parsed), "rejected: %s", c->text);
+	ck_assert_msg((long long)parsed == c->t, "%s: %lld, expected %lld", c->text,
+	              (long long)parsed, c->t);
 }
 END_TEST
 
@@ -169,79 +169,79 @@ static const char *const invalid_cases[] = {
 
 START_TEST(test_parse_invalid)
 {
-        const char *text = invalid_cases[_i];
-        time_t parsed;
+	const char *text = invalid_cases[_i];
+	time_t parsed;
 
-        ck_assert_msg(!httpdate_parse(text, strlen(text), &parsed), "accepted: \"%s\"", text);
+	ck_assert_msg(!httpdate_parse(text, strlen(text), &parsed), "accepted: \"%s\"", text);
 }
 END_TEST
 
 /* Only len bytes are read: a prefix is incomplete, an embedded NUL is garbage. */
 START_TEST(test_parse_uses_length)
 {
-        const char text[] = "Sun, 06 Nov 1994 08:49:37 GMT\0Z";
-        time_t parsed;
+	const char text[] = "Sun, 06 Nov 1994 08:49:37 GMT\0Z";
+	time_t parsed;
 
-        ck_assert(httpdate_parse(text, HTTPDATE_LEN, &parsed));
-        ck_assert(!httpdate_parse(text, HTTPDATE_LEN - 1, &parsed));
-        ck_assert(!httpdate_parse(text, HTTPDATE_LEN + 1, &parsed));
-        ck_assert(!httpdate_parse(text, 0, &parsed));
-        ck_assert(!httpdate_parse(NULL, 0, &parsed));
+	ck_assert(httpdate_parse(text, HTTPDATE_LEN, &parsed));
+	ck_assert(!httpdate_parse(text, HTTPDATE_LEN - 1, &parsed));
+	ck_assert(!httpdate_parse(text, HTTPDATE_LEN + 1, &parsed));
+	ck_assert(!httpdate_parse(text, 0, &parsed));
+	ck_assert(!httpdate_parse(NULL, 0, &parsed));
 }
 END_TEST
 
 static int utc_year(time_t t)
 {
-        struct tm tm;
+	struct tm tm;
 
-        ck_assert_ptr_nonnull(gmtime_r(&t, &tm));
-        return tm.tm_year + 1900;
+	ck_assert_ptr_nonnull(gmtime_r(&t, &tm));
+	return tm.tm_year + 1900;
 }
 
 /* RFC 9110 5.6.7: a two-digit year never lands more than 50 years in the future,
  * and with the same last two digits the most recent such year is chosen. */
 START_TEST(test_rfc850_year_window)
 {
-        int now = utc_year(time(NULL));
+	int now = utc_year(time(NULL));
 
-        for (int yy = 0; yy < 100; yy++) {
-                char text[64];
-                time_t parsed;
-                snprintf(text, sizeof(text), "Monday, 01-Jan-%02d 00:00:00 GMT", yy);
-                ck_assert_msg(httpdate_parse(text, strlen(text), &parsed), "%s", text);
-                int year = utc_year(parsed);
-                ck_assert_int_eq(year % 100, yy);
-                ck_assert_msg(year <= now + 50 && year > now - 50, "%s: %d", text, year);
-        }
+	for (int yy = 0; yy < 100; yy++) {
+		char text[64];
+		time_t parsed;
+		snprintf(text, sizeof(text), "Monday, 01-Jan-%02d 00:00:00 GMT", yy);
+		ck_assert_msg(httpdate_parse(text, strlen(text), &parsed), "%s", text);
+		int year = utc_year(parsed);
+		ck_assert_int_eq(year % 100, yy);
+		ck_assert_msg(year <= now + 50 && year > now - 50, "%s: %d", text, year);
+	}
 }
 END_TEST
 
 static Suite *httpdate_suite(void)
 {
-        Suite *s = suite_create("httpdate");
-        TCase *format = tcase_create("format");
-        TCase *parse = tcase_create("parse");
+	Suite *s = suite_create("httpdate");
+	TCase *format = tcase_create("format");
+	TCase *parse = tcase_create("parse");
 
-        tcase_add_loop_test(format, test_format_table, 0, (int)ARRAY_LEN(format_cases));
-        tcase_add_loop_test(format, test_round_trip, 0, (int)ARRAY_LEN(format_cases));
-        tcase_add_test(format, test_round_trip_sweep);
-        suite_add_tcase(s, format);
+	tcase_add_loop_test(format, test_format_table, 0, (int)ARRAY_LEN(format_cases));
+	tcase_add_loop_test(format, test_round_trip, 0, (int)ARRAY_LEN(format_cases));
+	tcase_add_test(format, test_round_trip_sweep);
+	suite_add_tcase(s, format);
 
-        tcase_add_loop_test(parse, test_parse_valid, 0, (int)ARRAY_LEN(valid_cases));
-        tcase_add_loop_test(parse, test_parse_invalid, 0, (int)ARRAY_LEN(invalid_cases));
-        tcase_add_test(parse, test_parse_uses_length);
-        tcase_add_test(parse, test_rfc850_year_window);
-        suite_add_tcase(s, parse);
-        return s;
+	tcase_add_loop_test(parse, test_parse_valid, 0, (int)ARRAY_LEN(valid_cases));
+	tcase_add_loop_test(parse, test_parse_invalid, 0, (int)ARRAY_LEN(invalid_cases));
+	tcase_add_test(parse, test_parse_uses_length);
+	tcase_add_test(parse, test_rfc850_year_window);
+	suite_add_tcase(s, parse);
+	return s;
 }
 
 int main(void)
 {
-        SRunner *sr = srunner_create(httpdate_suite());
-        int failed;
+	SRunner *sr = srunner_create(httpdate_suite());
+	int failed;
 
-        srunner_run_all(sr, CK_ENV);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -19,50 +19,50 @@
 
 /* A satisfiable request: exactly which bytes are selected. */
 struct satisfiable_case {
-        const char *value;
-        uint64_t size;
-        uint64_t first;
-        uint64_t length;
+	const char *value;
+	uint64_t size;
+	uint64_t first;
+	uint64_t length;
 };
 
 /* A request with no range to serve: 416 or 200. */
 struct result_case {
-        const char *value;
-        uint64_t size;
+	const char *value;
+	uint64_t size;
 };
 
 static const char *result_name(enum range_result r)
 {
-        switch (r) {
-        case RANGE_IGNORE:
-                return "RANGE_IGNORE";
-        case RANGE_SATISFIABLE:
-                return "RANGE_SATISFIABLE";
-        case RANGE_UNSATISFIABLE:
-                return "RANGE_UNSATISFIABLE";
-        }
-        return "?";
+	switch (r) {
+	case RANGE_IGNORE:
+		return "RANGE_IGNORE";
+	case RANGE_SATISFIABLE:
+		return "RANGE_SATISFIABLE";
+	case RANGE_UNSATISFIABLE:
+		return "RANGE_UNSATISFIABLE";
+	}
+	return "?";
 }
 
 /* range_parse on a NUL-terminated value, with the result checked. */
 static struct byte_range parse_expecting(const char *value, uint64_t size,
                                          enum range_result expected)
 {
-        struct byte_range out = {UINT64_C(0xdeadbeef), UINT64_C(0xdeadbeef)};
-        enum range_result got = range_parse(value, strlen(value), size, &out);
+	struct byte_range out = {UINT64_C(0xdeadbeef), UINT64_C(0xdeadbeef)};
+	enum range_result got = range_parse(value, strlen(value), size, &out);
 
-        ck_assert_msg(got == expected, "\"%s\" on %" PRIu64 " bytes: %s, expected %s", value, size,
-                      result_name(got), result_name(expected));
-        return out;
+	ck_assert_msg(got == expected, "\"%s\" on %" PRIu64 " bytes: %s, expected %s", value, size,
+	              result_name(got), result_name(expected));
+	return out;
 }
 
 /* What every 206 must satisfy: at least one byte, all inside the file. */
 static void assert_inside(const struct byte_range *r, uint64_t size, const char *value)
 {
-        ck_assert_msg(r->length >= 1, "\"%s\": empty range", value);
-        ck_assert_msg(r->length <= size && r->first <= size - r->length,
-                      "\"%s\": [%" PRIu64 ", +%" PRIu64 ") outside %" PRIu64 " bytes", value,
-                      r->first, r->length, size);
+	ck_assert_msg(r->length >= 1, "\"%s\": empty range", value);
+	ck_assert_msg(r->length <= size && r->first <= size - r->length,
+	              "\"%s\": [%" PRIu64 ", +%" PRIu64 ") outside %" PRIu64 " bytes", value,
+	              r->first, r->length, size);
 }
 
 static const struct satisfiable_case satisfiable_cases[] = {
@@ -140,14 +140,14 @@ static const struct satisfiable_case satisfiable_cases[] = {
 
 START_TEST(test_satisfiable)
 {
-        const struct satisfiable_case *c = &satisfiable_cases[_i];
-        struct byte_range r = parse_expecting(c->value, c->size, RANGE_SATISFIABLE);
+	const struct satisfiable_case *c = &satisfiable_cases[_i];
+	struct byte_range r = parse_expecting(c->value, c->size, RANGE_SATISFIABLE);
 
-        ck_assert_msg(r.first == c->first && r.length == c->length,
-                      "\"%s\" on %" PRIu64 " bytes: first %" PRIu64 " length %" PRIu64
-                      ", expected first %" PRIu64 " length %" PRIu64,
-                      c->value, c->size, r.first, r.length, c->first, c->length);
-        assert_inside(&r, c->size, c->value);
+	ck_assert_msg(r.first == c->first && r.length == c->length,
+	              "\"%s\" on %" PRIu64 " bytes: first %" PRIu64 " length %" PRIu64
+	              ", expected first %" PRIu64 " length %" PRIu64,
+	              c->value, c->size, r.first, r.length, c->first, c->length);
+	assert_inside(&r, c->size, c->value);
 }
 END_TEST
 
@@ -189,9 +189,9 @@ static const struct result_case unsatisfiable_cases[] = {
 
 START_TEST(test_unsatisfiable)
 {
-        const struct result_case *c = &unsatisfiable_cases[_i];
+	const struct result_case *c = &unsatisfiable_cases[_i];
 
-        parse_expecting(c->value, c->size, RANGE_UNSATISFIABLE);
+	parse_expecting(c->value, c->size, RANGE_UNSATISFIABLE);
 }
 END_TEST
 
@@ -262,9 +262,9 @@ static const struct result_case ignored_cases[] = {
 
 START_TEST(test_ignored)
 {
-        const struct result_case *c = &ignored_cases[_i];
+	const struct result_case *c = &ignored_cases[_i];
 
-        parse_expecting(c->value, c->size, RANGE_IGNORE);
+	parse_expecting(c->value, c->size, RANGE_IGNORE);
 }
 END_TEST
 
@@ -278,19 +278,19 @@ static const struct result_case saturated_invalid_cases[] = {
 
 START_TEST(test_saturated_invalid)
 {
-        const struct result_case *c = &saturated_invalid_cases[_i];
+	const struct result_case *c = &saturated_invalid_cases[_i];
 
-        parse_expecting(c->value, c->size, RANGE_IGNORE);
+	parse_expecting(c->value, c->size, RANGE_IGNORE);
 }
 END_TEST
 
 /* Only len bytes are read: the value need not be NUL-terminated. */
 struct length_case {
-        const char *text;
-        size_t len;
-        enum range_result expected;
-        uint64_t first;
-        uint64_t length;
+	const char *text;
+	size_t len;
+	enum range_result expected;
+	uint64_t first;
+	uint64_t length;
 };
 
 static const struct length_case length_cases[] = {
@@ -307,17 +307,17 @@ static const struct length_case length_cases[] = {
 
 START_TEST(test_uses_length)
 {
-        const struct length_case *c = &length_cases[_i];
-        struct byte_range r = {0, 0};
-        enum range_result got = range_parse(c->text, c->len, KIB, &r);
+	const struct length_case *c = &length_cases[_i];
+	struct byte_range r = {0, 0};
+	enum range_result got = range_parse(c->text, c->len, KIB, &r);
 
-        ck_assert_msg(got == c->expected, "\"%.*s\": %s, expected %s", (int)c->len, c->text,
-                      result_name(got), result_name(c->expected));
-        if (got == RANGE_SATISFIABLE) {
-                ck_assert_uint_eq(r.first, c->first);
-                ck_assert_uint_eq(r.length, c->length);
-                assert_inside(&r, KIB, c->text);
-        }
+	ck_assert_msg(got == c->expected, "\"%.*s\": %s, expected %s", (int)c->len, c->text,
+	              result_name(got), result_name(c->expected));
+	if (got == RANGE_SATISFIABLE) {
+		ck_assert_uint_eq(r.first, c->first);
+		ck_assert_uint_eq(r.length, c->length);
+		assert_inside(&r, KIB, c->text);
+	}
 }
 END_TEST
 
@@ -326,91 +326,91 @@ END_TEST
 static enum range_result model(long long first, long long last, uint64_t size,
                                struct byte_range *out)
 {
-        if (first < 0) {
-                if (last == 0 || size == 0)
-                        return RANGE_UNSATISFIABLE;
-                out->length = (uint64_t)last < size ? (uint64_t)last : size;
-                out->first = size - out->length;
-                return RANGE_SATISFIABLE;
-        }
-        if (last >= 0 && last < first)
-                return RANGE_IGNORE;
-        if ((uint64_t)first >= size)
-                return RANGE_UNSATISFIABLE;
-        uint64_t end = last < 0 || (uint64_t)last >= size ? size - 1 : (uint64_t)last;
-        out->first = (uint64_t)first;
-        out->length = end - (uint64_t)first + 1;
-        return RANGE_SATISFIABLE;
+	if (first < 0) {
+		if (last == 0 || size == 0)
+			return RANGE_UNSATISFIABLE;
+		out->length = (uint64_t)last < size ? (uint64_t)last : size;
+		out->first = size - out->length;
+		return RANGE_SATISFIABLE;
+	}
+	if (last >= 0 && last < first)
+		return RANGE_IGNORE;
+	if ((uint64_t)first >= size)
+		return RANGE_UNSATISFIABLE;
+	uint64_t end = last < 0 || (uint64_t)last >= size ? size - 1 : (uint64_t)last;
+	out->first = (uint64_t)first;
+	out->length = end - (uint64_t)first + 1;
+	return RANGE_SATISFIABLE;
 }
 
 static void check_against_model(long long first, long long last, uint64_t size)
 {
-        char value[64];
-        if (first < 0)
-                snprintf(value, sizeof value, "bytes=-%lld", last);
-        else if (last < 0)
-                snprintf(value, sizeof value, "bytes=%lld-", first);
-        else
-                snprintf(value, sizeof value, "bytes=%lld-%lld", first, last);
+	char value[64];
+	if (first < 0)
+		snprintf(value, sizeof value, "bytes=-%lld", last);
+	else if (last < 0)
+		snprintf(value, sizeof value, "bytes=%lld-", first);
+	else
+		snprintf(value, sizeof value, "bytes=%lld-%lld", first, last);
 
-        struct byte_range want = {0, 0}, got = {0, 0};
-        enum range_result expected = model(first, last, size, &want);
-        enum range_result result = range_parse(value, strlen(value), size, &got);
-        ck_assert_msg(result == expected, "\"%s\" on %" PRIu64 ": %s, expected %s", value, size,
-                      result_name(result), result_name(expected));
-        if (result != RANGE_SATISFIABLE)
-                return;
-        ck_assert_msg(got.first == want.first && got.length == want.length,
-                      "\"%s\" on %" PRIu64 ": [%" PRIu64 ", +%" PRIu64 "), expected [%" PRIu64
-                      ", +%" PRIu64 ")",
-                      value, size, got.first, got.length, want.first, want.length);
-        assert_inside(&got, size, value);
+	struct byte_range want = {0, 0}, got = {0, 0};
+	enum range_result expected = model(first, last, size, &want);
+	enum range_result result = range_parse(value, strlen(value), size, &got);
+	ck_assert_msg(result == expected, "\"%s\" on %" PRIu64 ": %s, expected %s", value, size,
+	              result_name(result), result_name(expected));
+	if (result != RANGE_SATISFIABLE)
+		return;
+	ck_assert_msg(got.first == want.first && got.length == want.length,
+	              "\"%s\" on %" PRIu64 ": [%" PRIu64 ", +%" PRIu64 "), expected [%" PRIu64
+	              ", +%" PRIu64 ")",
+	              value, size, got.first, got.length, want.first, want.length);
+	assert_inside(&got, size, value);
 }
 
 /* Every small range against every small size, compared with the model. */
 START_TEST(test_model_sweep)
 {
-        const uint64_t size = (uint64_t)_i;
+	const uint64_t size = (uint64_t)_i;
 
-        for (long long first = -1; first <= 24; first++)
-                for (long long last = -1; last <= 24; last++)
-                        if (first >= 0 || last >= 0)
-                                check_against_model(first, last, size);
+	for (long long first = -1; first <= 24; first++)
+		for (long long last = -1; last <= 24; last++)
+			if (first >= 0 || last >= 0)
+				check_against_model(first, last, size);
 }
 END_TEST
 
 static Suite *range_suite(void)
 {
-        Suite *s = suite_create("range");
-        TCase *valid = tcase_create("satisfiable");
-        TCase *unsat = tcase_create("unsatisfiable");
-        TCase *ignored = tcase_create("ignored");
-        TCase *props = tcase_create("properties");
+	Suite *s = suite_create("range");
+	TCase *valid = tcase_create("satisfiable");
+	TCase *unsat = tcase_create("unsatisfiable");
+	TCase *ignored = tcase_create("ignored");
+	TCase *props = tcase_create("properties");
 
-        tcase_add_loop_test(valid, test_satisfiable, 0, (int)ARRAY_LEN(satisfiable_cases));
-        suite_add_tcase(s, valid);
+	tcase_add_loop_test(valid, test_satisfiable, 0, (int)ARRAY_LEN(satisfiable_cases));
+	suite_add_tcase(s, valid);
 
-        tcase_add_loop_test(unsat, test_unsatisfiable, 0, (int)ARRAY_LEN(unsatisfiable_cases));
-        suite_add_tcase(s, unsat);
+	tcase_add_loop_test(unsat, test_unsatisfiable, 0, (int)ARRAY_LEN(unsatisfiable_cases));
+	suite_add_tcase(s, unsat);
 
-        tcase_add_loop_test(ignored, test_ignored, 0, (int)ARRAY_LEN(ignored_cases));
-        tcase_add_loop_test(ignored, test_saturated_invalid, 0,
-                            (int)ARRAY_LEN(saturated_invalid_cases));
-        suite_add_tcase(s, ignored);
+	tcase_add_loop_test(ignored, test_ignored, 0, (int)ARRAY_LEN(ignored_cases));
+	tcase_add_loop_test(ignored, test_saturated_invalid, 0,
+	                    (int)ARRAY_LEN(saturated_invalid_cases));
+	suite_add_tcase(s, ignored);
 
-        tcase_add_loop_test(props, test_uses_length, 0, (int)ARRAY_LEN(length_cases));
-        tcase_add_loop_test(props, test_model_sweep, 0, 21);
-        suite_add_tcase(s, props);
-        return s;
+	tcase_add_loop_test(props, test_uses_length, 0, (int)ARRAY_LEN(length_cases));
+	tcase_add_loop_test(props, test_model_sweep, 0, 21);
+	suite_add_tcase(s, props);
+	return s;
 }
 
 int main(void)
 {
-        SRunner *sr = srunner_create(range_suite());
-        int failed;
+	SRunner *sr = srunner_create(range_suite());
+	int failed;
 
-        srunner_run_all(sr, CK_ENV);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
