@@ -228,13 +228,28 @@ void conn_shutdown_gracefully(struct conn *c)
 
 /* ------------------------------------------------------------- responding */
 
+/* Lingering protects a response from the reset that closing on unread
+ * bytes sends. A client that asked for the close itself, with nothing of it
+ * left unread here or in the kernel, has nothing to lose: close at once. */
+static bool conn_nothing_more_to_read(const struct conn *c)
+{
+	int pending;
+	return c->peer_closes && c->in_len == 0 && c->discard == 0 &&
+	       ioctl(c->fd, FIONREAD, &pending) == 0 && pending == 0;
+}
+
 static bool conn_finish_response(struct conn *c)
 {
 	conn_log_response(c);
 	close_file(c);
 	c->requests++;
-	if (c->close_after || c->srv->stopping)
+	if (c->close_after || c->srv->stopping) {
+		if (conn_nothing_more_to_read(c)) {
+			conn_free(c);
+			return false;
+		}
 		return conn_start_linger(c);
+	}
 	http_parser_init(&c->parser);
 	return conn_enter(c, CONN_IDLE, cfg_of(c)->keepalive_timeout_ms);
 }
@@ -346,6 +361,10 @@ static bool conn_send_response(struct conn *c, struct response *r, const struct 
 		static_error_page(&c->srv->site, r);
 	c->status = r->status;
 	c->close_after = r->connection == RESPONSE_CLOSE;
+	/* Only a request the server understood can say so; errors linger. */
+	c->peer_closes =
+	    req != NULL && !r->error_page &&
+	    (req->version_minor >= 1 ? req->connection_close : !req->connection_keep_alive);
 	c->sent = 0;
 	conn_borrow_out(c);
 	if (accesslog_enabled())

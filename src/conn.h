@@ -55,6 +55,7 @@ struct conn {
 	struct listing *listing; /* a generated body still being produced */
 	bool chunked;
 	bool close_after; /* shut down once this response is sent */
+	bool peer_closes; /* the client asked for the close: it sends nothing more */
 	int unacked;      /* bytes in the socket's send queue when the send deadline was set */
 	int status;
 	unsigned long requests;
