@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <stdbool.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 /* Raise the soft descriptor limit as far as the connection limit needs (the hard
  * limit permitting), so that accept() does not fail first. */
@@ -48,6 +50,7 @@ static int test_config(const struct config *cfg)
 static int start(struct server *srv, struct config *cfg, int argc, char **argv, char **pidfile)
 {
 	char err[512];
+	bool started_as_root = geteuid() == 0;
 	if (server_init(srv, cfg, argc, argv, err, sizeof err) < 0) {
 		log_error("%s", err);
 		return 1;
@@ -69,7 +72,11 @@ static int start(struct server *srv, struct config *cfg, int argc, char **argv, 
 	}
 	/* With several workers, each opens the root for itself. */
 	if (cfg->workers == 1 && server_open_site(srv, err, sizeof err) < 0) {
-		log_error("%s", err);
+		if (started_as_root && strcmp(cfg->user, "root") != 0)
+			log_error("%s (as user %s, who must be able to read it; see --user)", err,
+			          cfg->user);
+		else
+			log_error("%s", err);
 		return 1;
 	}
 	return 0;
