@@ -156,12 +156,18 @@ def nofile_limit(pid):
     raise Failure(f"no 'Max open files' in /proc/{pid}/limits")
 
 
+def under_valgrind(pid):
+    """True when the server runs under valgrind (its preload is mapped)."""
+    return "vgpreload_" in read_proc(pid, "maps")
+
+
 def sanitized(pid):
-    """True when the server runs with AddressSanitizer or another sanitizer runtime.
+    """True when the server runs with a sanitizer runtime or under valgrind.
 
     Memory figures mean little there: freed memory sits in a quarantine."""
     maps = read_proc(pid, "maps")
-    return any(lib in maps for lib in ("libasan", "libtsan", "libmsan", "libhwasan"))
+    return under_valgrind(pid) or any(
+        lib in maps for lib in ("libasan", "libtsan", "libmsan", "libhwasan"))
 
 
 def settled_fd_count(pid, want=None, timeout=5.0, interval=0.05):

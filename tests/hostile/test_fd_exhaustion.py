@@ -37,6 +37,7 @@ from harness import Client, Server, build_request, expect_status, test, wait_clo
 
 PRLIMIT = hostile.need_tool("prlimit")  # util-linux; exit 77 without it
 NOFILE = 64
+VALGRIND_RESERVED_FDS = 12
 CLIENTS = 300
 SOURCES = hostile.source_addresses(4)  # 127.0.0.2 .. 127.0.0.5
 NEWCOMER = "127.0.0.6"
@@ -132,7 +133,9 @@ def fd_exhaustion_sheds_cleanly_without_spinning_then_recovers():
         expect(not bad, f"refused clients got neither a 503 nor a clean close: {bad}")
         in_use = hostile.fd_count(server.pid)
         figure("fd_exhaustion_server_fds_in_use", in_use)
-        expect(len(held) >= NOFILE - base - 2,
+        # valgrind keeps a few descriptors below the limit for itself.
+        reserved = VALGRIND_RESERVED_FDS if hostile.under_valgrind(server.pid) else 0
+        expect(len(held) >= NOFILE - base - 2 - reserved,
                f"only {len(held)} clients held with {NOFILE - base} descriptors free")
         expect(len(held) + counts.get("503", 0) + counts.get("closed", 0) == CLIENTS,
                f"outcomes {counts}")
