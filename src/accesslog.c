@@ -15,40 +15,27 @@
 #include <syslog.h>
 #include <unistd.h>
 
-enum target { TARGET_OFF, TARGET_FILE, TARGET_SYSLOG };
-
-static enum target target = TARGET_OFF;
-static struct logfile file = LOGFILE_NONE;
+/* The plain place of the access log is nowhere ("off"). */
+static struct log_target target = LOG_TARGET_PLAIN;
 
 int accesslog_open(const char *where, char *err, size_t err_size)
 {
-	if (strcmp(where, "off") == 0 || strcmp(where, "syslog") == 0) {
-		logfile_close(&file);
-		target = where[0] == 'o' ? TARGET_OFF : TARGET_SYSLOG;
-		if (target == TARGET_SYSLOG)
-			openlog(PACKAGE_NAME, LOG_PID | LOG_NDELAY, LOG_DAEMON);
-		return 0;
-	}
-	if (logfile_open(&file, where, err, err_size) < 0)
-		return -1;
-	target = TARGET_FILE;
-	return 0;
+	return log_target_open(&target, where, "off", err, err_size);
 }
 
 int accesslog_reopen(char *err, size_t err_size)
 {
-	return logfile_reopen(&file, err, err_size);
+	return logfile_reopen(&target.file, err, err_size);
 }
 
 void accesslog_close(void)
 {
-	logfile_close(&file);
-	target = TARGET_OFF;
+	log_target_close(&target);
 }
 
 bool accesslog_enabled(void)
 {
-	return target != TARGET_OFF;
+	return target.sink != LOG_SINK_PLAIN;
 }
 
 /* Request bytes into a quoted field: nothing can close the quote or the line. */
@@ -128,13 +115,13 @@ static size_t format_bytes(uint64_t body_bytes, char out[24])
 
 void accesslog_finish(const struct buf *line, size_t split, uint64_t body_bytes)
 {
-	if (target == TARGET_OFF || buf_len(line) == 0)
+	if (target.sink == LOG_SINK_PLAIN || buf_len(line) == 0)
 		return;
 	char count[24];
 	size_t count_len = format_bytes(body_bytes, count);
 	const char *text = buf_head(line);
 	size_t rest = buf_len(line) - split;
-	if (target == TARGET_SYSLOG) {
+	if (target.sink == LOG_SINK_SYSLOG) {
 		syslog(LOG_INFO, "%.*s%s%.*s", (int)split, text, count, (int)rest - 1,
 		       text + split);
 		return;
@@ -146,7 +133,7 @@ void accesslog_finish(const struct buf *line, size_t split, uint64_t body_bytes)
 	};
 	/* One writev per line, so that lines from several processes never mix.
 	 * Best effort: a full disk must not stop the server. */
-	ssize_t ignored = writev(file.fd, iov, 3);
+	ssize_t ignored = writev(target.file.fd, iov, 3);
 	(void)ignored;
 }
 

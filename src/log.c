@@ -15,11 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
-enum log_target { TARGET_STDERR, TARGET_FILE, TARGET_SYSLOG };
-
 static enum log_level current_level = LOG_LEVEL_INFO;
-static enum log_target target = TARGET_STDERR;
-static struct logfile file = LOGFILE_NONE;
+/* The plain place of the error log is stderr. */
+static struct log_target target = LOG_TARGET_PLAIN;
 
 static const char *const level_names[] = {
     [LOG_LEVEL_ERROR] = "error: ",
@@ -47,31 +45,19 @@ enum log_level log_get_level(void)
 
 int log_open(const char *where, char *err, size_t err_size)
 {
-	if (strcmp(where, "stderr") == 0 || strcmp(where, "syslog") == 0) {
-		logfile_close(&file);
-		target = where[1] == 't' ? TARGET_STDERR : TARGET_SYSLOG;
-		/* LOG_NDELAY: connect now, while /dev/log is still reachable (chroot). */
-		if (target == TARGET_SYSLOG)
-			openlog(PACKAGE_NAME, LOG_PID | LOG_NDELAY, LOG_DAEMON);
-		return 0;
-	}
-	if (logfile_open(&file, where, err, err_size) < 0)
-		return -1;
-	target = TARGET_FILE;
-	return 0;
+	return log_target_open(&target, where, "stderr", err, err_size);
 }
 
 int log_reopen(char *err, size_t err_size)
 {
-	return logfile_reopen(&file, err, err_size);
+	return logfile_reopen(&target.file, err, err_size);
 }
 
 void log_close(void)
 {
-	if (target == TARGET_SYSLOG)
+	if (target.sink == LOG_SINK_SYSLOG)
 		closelog();
-	logfile_close(&file);
-	target = TARGET_STDERR;
+	log_target_close(&target);
 }
 
 /* "2026-11-24T22:43:03Z switchboard[42]: " for lines in a file of our own. */
@@ -96,9 +82,9 @@ static void log_vmsg(enum log_level level, const char *suffix, const char *fmt, 
 	char line[1024];
 	size_t size = sizeof line - 1; /* room for the newline */
 	int n = 0;
-	if (target == TARGET_FILE)
+	if (target.sink == LOG_SINK_FILE)
 		n = file_prefix(line, size);
-	else if (target == TARGET_STDERR)
+	else if (target.sink == LOG_SINK_PLAIN)
 		n = snprintf(line, size, "%s: ", PACKAGE_NAME);
 	n += snprintf(line + n, size - (size_t)n, "%s", level_names[level]);
 	if ((size_t)n < size)
@@ -108,14 +94,14 @@ static void log_vmsg(enum log_level level, const char *suffix, const char *fmt, 
 	if ((size_t)n >= size)
 		n = (int)size - 1;
 
-	if (target == TARGET_SYSLOG) {
+	if (target.sink == LOG_SINK_SYSLOG) {
 		syslog(syslog_priorities[level], "%.*s", n, line);
 	} else {
 		line[n++] = '\n';
 		/* One write per line: lines never interleave. Best effort: a full
 		 * disk or a closed stderr must not stop the server. */
-		ssize_t ignored =
-		    write(target == TARGET_FILE ? file.fd : STDERR_FILENO, line, (size_t)n);
+		ssize_t ignored = write(
+		    target.sink == LOG_SINK_FILE ? target.file.fd : STDERR_FILENO, line, (size_t)n);
 		(void)ignored;
 	}
 	errno = saved_errno;

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <syslog.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -50,4 +51,27 @@ void logfile_close(struct logfile *lf)
 	free(lf->path);
 	lf->fd = -1;
 	lf->path = NULL;
+}
+
+int log_target_open(struct log_target *t, const char *where, const char *plain_keyword, char *err,
+                    size_t err_size)
+{
+	if (strcmp(where, plain_keyword) == 0 || strcmp(where, "syslog") == 0) {
+		logfile_close(&t->file);
+		t->sink = where[0] == 's' && where[1] == 'y' ? LOG_SINK_SYSLOG : LOG_SINK_PLAIN;
+		/* LOG_NDELAY: connect now, while /dev/log is still reachable (chroot). */
+		if (t->sink == LOG_SINK_SYSLOG)
+			openlog(PACKAGE_NAME, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+		return 0;
+	}
+	if (logfile_open(&t->file, where, err, err_size) < 0)
+		return -1;
+	t->sink = LOG_SINK_FILE;
+	return 0;
+}
+
+void log_target_close(struct log_target *t)
+{
+	logfile_close(&t->file);
+	t->sink = LOG_SINK_PLAIN;
 }
