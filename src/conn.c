@@ -359,7 +359,6 @@ static bool conn_send_response(struct conn *c, struct response *r, const struct 
 {
 	if (r->error_page && c->srv->site.root_fd >= 0)
 		static_error_page(&c->srv->site, r);
-	c->status = r->status;
 	c->close_after = r->connection == RESPONSE_CLOSE;
 	/* Only a request the server understood can say so; errors linger. */
 	c->peer_closes =

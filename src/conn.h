@@ -57,7 +57,6 @@ struct conn {
 	bool close_after; /* shut down once this response is sent */
 	bool peer_closes; /* the client asked for the close: it sends nothing more */
 	int unacked;      /* bytes in the socket's send queue when the send deadline was set */
-	int status;
 	unsigned long requests;
 
 	/* For the access log: the client, the line so far, and what was sent. */

@@ -129,7 +129,8 @@ void listing_free(struct listing *l)
 	free(l);
 }
 
-int listing_append_html(struct buf *out, const char *text, size_t len)
+/* HTML-escape text (& < > " ') into out. */
+static int listing_append_html(struct buf *out, const char *text, size_t len)
 {
 	int rc = 0;
 	size_t run = 0;

@@ -31,7 +31,4 @@ int listing_next(struct listing *l, struct buf *out, size_t budget);
 
 void listing_free(struct listing *l);
 
-/* HTML-escape text (& < > " ') into out. */
-int listing_append_html(struct buf *out, const char *text, size_t len);
-
 #endif

@@ -38,11 +38,6 @@ void log_set_level(enum log_level level)
 	current_level = level;
 }
 
-enum log_level log_get_level(void)
-{
-	return current_level;
-}
-
 int log_open(const char *where, char *err, size_t err_size)
 {
 	return log_target_open(&target, where, "stderr", err, err_size);

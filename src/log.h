@@ -10,7 +10,6 @@
 enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
 
 void log_set_level(enum log_level level);
-enum log_level log_get_level(void);
 
 /* Where the error log goes: "stderr" (plain lines: a service manager adds the
  * time), "syslog" (facility daemon), or a file path (lines with the time, opened

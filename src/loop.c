@@ -20,7 +20,6 @@ struct loop {
 	fd_set readers;
 	fd_set writers;
 	int maxfd; /* highest registered fd, -1 when none */
-	size_t nfds;
 	struct loop_io io[FD_SETSIZE];
 
 	/* Binary min-heap of armed timers, ordered by when_ms. */
@@ -86,7 +85,6 @@ int loop_add(struct loop *loop, int fd, unsigned events, loop_io_cb cb, void *ar
 	apply_events(loop, fd, events);
 	if (fd > loop->maxfd)
 		loop->maxfd = fd;
-	loop->nfds++;
 	return 0;
 }
 
@@ -102,14 +100,8 @@ void loop_remove(struct loop *loop, int fd)
 		return;
 	apply_events(loop, fd, 0);
 	loop->io[fd] = (struct loop_io){0};
-	loop->nfds--;
 	while (loop->maxfd >= 0 && !loop->io[loop->maxfd].used)
 		loop->maxfd--;
-}
-
-size_t loop_fd_count(const struct loop *loop)
-{
-	return loop->nfds;
 }
 
 /* ------------------------------------------------------------------ timers */

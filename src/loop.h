@@ -34,7 +34,6 @@ void loop_free(struct loop *loop);
 int loop_add(struct loop *loop, int fd, unsigned events, loop_io_cb cb, void *arg);
 void loop_set_events(struct loop *loop, int fd, unsigned events);
 void loop_remove(struct loop *loop, int fd);
-size_t loop_fd_count(const struct loop *loop);
 
 void loop_timer_init(struct loop_timer *t, loop_timer_cb cb);
 /* Arm (or re-arm) t to fire at when_ms. 0, or -1 when out of memory. */
