@@ -20,16 +20,7 @@ if ! command -v mandoc >/dev/null 2>&1; then
 	exit 77
 fi
 
-passed=0
-failed=0
-pass() {
-	echo "PASS $1"
-	passed=$((passed + 1))
-}
-fail() {
-	echo "FAIL $1: $2"
-	failed=$((failed + 1))
-}
+. "$(dirname "$0")/results.sh"
 # Text as an extended regular expression that matches just that text.
 quote_ere() {
 	printf '%s\n' "$1" | sed 's/[][\\.*^$+?(){}|]/\\&/g'
@@ -140,5 +131,4 @@ for page in "$MAN8" "$MAN5"; do
 	fi
 done
 
-echo "$passed passed, $failed failed"
-[ $failed -eq 0 ]
+finish

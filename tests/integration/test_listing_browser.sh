@@ -19,21 +19,7 @@ LC_ALL=C
 export LC_ALL
 umask 022
 
-passed=0
-failed=0
-pass() {
-	echo "PASS $1"
-	passed=$((passed + 1))
-}
-fail() {
-	echo "FAIL $1: $2"
-	failed=$((failed + 1))
-}
-finish() {
-	echo "$passed passed, $failed failed"
-	test "$failed" -eq 0
-	exit $?
-}
+. "$(dirname "$0")/results.sh"
 
 deadline=$(($(date +%s) + BUDGET))
 # At most $1 seconds, and never past the script's budget.
