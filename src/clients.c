@@ -2,6 +2,8 @@
 
 #include "clients.h"
 
+#include "hash.h"
+
 #include <netinet/in.h>
 #include <string.h>
 
@@ -34,9 +36,7 @@ bool client_key_equal(const struct client_key *a, const struct client_key *b)
  * needed: a client can only choose addresses it owns). */
 static unsigned hash_key(const struct client_key *key)
 {
-	uint32_t h = 2166136261u ^ key->family;
-	for (size_t i = 0; i < sizeof key->bytes; i++)
-		h = (h ^ key->bytes[i]) * 16777619u;
+	uint32_t h = hash_fnv1a(HASH_FNV1A_INIT ^ key->family, key->bytes, sizeof key->bytes);
 	return h % CLIENTS_SLOTS;
 }
 

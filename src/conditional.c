@@ -1,6 +1,7 @@
 #include "autoconfig.h"
 
 #include "conditional.h"
+#include "httpchars.h"
 
 #include "httpdate.h"
 
@@ -37,11 +38,6 @@ void etag_format(const struct stat *st, char out[ETAG_MAX])
 	*w = '\0';
 }
 
-static bool is_ows(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
 /* entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE; returns its end, or 0 if malformed. */
 static size_t scan_entity_tag(const char *s, size_t len, size_t i, bool *is_weak,
                               size_t *opaque_start)
@@ -67,7 +63,7 @@ static bool scan_etag_list(const char *list, size_t len, const char *etag, bool 
 	bool need_comma = false;
 	*matched = false;
 	while (i < len) {
-		if (is_ows(list[i])) {
+		if (http_is_ows((unsigned char)list[i])) {
 			i++;
 			continue;
 		}
@@ -96,9 +92,9 @@ static bool scan_etag_list(const char *list, size_t len, const char *etag, bool 
 static bool is_star(const char *list, size_t len)
 {
 	size_t i = 0, end = len;
-	while (i < end && is_ows(list[i]))
+	while (i < end && http_is_ows((unsigned char)list[i]))
 		i++;
-	while (end > i && is_ows(list[end - 1]))
+	while (end > i && http_is_ows((unsigned char)list[end - 1]))
 		end--;
 	/* cppcheck-suppress knownConditionTrueFalse ; "*" alone: i == 0, end == 1 */
 	return end - i == 1 && list[i] == '*';

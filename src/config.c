@@ -2,6 +2,7 @@
 
 #include "config.h"
 
+#include "httpchars.h"
 #include "urlpath.h"
 
 #include <errno.h>
@@ -52,7 +53,7 @@ static const char *const hidden_choices[] = {"deny", "allow", NULL};
 static const char *const symlink_choices[] = {"never", "inside-root", "always", NULL};
 
 #define FIELD(f) offsetof(struct config, f)
-#define MAX_CONNECTIONS_LIMIT (FD_SETSIZE - CONFIG_FD_RESERVED)
+#define MAX_CONNECTIONS_LIMIT (LOOP_MAX_FD - CONFIG_FD_RESERVED)
 
 static const struct directive directives[] = {
     {"listen", K_LISTEN, FIELD(listen), "127.0.0.1:8080", false, true, 0, NULL},
@@ -231,22 +232,10 @@ static bool is_managed_field(const char *name)
 	return false;
 }
 
-static bool is_token(const char *s)
-{
-	static const char extra[] = "!#$%&'*+-.^_`|~";
-	if (*s == '\0')
-		return false;
-	for (; *s; s++)
-		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'z') ||
-		      (*s >= 'A' && *s <= 'Z') || strchr(extra, *s) != NULL))
-			return false;
-	return true;
-}
-
 static int add_header_rule(struct config *cfg, char **args, int nargs, char *msg, size_t msg_size)
 {
 	const char *name = args[0], *value = args[1];
-	if (!is_token(name)) {
+	if (!http_is_token(name)) {
 		snprintf(msg, msg_size, "invalid header name '%s'", name);
 		return -1;
 	}

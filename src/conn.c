@@ -3,6 +3,7 @@
 #include "conn.h"
 
 #include "accesslog.h"
+#include "container.h"
 #include "config.h"
 #include "filecache.h"
 #include "listing.h"
@@ -599,7 +600,7 @@ static void conn_refuse_waiting(struct conn *c)
 
 static void conn_on_timeout(struct loop *loop, struct loop_timer *t)
 {
-	struct conn *c = (struct conn *)((char *)t - offsetof(struct conn, timer));
+	struct conn *c = container_of(t, struct conn, timer);
 	(void)loop;
 	if (c->state == CONN_WRITING && conn_peer_is_reading(c))
 		return;

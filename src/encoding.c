@@ -1,6 +1,7 @@
 #include "autoconfig.h"
 
 #include "encoding.h"
+#include "httpchars.h"
 
 #include <stdbool.h>
 #include <string.h>
@@ -23,11 +24,6 @@ const char *encoding_name(enum content_coding c)
 const char *encoding_suffix(enum content_coding c)
 {
 	return codings[c].suffix;
-}
-
-static bool is_ows(char c)
-{
-	return c == ' ' || c == '\t';
 }
 
 static bool token_is(const char *s, size_t len, const char *word)
@@ -56,24 +52,24 @@ static bool parse_qvalue(const char *s, size_t len, int *q)
 static bool parse_element(const char *s, size_t len, size_t *name_len, int *q)
 {
 	size_t i = 0;
-	while (i < len && !is_ows(s[i]) && s[i] != ';')
+	while (i < len && !http_is_ows((unsigned char)s[i]) && s[i] != ';')
 		i++;
 	*name_len = i;
 	*q = 1000;
-	while (i < len && is_ows(s[i]))
+	while (i < len && http_is_ows((unsigned char)s[i]))
 		i++;
 	if (i == len)
 		return *name_len > 0;
 	if (s[i] != ';')
 		return false;
 	i++;
-	while (i < len && is_ows(s[i]))
+	while (i < len && http_is_ows((unsigned char)s[i]))
 		i++;
 	/* cppcheck-suppress knownConditionTrueFalse ; "gzip;q=1": len - i == 3 */
 	if (len - i < 2 || (s[i] != 'q' && s[i] != 'Q') || s[i + 1] != '=')
 		return false;
 	size_t end = len;
-	while (end > i && is_ows(s[end - 1]))
+	while (end > i && http_is_ows((unsigned char)s[end - 1]))
 		end--;
 	return *name_len > 0 && parse_qvalue(s + i + 2, end - i - 2, q);
 }
@@ -84,13 +80,13 @@ size_t encoding_preferences(const char *value, size_t len, enum content_coding o
 	int star = -1;
 	size_t i = 0;
 	while (i < len) {
-		while (i < len && (is_ows(value[i]) || value[i] == ','))
+		while (i < len && (http_is_ows((unsigned char)value[i]) || value[i] == ','))
 			i++;
 		size_t start = i;
 		while (i < len && value[i] != ',')
 			i++;
 		size_t end = i;
-		while (end > start && is_ows(value[end - 1]))
+		while (end > start && http_is_ows((unsigned char)value[end - 1]))
 			end--;
 		if (end == start)
 			continue;

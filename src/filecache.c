@@ -2,6 +2,8 @@
 
 #include "filecache.h"
 
+#include "hash.h"
+
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -39,10 +41,7 @@ struct filecache *filecache_new(size_t max_bytes, size_t max_file)
 
 static size_t hash_key(const char *key, size_t len)
 {
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)key[i]) * 16777619u;
-	return h % BUCKETS;
+	return hash_fnv1a(HASH_FNV1A_INIT, key, len) % BUCKETS;
 }
 
 static void entry_unref(struct entry *e)

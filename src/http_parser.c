@@ -2,6 +2,8 @@
 
 #include "http_parser.h"
 
+#include "httpchars.h"
+
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
@@ -10,26 +12,6 @@ enum { STATE_REQUEST_LINE, STATE_FIELDS, STATE_DONE, STATE_ERROR };
 
 /* Largest Content-Length accepted: far beyond any file, far from overflow. */
 #define MAX_CONTENT_LENGTH_DIGITS 18
-
-/* tchar (RFC 9110 section 5.6.2): the bytes of methods and field names. */
-static bool is_tchar(unsigned char c)
-{
-	static const char extra[] = "!#$%&'*+-.^_`|~";
-	if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-		return true;
-	return c != '\0' && memchr(extra, c, sizeof extra - 1) != NULL;
-}
-
-/* field-vchar, SP or HTAB (RFC 9110 section 5.5); obs-text (>= 0x80) is allowed. */
-static bool is_field_value_byte(unsigned char c)
-{
-	return c == '\t' || (c >= 0x20 && c != 0x7f);
-}
-
-static bool is_ows(char c)
-{
-	return c == ' ' || c == '\t';
-}
 
 static struct http_span span(size_t from, size_t to)
 {
@@ -93,7 +75,7 @@ static enum http_parse_result parse_request_line(struct http_parser *p, const ch
                                                  size_t start, size_t end)
 {
 	size_t i = start;
-	while (i < end && is_tchar((unsigned char)data[i]))
+	while (i < end && http_is_tchar((unsigned char)data[i]))
 		i++;
 	if (i == start || i == end || data[i] != ' ')
 		return fail(p, 400);
@@ -183,10 +165,10 @@ static void parse_connection_options(struct http_request *req, const char *data,
 {
 	size_t i = value.off, end = (size_t)value.off + value.len;
 	while (i < end) {
-		while (i < end && (is_ows(data[i]) || data[i] == ','))
+		while (i < end && (http_is_ows((unsigned char)data[i]) || data[i] == ','))
 			i++;
 		size_t tok = i;
-		while (i < end && data[i] != ',' && !is_ows(data[i]))
+		while (i < end && data[i] != ',' && !http_is_ows((unsigned char)data[i]))
 			i++;
 		struct http_span option = span(tok, i);
 		if (http_span_equals(data, option, "close"))
@@ -255,7 +237,7 @@ static enum http_parse_result parse_field_line(struct http_parser *p, const char
 	if (++p->nfields > HTTP_MAX_HEADER_FIELDS)
 		return fail(p, 431);
 	size_t i = start;
-	while (i < end && is_tchar((unsigned char)data[i]))
+	while (i < end && http_is_tchar((unsigned char)data[i]))
 		i++;
 	/* Covers obs-fold (leading whitespace), space before the colon, and names
 	 * with bytes that are not tchar. */
@@ -264,14 +246,14 @@ static enum http_parse_result parse_field_line(struct http_parser *p, const char
 	struct http_span name = span(start, i);
 
 	i++;
-	while (i < end && is_ows(data[i]))
+	while (i < end && http_is_ows((unsigned char)data[i]))
 		i++;
 	size_t value_start = i;
 	for (; i < end; i++)
-		if (!is_field_value_byte((unsigned char)data[i]))
+		if (!http_is_field_value_byte((unsigned char)data[i]))
 			return fail(p, 400);
 	size_t value_end = end;
-	while (value_end > value_start && is_ows(data[value_end - 1]))
+	while (value_end > value_start && http_is_ows((unsigned char)data[value_end - 1]))
 		value_end--;
 	return take_field(p, data, name, span(value_start, value_end));
 }

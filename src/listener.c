@@ -2,6 +2,7 @@
 
 #include "listener.h"
 
+#include "container.h"
 #include "log.h"
 #include "loop.h"
 
@@ -137,7 +138,7 @@ void listen_addr_url(const struct sockaddr *sa, char *out, size_t out_size)
 
 static void on_backoff_over(struct loop *loop, struct loop_timer *t)
 {
-	struct listener *l = (struct listener *)((char *)t - offsetof(struct listener, backoff));
+	struct listener *l = container_of(t, struct listener, backoff);
 	(void)loop;
 	listener_resume(l);
 }

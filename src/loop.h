@@ -8,6 +8,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/select.h>
+
+/* The highest descriptor select() can watch, plus one: callers shed any fd at
+ * or above it, and size their tables by it. */
+#define LOOP_MAX_FD FD_SETSIZE
 
 enum { LOOP_READ = 1u << 0, LOOP_WRITE = 1u << 1 };
 

@@ -16,6 +16,8 @@
 
 #include "mime.h"
 
+#include "httpchars.h"
+
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -128,24 +130,17 @@ static char *arena_copy(struct mime_types *mt, const char *s, size_t n)
 	return copy;
 }
 
-static bool is_tchar(unsigned char c)
-{
-	if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
-		return true;
-	return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
 /* type "/" subtype, both non-empty runs of RFC 9110 tchar. */
 static bool is_media_type(const char *s)
 {
 	size_t i = 0;
 
-	while (is_tchar((unsigned char)s[i]))
+	while (http_is_tchar((unsigned char)s[i]))
 		i++;
 	if (i == 0 || s[i] != '/')
 		return false;
 	size_t subtype = ++i;
-	while (is_tchar((unsigned char)s[i]))
+	while (http_is_tchar((unsigned char)s[i]))
 		i++;
 	return i > subtype && s[i] == '\0';
 }

@@ -1,15 +1,11 @@
 #include "autoconfig.h"
 
 #include "range.h"
+#include "httpchars.h"
 
 #include <stdbool.h>
 #include <string.h>
 #include <strings.h>
-
-static bool is_ows(char c)
-{
-	return c == ' ' || c == '\t';
-}
 
 struct number {
 	uint64_t value; /* saturated at UINT64_MAX: past any file */
@@ -89,13 +85,13 @@ enum range_result range_parse(const char *value, size_t len, uint64_t size, stru
 	size_t i = 6, specs = 0;
 	enum range_result result = RANGE_IGNORE;
 	while (i < len) {
-		while (i < len && (is_ows(value[i]) || value[i] == ','))
+		while (i < len && (http_is_ows((unsigned char)value[i]) || value[i] == ','))
 			i++;
 		size_t start = i;
-		while (i < len && value[i] != ',' && !is_ows(value[i]))
+		while (i < len && value[i] != ',' && !http_is_ows((unsigned char)value[i]))
 			i++;
 		size_t end = i;
-		while (i < len && is_ows(value[i]))
+		while (i < len && http_is_ows((unsigned char)value[i]))
 			i++;
 		if (i < len && value[i] != ',')
 			return RANGE_IGNORE; /* whitespace inside a range-spec */

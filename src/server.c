@@ -3,6 +3,7 @@
 #include "server.h"
 
 #include "accesslog.h"
+#include "container.h"
 #include "conn.h"
 #include "daemon.h"
 #include "filecache.h"
@@ -158,7 +159,7 @@ static bool on_accept(void *arg, int fd, const struct sockaddr_storage *peer, so
 	struct server *srv = arg;
 	const struct config *cfg = srv->cfg;
 	(void)peer_len;
-	if (fd >= FD_SETSIZE) {
+	if (fd >= LOOP_MAX_FD) {
 		/* select() cannot watch it: FD_SET on it would corrupt memory. */
 		shed(srv, fd, &srv->shed_fd_setsize, "descriptor beyond FD_SETSIZE");
 		return true;
@@ -394,7 +395,7 @@ static void server_reload(struct server *srv)
 
 static void on_graceful_timeout(struct loop *loop, struct loop_timer *t)
 {
-	struct server *srv = (struct server *)((char *)t - offsetof(struct server, graceful_timer));
+	struct server *srv = container_of(t, struct server, graceful_timer);
 	(void)loop;
 	log_warn("graceful stop: %zu connection(s) still busy after %lld ms, closing them",
 	         srv->conn_count, (long long)srv->cfg->graceful_timeout_ms);

@@ -2,6 +2,7 @@
 
 #include "supervisor.h"
 
+#include "container.h"
 #include "daemon.h"
 #include "log.h"
 #include "loop.h"
@@ -88,16 +89,14 @@ static void fill_slots(struct supervisor *sv)
 
 static void on_restart_timer(struct loop *loop, struct loop_timer *t)
 {
-	struct supervisor *sv =
-	    (struct supervisor *)((char *)t - offsetof(struct supervisor, restart_timer));
+	struct supervisor *sv = container_of(t, struct supervisor, restart_timer);
 	(void)loop;
 	fill_slots(sv);
 }
 
 static void on_kill_timer(struct loop *loop, struct loop_timer *t)
 {
-	struct supervisor *sv =
-	    (struct supervisor *)((char *)t - offsetof(struct supervisor, kill_timer));
+	struct supervisor *sv = container_of(t, struct supervisor, kill_timer);
 	(void)loop;
 	for (unsigned i = 0; i < sv->count; i++) {
 		if (sv->workers[i].pid != 0) {

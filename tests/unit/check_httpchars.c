@@ -1,0 +1,58 @@
+/* Unit tests for httpchars: each class checked byte by byte against the
+ * definitions of RFC 9110 section 5.6.2 (tchar), 5.6.3 (OWS) and 5.5 (field values). */
+#include "autoconfig.h"
+
+#include "httpchars.h"
+
+#include <check.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool rfc_tchar(int c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+static bool rfc_field_value(int c)
+{
+	return c == '\t' || (c >= 0x20 && c <= 0x7e) || c >= 0x80;
+}
+
+START_TEST(test_every_byte)
+{
+	for (int c = 0; c < 256; c++) {
+		ck_assert_msg(http_is_tchar((unsigned char)c) == rfc_tchar(c), "tchar 0x%02x", c);
+		ck_assert_msg(http_is_ows((unsigned char)c) == (c == ' ' || c == '\t'),
+		              "OWS 0x%02x", c);
+		ck_assert_msg(http_is_field_value_byte((unsigned char)c) == rfc_field_value(c),
+		              "field value 0x%02x", c);
+	}
+}
+END_TEST
+
+START_TEST(test_token)
+{
+	ck_assert(http_is_token("Cache-Control"));
+	ck_assert(http_is_token("X-a!#$%&'*+-.^_`|~9"));
+	ck_assert(!http_is_token(""));
+	ck_assert(!http_is_token("Bad Name"));
+	ck_assert(!http_is_token("colon:"));
+	ck_assert(!http_is_token("caf\xc3\xa9"));
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("httpchars");
+	TCase *tc = tcase_create("classes");
+	tcase_add_test(tc, test_every_byte);
+	tcase_add_test(tc, test_token);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_ENV);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
