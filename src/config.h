@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "listener.h"
+#include "static.h"
 
 #define CONFIG_MAX_LISTEN 16
 #define CONFIG_MAX_INDEX 8
@@ -23,18 +24,6 @@
 #define CONFIG_FD_RESERVED 24
 
 enum follow_symlinks { FOLLOW_NEVER, FOLLOW_INSIDE_ROOT, FOLLOW_ALWAYS };
-
-/* add_header NAME VALUE [SCOPE]: SCOPE is "/prefix" or "*.ext"; none: every path. */
-struct header_rule {
-	char *scope; /* NULL: every success response */
-	char *line;  /* "Name: value\r\n", ready to send */
-};
-
-/* error_page STATUS PATH: the body of STATUS responses, a file below the root. */
-struct error_page {
-	int status;
-	char *path;
-};
 
 struct config {
 	char *file; /* the config file, NULL when none */

@@ -4,13 +4,10 @@
 
 #include "accesslog.h"
 #include "container.h"
-#include "config.h"
+#include "exchange.h"
 #include "filecache.h"
-#include "listing.h"
 #include "log.h"
 #include "response.h"
-#include "server.h"
-#include "static.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -40,34 +37,28 @@ static void conn_on_io(struct loop *loop, int fd, unsigned events, void *arg);
 static void conn_on_timeout(struct loop *loop, struct loop_timer *t);
 static bool conn_process(struct conn *c, char *base, size_t have);
 
-static const struct config *cfg_of(const struct conn *c)
-{
-	return c->srv->cfg;
-}
-
 static int64_t now_ms(const struct conn *c)
 {
-	return loop_now(c->srv->loop);
+	return loop_now(c->ctx->loop);
 }
 
 /* ------------------------------------------------------------ life cycle */
 
-struct conn *conn_new(struct server *srv, int fd, const struct sockaddr_storage *peer)
+struct conn *conn_new(const struct conn_ctx *ctx, int fd, const struct sockaddr_storage *peer)
 {
 	struct conn *c = calloc(1, sizeof *c);
 	if (c == NULL)
 		return NULL;
-	c->srv = srv;
+	c->ctx = ctx;
 	c->fd = fd;
 	c->peer = *peer;
-	c->file_fd = -1;
 	c->state = CONN_WAITING;
 	http_parser_init(&c->parser);
 	loop_timer_init(&c->timer, conn_on_timeout);
 	/* The header deadline runs from the connection's start, waiting included:
 	 * a client that left while it waited does not keep its place for long. */
-	if (loop_timer_set(srv->loop, &c->timer,
-	                   loop_now(srv->loop) + srv->cfg->header_timeout_ms) < 0) {
+	if (loop_timer_set(ctx->loop, &c->timer, loop_now(ctx->loop) + ctx->header_timeout_ms) <
+	    0) {
 		free(c);
 		return NULL;
 	}
@@ -81,7 +72,7 @@ struct conn *conn_new(struct server *srv, int fd, const struct sockaddr_storage 
 bool conn_start(struct conn *c)
 {
 	c->state = CONN_READING;
-	return loop_add(c->srv->loop, c->fd, LOOP_READ, conn_on_io, c) == 0;
+	return loop_add(c->ctx->loop, c->fd, LOOP_READ, conn_on_io, c) == 0;
 }
 
 void conn_send_closing_error(int fd, int status)
@@ -93,20 +84,6 @@ void conn_send_closing_error(int fd, int status)
 		(void)ignored;
 	}
 	buf_free(&out);
-}
-
-/* The body source of the response in flight, whichever it is. */
-static void close_file(struct conn *c)
-{
-	if (c->file_fd >= 0)
-		close(c->file_fd);
-	c->file_fd = -1;
-	c->file_remaining = 0;
-	listing_free(c->listing);
-	c->listing = NULL;
-	filecache_release(c->mem);
-	c->mem = NULL;
-	c->mem_remaining = 0;
 }
 
 /* One output buffer lent to whichever connection is responding: a response
@@ -134,39 +111,8 @@ static void conn_return_out(struct conn *c)
 	}
 }
 
-/* Bytes of a generated page produced per turn: enough for one send. */
-#define LISTING_CHUNK 16384
-
-/* The next piece of a listing into the output buffer, framed as one chunk for
- * HTTP/1.1 (a fixed-width size, filled in once the piece is known), ending with
- * the last chunk. False when out of memory. */
-static bool conn_fill_listing(struct conn *c)
-{
-	size_t size_at = c->out.end;
-	if (c->chunked && buf_append(&c->out, "00000000\r\n", 10) < 0)
-		return false;
-	size_t body_at = c->out.end;
-	int more = listing_next(c->listing, &c->out, LISTING_CHUNK);
-	if (more < 0)
-		return false;
-	if (c->chunked) {
-		size_t n = c->out.end - body_at;
-		char size[9];
-		snprintf(size, sizeof size, "%08zx", n);
-		memcpy(c->out.data + size_at, size, 8);
-		if (n == 0) /* no empty chunk: that would end the body */
-			c->out.end = size_at;
-		else if (buf_append(&c->out, "\r\n", 2) < 0)
-			return false;
-		if (!more && buf_append(&c->out, "0\r\n\r\n", 5) < 0)
-			return false;
-	}
-	if (!more) {
-		listing_free(c->listing);
-		c->listing = NULL;
-	}
-	return true;
-}
+/* Bytes of a generated body produced per turn: enough for one send. */
+#define GENERATED_PIECE 16384
 
 /* One access log line per response, also for one cut short. */
 static void conn_log_response(struct conn *c)
@@ -180,16 +126,16 @@ static void conn_log_response(struct conn *c)
 
 void conn_free(struct conn *c)
 {
-	struct server *srv = c->srv;
+	const struct conn_ctx *ctx = c->ctx;
 	conn_log_response(c);
 	buf_free(&c->log_line);
-	loop_timer_cancel(srv->loop, &c->timer);
-	loop_remove(srv->loop, c->fd);
+	loop_timer_cancel(ctx->loop, &c->timer);
+	loop_remove(ctx->loop, c->fd);
 	close(c->fd);
-	close_file(c);
+	body_release(&c->body);
 	free(c->in);
 	buf_free(&c->out);
-	server_conn_closed(srv, c);
+	ctx->on_closed(ctx->owner, c);
 	free(c);
 }
 
@@ -197,8 +143,8 @@ void conn_free(struct conn *c)
 static bool conn_enter(struct conn *c, enum conn_state state, int64_t timeout_ms)
 {
 	c->state = state;
-	loop_set_events(c->srv->loop, c->fd, state == CONN_WRITING ? LOOP_WRITE : LOOP_READ);
-	if (loop_timer_set(c->srv->loop, &c->timer, now_ms(c) + timeout_ms) < 0) {
+	loop_set_events(c->ctx->loop, c->fd, state == CONN_WRITING ? LOOP_WRITE : LOOP_READ);
+	if (loop_timer_set(c->ctx->loop, &c->timer, now_ms(c) + timeout_ms) < 0) {
 		conn_free(c);
 		return false;
 	}
@@ -214,7 +160,7 @@ static bool conn_start_linger(struct conn *c)
 	free(c->in);
 	c->in = NULL;
 	c->in_len = 0;
-	return conn_enter(c, CONN_LINGERING, cfg_of(c)->linger_timeout_ms);
+	return conn_enter(c, CONN_LINGERING, c->ctx->linger_timeout_ms);
 }
 
 void conn_shutdown_gracefully(struct conn *c)
@@ -242,9 +188,10 @@ static bool conn_nothing_more_to_read(const struct conn *c)
 static bool conn_finish_response(struct conn *c)
 {
 	conn_log_response(c);
-	close_file(c);
+	body_release(&c->body);
 	c->requests++;
-	if (c->close_after || c->srv->stopping) {
+	/* A graceful stop marks every busy connection close_after. */
+	if (c->close_after) {
 		if (conn_nothing_more_to_read(c)) {
 			conn_free(c);
 			return false;
@@ -252,7 +199,7 @@ static bool conn_finish_response(struct conn *c)
 		return conn_start_linger(c);
 	}
 	http_parser_init(&c->parser);
-	return conn_enter(c, CONN_IDLE, cfg_of(c)->keepalive_timeout_ms);
+	return conn_enter(c, CONN_IDLE, c->ctx->keepalive_timeout_ms);
 }
 
 /* Bytes sent but not yet acknowledged by the peer, or still to be sent: what
@@ -263,47 +210,59 @@ static int send_queue_bytes(int fd)
 	return ioctl(fd, SIOCOUTQ, &queued) == 0 ? queued : -1;
 }
 
-/* Send what the socket takes now: the buffered head, then the file. Returns
- * false when the connection was freed. */
-static bool conn_write(struct conn *c)
+enum send_result {
+	SEND_DONE,    /* everything of this kind was sent */
+	SEND_BLOCKED, /* the socket took what it could: wait for select() */
+	SEND_GONE,    /* the connection was freed */
+};
+
+/* The buffered head and a body from memory go out together: one system call.
+ * *progress is set when the socket took bytes. */
+static enum send_result conn_send_buffered(struct conn *c, bool *progress)
 {
-	bool progress = false;
-more:
-	/* The head and a body from memory go out together: one system call. */
-	while (buf_len(&c->out) > 0 || c->mem_remaining > 0) {
+	struct body *b = &c->body;
+	while (buf_len(&c->out) > 0 || (b->kind == BODY_MEMORY && b->remaining > 0)) {
 		struct iovec iov[2];
 		struct msghdr msg = {.msg_iov = iov};
 		if (buf_len(&c->out) > 0)
 			iov[msg.msg_iovlen++] =
 			    (struct iovec){(void *)buf_head(&c->out), buf_len(&c->out)};
-		if (c->mem_remaining > 0)
-			iov[msg.msg_iovlen++] = (struct iovec){
-			    (void *)(c->mem->bytes + c->mem_offset), c->mem_remaining};
-		int flags = MSG_NOSIGNAL | (c->file_remaining > 0 ? MSG_MORE : 0);
-		ssize_t n = sendmsg(c->fd, &msg, flags);
+		if (b->kind == BODY_MEMORY && b->remaining > 0)
+			iov[msg.msg_iovlen++] = (struct iovec){(void *)(b->mem->bytes + b->offset),
+			                                       (size_t)b->remaining};
+		bool file_follows = b->kind == BODY_FILE && b->remaining > 0;
+		ssize_t n = sendmsg(c->fd, &msg, MSG_NOSIGNAL | (file_follows ? MSG_MORE : 0));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				goto would_block;
+				return SEND_BLOCKED;
 			conn_free(c); /* EPIPE, ECONNRESET: the peer is gone */
-			return false;
+			return SEND_GONE;
 		}
 		size_t head = buf_len(&c->out) < (size_t)n ? buf_len(&c->out) : (size_t)n;
 		buf_consume(&c->out, head);
-		c->mem_offset += (size_t)n - head;
-		c->mem_remaining -= (size_t)n - head;
+		b->offset += (size_t)n - head;
+		b->remaining -= (size_t)n - head;
 		c->sent += (uint64_t)n;
-		progress = true;
+		*progress = true;
 	}
-	while (c->file_remaining > 0) {
-		size_t chunk = c->file_remaining < SENDFILE_MAX ? c->file_remaining : SENDFILE_MAX;
-		ssize_t n = sendfile(c->fd, c->file_fd, &c->file_offset, chunk);
+	return SEND_DONE;
+}
+
+/* A body from a file: sendfile() from the kernel's page cache. */
+static enum send_result conn_send_file(struct conn *c, bool *progress)
+{
+	struct body *b = &c->body;
+	while (b->kind == BODY_FILE && b->remaining > 0) {
+		size_t chunk = b->remaining < SENDFILE_MAX ? (size_t)b->remaining : SENDFILE_MAX;
+		off_t offset = (off_t)b->offset;
+		ssize_t n = sendfile(c->fd, b->fd, &offset, chunk);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				goto would_block;
+				return SEND_BLOCKED;
 		}
 		if (n <= 0) {
 			/* 0: the file shrank under us. The promised length cannot be
@@ -311,89 +270,79 @@ more:
 			if (n == 0)
 				log_warn("file shrank while being sent; closing the connection");
 			conn_free(c);
-			return false;
+			return SEND_GONE;
 		}
-		c->file_remaining -= (uint64_t)n;
+		b->offset += (uint64_t)n;
+		b->remaining -= (uint64_t)n;
 		c->sent += (uint64_t)n;
-		progress = true;
+		*progress = true;
 	}
-	if (c->listing != NULL) {
-		if (!conn_fill_listing(c)) {
-			log_error("out of memory writing a directory listing");
-			conn_free(c);
-			return false;
-		}
-		goto more;
-	}
-	conn_return_out(c);
-	return conn_finish_response(c);
+	return SEND_DONE;
+}
 
-would_block:
-	/* send() took part of the bytes: wait until select() says there is room. The
-	 * send deadline counts from the last byte the peer accepted. */
+/* send() took part of the bytes: wait until select() says there is room. The
+ * send deadline counts from the last byte the peer accepted. */
+static bool conn_wait_writable(struct conn *c, bool progress)
+{
 	if (c->state != CONN_WRITING || progress) {
 		c->unacked = send_queue_bytes(c->fd);
-		return conn_enter(c, CONN_WRITING, cfg_of(c)->send_timeout_ms);
+		return conn_enter(c, CONN_WRITING, c->ctx->send_timeout_ms);
 	}
 	return true;
 }
 
-/* Begin the access log line while the request's bytes are still at hand. */
-static void conn_log_begin(struct conn *c, const struct response *r, const struct http_request *req,
-                           const char *data)
+/* Send what the socket takes now: the buffered head, then the body, producing
+ * a generated body a piece at a time. Returns false when the connection was
+ * freed. */
+static bool conn_write(struct conn *c)
 {
-	struct accesslog_fields f = {.peer = &c->peer, .when = time(NULL), .status = r->status};
-	if (req != NULL) {
-		f.request_line = http_span_ptr(data, req->request_line);
-		f.request_line_len = req->request_line.len;
-		f.referer = http_span_ptr(data, req->referer);
-		f.referer_len = req->referer.len;
-		f.user_agent = http_span_ptr(data, req->user_agent);
-		f.user_agent_len = req->user_agent.len;
+	bool progress = false;
+	for (;;) {
+		enum send_result res = conn_send_buffered(c, &progress);
+		if (res == SEND_DONE)
+			res = conn_send_file(c, &progress);
+		if (res == SEND_GONE)
+			return false;
+		if (res == SEND_BLOCKED)
+			return conn_wait_writable(c, progress);
+		if (c->body.kind != BODY_GENERATED)
+			break;
+		if (response_generate(&c->out, &c->body, c->chunked, GENERATED_PIECE) < 0) {
+			log_error("out of memory writing a generated response");
+			conn_free(c);
+			return false;
+		}
 	}
+	conn_return_out(c);
+	return conn_finish_response(c);
+}
+
+/* Begin the access log line while the request's bytes are still at hand. */
+static void conn_log_begin(struct conn *c, const struct accesslog_fields *planned)
+{
+	struct accesslog_fields f = *planned;
+	f.peer = &c->peer;
+	f.when = time(NULL);
 	c->response_open = accesslog_begin(&c->log_line, &f, &c->log_split) == 0;
 }
 
-/* req and data: the request answered, or NULL when its head was not understood. */
-static bool conn_send_response(struct conn *c, struct response *r, const struct http_request *req,
-                               const char *data)
+/* Take the plan's decisions and its body, queue the head and start sending. */
+static bool conn_send_plan(struct conn *c, struct exchange_plan *plan)
 {
-	if (r->error_page && c->srv->site.root_fd >= 0)
-		static_error_page(&c->srv->site, r);
-	c->close_after = r->connection == RESPONSE_CLOSE;
-	/* Only a request the server understood can say so; errors linger. */
-	c->peer_closes =
-	    req != NULL && !r->error_page &&
-	    (req->version_minor >= 1 ? req->connection_close : !req->connection_keep_alive);
+	const struct response *r = &plan->response;
+	c->close_after = plan->close_after;
+	c->peer_closes = plan->peer_closes;
+	c->discard = plan->discard;
 	c->sent = 0;
 	conn_borrow_out(c);
 	if (accesslog_enabled())
-		conn_log_begin(c, r, req, data);
-	bool ok = response_write_head(&c->out, r, response_date_now()) == 0;
-	c->head_len = buf_len(&c->out);
+		conn_log_begin(c, &plan->log);
+	size_t head_len = 0;
+	bool ok = response_write(&c->out, r, response_date_now(), &head_len) == 0;
+	c->head_len = head_len;
 	c->chunked = r->framing == FRAMING_CHUNKED;
-	if (r->listing != NULL && !r->head_only) {
-		c->listing = r->listing;
-	} else if (r->listing != NULL) {
-		listing_free(r->listing);
-	}
-	if (r->body_mem != NULL && !r->head_only && r->content_length > 0) {
-		c->mem = r->body_mem;
-		c->mem_offset = (size_t)r->body_offset;
-		c->mem_remaining = (size_t)r->content_length;
-	} else {
-		filecache_release(r->body_mem);
-	}
-	if (r->body_fd >= 0 && !r->head_only && r->content_length > 0) {
-		c->file_fd = r->body_fd;
-		c->file_offset = r->body_offset;
-		c->file_remaining = r->content_length;
-	} else {
-		if (r->body_fd >= 0)
-			close(r->body_fd);
-		if (r->error_page && !r->head_only && ok)
-			ok = response_append_error_body(&c->out, r->status) == 0;
-	}
+	c->body = body_take(&plan->response.body);
+	exchange_plan_release(plan);
 	if (!ok) {
 		log_error("out of memory writing a response");
 		conn_free(c);
@@ -402,59 +351,18 @@ static bool conn_send_response(struct conn *c, struct response *r, const struct 
 	return conn_write(c);
 }
 
-/* A request that cannot be trusted to frame the next one: answer and close. */
-static bool conn_respond_error(struct conn *c, int status, const char *data)
+/* Answer the request the parser holds (data: its bytes), or its fault. */
+static bool conn_answer(struct conn *c, const char *data, int error_status)
 {
-	struct response r;
-	response_init(&r);
-	response_error(&r, status);
-	r.connection = RESPONSE_CLOSE;
-	r.head_only = c->parser.req.method == HTTP_METHOD_HEAD;
-	c->discard = 0;
-	/* The request line is logged when it was understood before the error. */
-	const struct http_request *req = c->parser.req.request_line.len > 0 ? &c->parser.req : NULL;
-	return conn_send_response(c, &r, req, data);
-}
-
-static enum response_connection connection_for(const struct conn *c, const struct http_request *req,
-                                               int status)
-{
-	const struct config *cfg = cfg_of(c);
-	bool keep = req->version_minor >= 1 ? !req->connection_close : req->connection_keep_alive;
-	keep = keep && cfg->keepalive && c->requests + 1 < cfg->max_keepalive_requests;
-	/* A 400 means we did not understand the request: trust nothing after it. */
-	if (!keep || status == 400 || c->srv->stopping)
-		return RESPONSE_CLOSE;
-	return req->version_minor >= 1 ? RESPONSE_KEEP_ALIVE : RESPONSE_KEEP_ALIVE_HTTP10;
-}
-
-static bool conn_respond(struct conn *c, const struct http_request *req, const char *data)
-{
-	if (req->has_content_length && req->content_length > cfg_of(c)->max_discard_body)
-		return conn_respond_error(c, 413, data);
-	c->discard = req->has_content_length ? req->content_length : 0;
-
-	struct response r;
-	response_init(&r);
-	switch (req->method) {
-	case HTTP_METHOD_GET:
-	case HTTP_METHOD_HEAD:
-		static_plan(&c->srv->site, req, data, &r);
-		break;
-	case HTTP_METHOD_OTHER:
-		response_error(&r, 501);
-		break;
-	default:
-		response_error(&r, 405);
-		r.allow = "GET, HEAD";
-		break;
-	}
-	r.head_only = req->method == HTTP_METHOD_HEAD;
-	r.connection = connection_for(c, req, r.status);
-	/* A body that ends with the connection cannot leave it open. */
-	if (r.framing == FRAMING_CLOSE)
-		r.connection = RESPONSE_CLOSE;
-	return conn_send_response(c, &r, req, data);
+	struct exchange_request in = {
+	    .req = &c->parser.req,
+	    .data = data,
+	    .error_status = error_status,
+	    .served = c->requests,
+	};
+	struct exchange_plan plan;
+	exchange_answer(c->ctx->exchange, &in, &plan);
+	return conn_send_plan(c, &plan);
 }
 
 /* --------------------------------------------------------------- reading */
@@ -463,7 +371,7 @@ static bool conn_begin_request(struct conn *c)
 {
 	/* The header deadline runs from a request's first byte, and is not moved
 	 * by later bytes: a client trickling its head cannot hold us. */
-	return conn_enter(c, CONN_READING, cfg_of(c)->header_timeout_ms);
+	return conn_enter(c, CONN_READING, c->ctx->header_timeout_ms);
 }
 
 /* Keep the bytes after what was consumed for the next turn. */
@@ -506,14 +414,14 @@ static bool conn_process(struct conn *c, char *base, size_t have)
 		if (res == HTTP_PARSE_NEED_MORE)
 			break;
 		if (res == HTTP_PARSE_ERROR) {
-			if (!conn_respond_error(c, c->parser.status, base + used))
+			if (!conn_answer(c, base + used, c->parser.status))
 				return false;
 			used = have; /* nothing after a broken request is trusted */
 			break;
 		}
 		const char *request = base + used;
 		used += c->parser.req.head_len;
-		if (!conn_respond(c, &c->parser.req, request))
+		if (!conn_answer(c, request, 0))
 			return false;
 	}
 	if (c->state == CONN_LINGERING)
@@ -582,7 +490,7 @@ static bool conn_peer_is_reading(struct conn *c)
 	if (queued < 0 || c->unacked < 0 || queued >= c->unacked)
 		return false;
 	c->unacked = queued;
-	conn_enter(c, CONN_WRITING, cfg_of(c)->send_timeout_ms);
+	conn_enter(c, CONN_WRITING, c->ctx->send_timeout_ms);
 	return true;
 }
 

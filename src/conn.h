@@ -14,12 +14,31 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include "body.h"
 #include "buffer.h"
 #include "clients.h"
 #include "http_parser.h"
 #include "loop.h"
 
-struct server;
+struct conn;
+struct exchange_ctx;
+
+/* What a connection needs of whoever accepted it: lent for the connection's
+ * life, and updated in place by a reload. The connection never calls back
+ * into its owner but through on_closed. */
+struct conn_ctx {
+	struct loop *loop;
+	const struct exchange_ctx *exchange; /* answers each request */
+	int64_t header_timeout_ms;
+	int64_t keepalive_timeout_ms;
+	int64_t send_timeout_ms;
+	int64_t linger_timeout_ms;
+	/* Told as a connection ends (its socket closed, its memory not yet freed):
+	 * the owner unlinks it and counts it. It must not start or free another
+	 * connection from here: that waits for the loop's next turn. */
+	void (*on_closed)(void *owner, struct conn *c);
+	void *owner;
+};
 
 enum conn_state {
 	CONN_WAITING,   /* accepted while full: waits, unwatched, for a slot */
@@ -30,11 +49,11 @@ enum conn_state {
 };
 
 struct conn {
-	struct server *srv;
+	const struct conn_ctx *ctx;
 	int fd;
 	enum conn_state state;
 	struct loop_timer timer;
-	struct conn *prev, *next; /* the server's list of live connections */
+	struct conn *prev, *next; /* the owner's list of connections */
 	struct client_key client; /* the peer's address, as counted per client */
 
 	/* Received bytes not yet consumed (NULL when none: a connection between
@@ -44,16 +63,10 @@ struct conn {
 	struct http_parser parser;
 	uint64_t discard; /* bytes of a request body still to be dropped */
 
-	/* The response in flight: head (and small body) bytes, then a file range. */
+	/* The response in flight: head bytes, then its body. */
 	struct buf out;
-	int file_fd;
-	off_t file_offset;
-	uint64_t file_remaining;
-	const struct cached_file *mem; /* a body sent from memory (held) */
-	size_t mem_offset;
-	size_t mem_remaining;
-	struct listing *listing; /* a generated body still being produced */
-	bool chunked;
+	struct body body;
+	bool chunked;     /* a generated body goes out in chunks */
 	bool close_after; /* shut down once this response is sent */
 	bool peer_closes; /* the client asked for the close: it sends nothing more */
 	int unacked;      /* bytes in the socket's send queue when the send deadline was set */
@@ -70,7 +83,7 @@ struct conn {
 
 /* Take over an accepted, non-blocking socket, in CONN_WAITING: not yet watched.
  * NULL when out of memory (the caller still owns fd then). */
-struct conn *conn_new(struct server *srv, int fd, const struct sockaddr_storage *peer);
+struct conn *conn_new(const struct conn_ctx *ctx, int fd, const struct sockaddr_storage *peer);
 
 /* Give it a slot: watch it (its header deadline runs from conn_new). False
  * when the loop refused it (the caller frees it). */
@@ -79,7 +92,7 @@ bool conn_start(struct conn *c);
 /* Best effort, on a socket we are about to close: a whole error response. */
 void conn_send_closing_error(int fd, int status);
 
-/* Free everything the connection holds and tell the server. */
+/* Free everything the connection holds and tell the owner (on_closed). */
 void conn_free(struct conn *c);
 
 /* Graceful stop: close at once when between requests; otherwise finish the

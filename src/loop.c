@@ -29,6 +29,9 @@ struct loop {
 
 	int64_t now_ms;
 	bool stopped;
+
+	loop_hook_cb before_wait;
+	void *before_wait_arg;
 };
 
 static int64_t monotonic_ms(void)
@@ -255,6 +258,11 @@ int loop_run(struct loop *loop)
 {
 	loop->stopped = false;
 	while (!loop->stopped) {
+		if (loop->before_wait != NULL) {
+			loop->before_wait(loop, loop->before_wait_arg);
+			if (loop->stopped)
+				break;
+		}
 		fd_set rd = loop->readers, wr = loop->writers;
 		struct timeval tv;
 		int nfds = loop->maxfd + 1;
@@ -270,6 +278,12 @@ int loop_run(struct loop *loop)
 		run_expired_timers(loop);
 	}
 	return 0;
+}
+
+void loop_set_before_wait(struct loop *loop, loop_hook_cb cb, void *arg)
+{
+	loop->before_wait = cb;
+	loop->before_wait_arg = arg;
 }
 
 void loop_stop(struct loop *loop)

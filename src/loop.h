@@ -53,6 +53,12 @@ static inline bool loop_timer_armed(const struct loop_timer *t)
 /* Milliseconds on a monotonic clock, as of the current loop turn. */
 int64_t loop_now(const struct loop *loop);
 
+/* Called once per turn, after the callbacks of the turn and before select()
+ * waits again: work that must not run inside a callback (admitting waiting
+ * connections when slots were freed) is done here, never re-entrantly. */
+typedef void (*loop_hook_cb)(struct loop *loop, void *arg);
+void loop_set_before_wait(struct loop *loop, loop_hook_cb cb, void *arg);
+
 /* Run until loop_stop(); -1 if select() fails for a reason other than EINTR. */
 int loop_run(struct loop *loop);
 void loop_stop(struct loop *loop);

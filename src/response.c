@@ -4,7 +4,9 @@
 
 #include "httpdate.h"
 
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Room for the longest error page: a fixed text around two reason phrases. */
@@ -12,8 +14,28 @@
 
 void response_init(struct response *r)
 {
-	memset(r, 0, sizeof *r);
-	r->body_fd = -1;
+	/* Everything but the text storage, which only text_used describes. */
+	memset(r, 0, offsetof(struct response, text));
+	r->text_used = 0;
+}
+
+void response_release(struct response *r)
+{
+	body_release(&r->body);
+	free(r->location_owned);
+	r->location_owned = NULL;
+	r->location = NULL;
+}
+
+const char *response_keep(struct response *r, const char *s, size_t len)
+{
+	if (len >= sizeof r->text - r->text_used)
+		return NULL;
+	char *copy = r->text + r->text_used;
+	memcpy(copy, s, len);
+	copy[len] = '\0';
+	r->text_used += len + 1;
+	return copy;
 }
 
 const char *response_reason(int status)
@@ -171,7 +193,7 @@ void response_error(struct response *r, int status)
 	r->content_type = "text/html; charset=utf-8";
 	r->content_length = format_error_page(status, page, sizeof page);
 	r->has_last_modified = false;
-	r->body_fd = -1;
+	body_release(&r->body);
 	r->error_page = true;
 }
 
@@ -181,13 +203,53 @@ int response_append_error_body(struct buf *out, int status)
 	return buf_append(out, page, format_error_page(status, page, sizeof page));
 }
 
+int response_write(struct buf *out, const struct response *r, const char *date, size_t *head_len)
+{
+	size_t before = buf_len(out);
+	if (response_write_head(out, r, date) < 0)
+		return -1;
+	*head_len = buf_len(out) - before;
+	if (r->error_page && !r->head_only)
+		return response_append_error_body(out, r->status);
+	return 0;
+}
+
 int response_render_closing_error(struct buf *out, int status)
 {
 	struct response r;
 	response_init(&r);
 	response_error(&r, status);
 	r.connection = RESPONSE_CLOSE;
-	if (response_write_head(out, &r, response_date_now()) < 0)
+	size_t head_len;
+	return response_write(out, &r, response_date_now(), &head_len);
+}
+
+/* A chunk's size is written once its data is in the buffer: room is kept for
+ * a fixed-width size (eight hex digits cover any piece we produce). */
+#define CHUNK_SIZE_DIGITS 8
+
+int response_generate(struct buf *out, struct body *b, bool chunked, size_t budget)
+{
+	size_t size_at = out->end;
+	if (chunked && buf_append(out, "00000000\r\n", CHUNK_SIZE_DIGITS + 2) < 0)
 		return -1;
-	return response_append_error_body(out, status);
+	size_t data_at = out->end;
+	int more = b->gen->next(b->gen_state, out, budget);
+	if (more < 0)
+		return -1;
+	if (chunked) {
+		size_t n = out->end - data_at;
+		char size[CHUNK_SIZE_DIGITS + 1];
+		snprintf(size, sizeof size, "%08zx", n);
+		memcpy(out->data + size_at, size, CHUNK_SIZE_DIGITS);
+		if (n == 0) /* no empty chunk: that would end the body */
+			out->end = size_at;
+		else if (buf_append(out, "\r\n", 2) < 0)
+			return -1;
+		if (!more && buf_append(out, "0\r\n\r\n", 5) < 0)
+			return -1;
+	}
+	if (!more)
+		body_release(b);
+	return more;
 }

@@ -1,7 +1,8 @@
 /* response — a response plan, and its serialisation into bytes.
  *
- * The responder decides (status, fields, body source); this module writes the
- * status line and header fields into a buffer. Pure: no sockets, no files. */
+ * A responder decides (status, fields, body source); this module writes the
+ * status line and header fields into a buffer, and frames a generated body in
+ * chunks. Pure: no sockets, and no files but the ones a plan's body holds. */
 #ifndef SWITCHBOARD_RESPONSE_H
 #define SWITCHBOARD_RESPONSE_H
 
@@ -10,6 +11,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "body.h"
 #include "buffer.h"
 
 enum response_connection {
@@ -25,9 +27,9 @@ enum response_range {
 };
 
 #define RESPONSE_MAX_EXTRA 32
-
-struct listing;
-struct cached_file;
+/* Room in a plan for the short strings it makes (an ETag, a Content-Type with
+ * its charset): a plan owns every string it points to or they are static. */
+#define RESPONSE_TEXT_MAX 384
 
 /* How the end of the body is known (RFC 9112 section 6.3). */
 enum response_framing {
@@ -57,15 +59,24 @@ struct response {
 	enum response_connection connection;
 	bool head_only; /* HEAD: the same fields, no body */
 
-	/* Body source: a file range, a generated listing, or an error page. */
-	int body_fd; /* -1: none */
-	off_t body_offset;
-	const struct cached_file *body_mem; /* held; the body is its bytes from body_offset */
-	struct listing *listing;            /* owned by the plan until the connection takes it */
+	/* The body, owned by the plan until a connection takes it; an error page
+	 * of our own is written with the head instead (error_page). */
+	struct body body;
 	enum response_framing framing;
+
+	char *location_owned; /* a Location made for this plan: freed with it */
+	char text[RESPONSE_TEXT_MAX];
+	size_t text_used;
 };
 
 void response_init(struct response *r);
+
+/* Free what the plan owns (its body, its Location); r is then empty. */
+void response_release(struct response *r);
+
+/* A copy of s[0..len) kept in the plan, NUL-terminated; NULL when it has no
+ * room left (the caller then falls back to a static string). */
+const char *response_keep(struct response *r, const char *s, size_t len);
 
 /* "Not Found" for 404; "Unknown" for codes we never send. */
 const char *response_reason(int status);
@@ -77,11 +88,21 @@ const char *response_date_now(void);
 int response_write_head(struct buf *out, const struct response *r, const char *date);
 
 /* Plan an error response: its status, and the type and length of its small
- * HTML body, which never echoes anything of the request. */
+ * HTML body, which never echoes anything of the request. Whatever body the
+ * plan held is released. */
 void response_error(struct response *r, int status);
 
 /* Append the body that response_error() planned for status. */
 int response_append_error_body(struct buf *out, int status);
+
+/* Append what goes before the body source: the head, and for an error page
+ * of our own (not a HEAD) its body as well. *head_len: the head's bytes. */
+int response_write(struct buf *out, const struct response *r, const char *date, size_t *head_len);
+
+/* The next piece of a generated body, framed as one chunk when chunked (the
+ * last piece followed by the last chunk). Returns 1 while more is to come, 0
+ * when the body is complete (it is then released), -1 when out of memory. */
+int response_generate(struct buf *out, struct body *b, bool chunked, size_t budget);
 
 /* A whole error response that closes the connection (head and body), for
  * the moments there is no request to answer: a refused connection, a timeout. */

@@ -99,7 +99,7 @@ static void admit(struct server *srv, struct conn *c)
 /* Slots freed: the waiting connections get them, oldest first. */
 static void admit_waiting(struct server *srv)
 {
-	while (!srv->stopping && !srv->evicting && srv->waiting_head != NULL &&
+	while (!srv->stopping && srv->waiting_head != NULL &&
 	       srv->conn_count < srv->cfg->max_connections) {
 		struct conn *c = srv->waiting_head;
 		unlink_conn(srv, c);
@@ -148,9 +148,7 @@ static bool evict_for(struct server *srv, unsigned mine)
 	if (victim == NULL)
 		return false;
 	srv->evicted++;
-	srv->evicting = true;
 	conn_free(victim);
-	srv->evicting = false;
 	return true;
 }
 
@@ -171,7 +169,8 @@ static bool on_accept(void *arg, int fd, const struct sockaddr_storage *peer, so
 		shed(srv, fd, &srv->shed_per_client, "the client's address is at its limit");
 		return true;
 	}
-	struct conn *c = clients_add(&srv->clients, &key) != 0 ? conn_new(srv, fd, peer) : NULL;
+	struct conn *c =
+	    clients_add(&srv->clients, &key) != 0 ? conn_new(&srv->conn_ctx, fd, peer) : NULL;
 	if (c == NULL) {
 		if (clients_count(&srv->clients, &key) > mine)
 			clients_remove(&srv->clients, &key);
@@ -191,12 +190,22 @@ static bool on_accept(void *arg, int fd, const struct sockaddr_storage *peer, so
 	return !srv->listeners_paused;
 }
 
-void server_conn_closed(struct server *srv, struct conn *c)
+/* A connection ended: its slot is free from now on, and the waiting room is
+ * served between turns (never from inside a connection's own callback). */
+static void on_conn_closed(void *owner, struct conn *c)
 {
+	struct server *srv = owner;
 	unlink_conn(srv, c);
 	clients_remove(&srv->clients, &c->client);
+}
+
+/* Between two turns of the loop: slots freed during the turn go to waiting
+ * connections; a stopping server with nothing left to finish ends the loop. */
+static void between_turns(struct loop *loop, void *arg)
+{
+	struct server *srv = arg;
 	if (srv->stopping && srv->conn_count == 0 && srv->waiting_count == 0)
-		loop_stop(srv->loop);
+		loop_stop(loop);
 	else
 		admit_waiting(srv);
 }
@@ -267,7 +276,26 @@ int server_open_site(struct server *srv, char *err, size_t err_size)
 		return -1;
 	srv->site = s.site;
 	srv->mime = s.mime;
+	srv->exchange.site = &srv->site;
 	return 0;
+}
+
+/* What connections and the exchange take from the configuration. */
+static void apply_settings(struct server *srv)
+{
+	const struct config *cfg = srv->cfg;
+	srv->exchange.router = &srv->router;
+	srv->exchange.max_discard_body = cfg->max_discard_body;
+	srv->exchange.keepalive = cfg->keepalive;
+	srv->exchange.max_keepalive_requests = cfg->max_keepalive_requests;
+	srv->conn_ctx.loop = srv->loop;
+	srv->conn_ctx.exchange = &srv->exchange;
+	srv->conn_ctx.header_timeout_ms = cfg->header_timeout_ms;
+	srv->conn_ctx.keepalive_timeout_ms = cfg->keepalive_timeout_ms;
+	srv->conn_ctx.send_timeout_ms = cfg->send_timeout_ms;
+	srv->conn_ctx.linger_timeout_ms = cfg->linger_timeout_ms;
+	srv->conn_ctx.on_closed = on_conn_closed;
+	srv->conn_ctx.owner = srv;
 }
 
 static void close_site(struct server *srv)
@@ -386,6 +414,7 @@ static void server_reload(struct server *srv)
 	config_free(srv->cfg);
 	free(srv->cfg);
 	srv->cfg = next;
+	apply_settings(srv);
 	admit_waiting(srv); /* max_connections may have grown */
 	log_info("configuration reloaded: serving %s", srv->site.root_real);
 	service_notifyf("READY=1\nSTATUS=serving %s", srv->site.root_real);
@@ -409,6 +438,7 @@ static void server_stop(struct server *srv, const char *why)
 		return;
 	service_notify("STOPPING=1");
 	srv->stopping = true;
+	srv->exchange.stopping = true;
 	log_info("%s: stopping (%zu connection(s) open)", why, srv->conn_count);
 	for (size_t i = 0; i < srv->listener_count; i++)
 		listener_close(&srv->listeners[i]);
@@ -506,6 +536,9 @@ int server_init(struct server *srv, struct config *cfg, int argc, char **argv, c
 		snprintf(err, err_size, "out of memory");
 		return -1;
 	}
+	loop_set_before_wait(srv->loop, between_turns, srv);
+	router_init(&srv->router, &exchange_static_route);
+	apply_settings(srv);
 	if (listener_reserve_fd_init() < 0) {
 		snprintf(err, err_size, "/dev/null: %s", strerror(errno));
 		return -1;

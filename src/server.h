@@ -9,12 +9,14 @@
 
 #include "clients.h"
 #include "config.h"
+#include "conn.h"
+#include "exchange.h"
 #include "listener.h"
 #include "log.h"
 #include "loop.h"
+#include "router.h"
 #include "static.h"
 
-struct conn;
 struct mime_types;
 
 struct server {
@@ -25,6 +27,12 @@ struct server {
 
 	struct static_site site;
 	struct mime_types *mime;
+
+	/* What connections and the exchange see of the server: set from cfg at
+	 * start and by every reload. */
+	struct router router;
+	struct exchange_ctx exchange;
+	struct conn_ctx conn_ctx;
 
 	struct listener listeners[CONFIG_MAX_LISTEN];
 	size_t listener_count;
@@ -37,7 +45,6 @@ struct server {
 	struct conn *waiting_head, *waiting_tail;
 	size_t waiting_count;
 	bool listeners_paused;
-	bool evicting;          /* a slot being freed goes to the newcomer, not the room */
 	struct clients clients; /* live connections per client address */
 
 	int signal_fd;
@@ -63,8 +70,5 @@ int server_open_site(struct server *srv, char *err, size_t err_size);
 int server_run(struct server *srv);
 
 void server_free(struct server *srv);
-
-/* Called by a connection as it is freed. */
-void server_conn_closed(struct server *srv, struct conn *c);
 
 #endif

@@ -3,7 +3,6 @@
 #include "static.h"
 
 #include "conditional.h"
-#include "config.h"
 #include "encoding.h"
 #include "filecache.h"
 #include "listing.h"
@@ -130,13 +129,21 @@ static int status_for_errno(int err)
 	}
 }
 
+/* The longest Location: every byte of the path percent-encoded, and the query. */
+#define LOCATION_MAX (3 * PATH_BUF_SIZE + HTTP_MAX_REQUEST_LINE + 4)
+
 static void plan_redirect_to_directory(const struct urlpath *up, struct response *r)
 {
-	static char location[3 * PATH_BUF_SIZE + HTTP_MAX_REQUEST_LINE + 4];
+	char *location = malloc(LOCATION_MAX);
+	if (location == NULL) {
+		response_error(r, 503);
+		return;
+	}
 	size_t n = 1;
 	location[0] = '/';
-	n += urlpath_encode(up->path, up->len, location + n, sizeof location - n);
-	if (n + 2 + up->query_len >= sizeof location) { /* cannot happen: sized for the worst */
+	n += urlpath_encode(up->path, up->len, location + n, LOCATION_MAX - n);
+	if (n + 2 + up->query_len >= LOCATION_MAX) { /* cannot happen: sized for the worst */
+		free(location);
 		response_error(r, 500);
 		return;
 	}
@@ -148,7 +155,7 @@ static void plan_redirect_to_directory(const struct urlpath *up, struct response
 	}
 	location[n] = '\0';
 	response_error(r, 301);
-	r->location = location;
+	r->location = r->location_owned = location;
 }
 
 /* Try each index name in the directory at path[0..len). */
@@ -200,66 +207,56 @@ static bool wants_charset(const char *type)
 	return false;
 }
 
-static const char *content_type_for(const struct static_site *site, const char *name)
+/* The Content-Type for a file name; one with a charset is kept in the plan. */
+static const char *content_type_for(const struct static_site *site, const char *name,
+                                    struct response *r)
 {
-	static char with_charset[256];
 	const char *type = mime_types_lookup(site->mime, name, strlen(name));
 	if (type == NULL)
 		type = site->default_type;
 	if (site->charset == NULL || !wants_charset(type))
 		return type;
+	char with_charset[256];
 	int n = snprintf(with_charset, sizeof with_charset, "%s; charset=%s", type, site->charset);
-	return n > 0 && (size_t)n < sizeof with_charset ? with_charset : type;
+	const char *kept = NULL;
+	if (n > 0 && (size_t)n < sizeof with_charset)
+		kept = response_keep(r, with_charset, (size_t)n);
+	return kept != NULL ? kept : type;
 }
 
-/* The body source of a plan: an open file, or a file kept in memory. */
-struct body {
-	int fd;
-	const struct cached_file *mem;
-};
-
-static void drop_body(struct body *b)
-{
-	if (b->fd >= 0)
-		close(b->fd);
-	filecache_release(b->mem);
-	b->fd = -1;
-	b->mem = NULL;
-}
-
-/* Preconditions and Range decide between 200, 206, 304, 412 and 416. */
+/* Preconditions and Range decide between 200, 206, 304, 412 and 416. The plan
+ * takes over body, the whole file (an open file or its bytes in memory). */
 static void plan_file(const struct static_site *site, const struct http_request *req,
                       const char *data, const char *name, struct body body, const struct stat *st,
                       struct response *r)
 {
-	static char etag[ETAG_MAX];
+	char etag[ETAG_MAX];
 	etag_format(st, etag);
+	r->body = body;
 	switch (conditional_evaluate(req, data, etag, st->st_mtime)) {
 	case CONDITIONAL_PROCEED:
 		break;
 	case CONDITIONAL_NOT_MODIFIED:
-		drop_body(&body);
+		body_release(&r->body);
 		r->status = 304;
-		r->etag = etag;
+		r->etag = response_keep(r, etag, strlen(etag));
 		r->has_last_modified = true;
 		r->last_modified = st->st_mtime;
 		return;
 	case CONDITIONAL_PRECONDITION_FAILED:
-		drop_body(&body);
 		response_error(r, 412);
 		return;
 	}
 
 	r->status = 200;
-	r->content_type = content_type_for(site, name);
+	r->content_type = content_type_for(site, name, r);
 	r->content_length = (uint64_t)st->st_size;
 	r->has_last_modified = true;
 	r->last_modified = st->st_mtime;
-	r->etag = etag;
+	r->etag = response_keep(r, etag, strlen(etag));
 	r->accept_ranges = true;
-	r->body_fd = body.fd;
-	r->body_mem = body.mem;
-	r->body_offset = 0;
+	r->body.offset = 0;
+	r->body.remaining = (uint64_t)st->st_size;
 	if (req->range.len == 0 || !conditional_range_allowed(req, data, etag, st->st_mtime))
 		return;
 
@@ -274,12 +271,10 @@ static void plan_file(const struct static_site *site, const struct http_request 
 		r->range_first = br.first;
 		r->complete_length = (uint64_t)st->st_size;
 		r->content_length = br.length;
-		r->body_offset = (off_t)br.first;
+		r->body.offset = br.first;
+		r->body.remaining = br.length;
 		break;
 	case RANGE_UNSATISFIABLE:
-		drop_body(&body);
-		r->body_fd = -1;
-		r->body_mem = NULL;
 		response_error(r, 416);
 		r->range = RESPONSE_RANGE_UNSATISFIED;
 		r->complete_length = (uint64_t)st->st_size;
@@ -295,7 +290,7 @@ static const char *open_precompressed(const struct static_site *site,
                                       const struct http_request *req, const char *data,
                                       const char *name, int *fd, struct stat *st)
 {
-	static char encoded[PATH_BUF_SIZE + 4];
+	char encoded[PATH_BUF_SIZE + 4];
 	enum content_coding order[CODING_COUNT];
 	size_t n = encoding_preferences(http_span_ptr(data, req->accept_encoding),
 	                                req->accept_encoding.len, order);
@@ -363,14 +358,26 @@ void static_error_page(const struct static_site *site, struct response *r)
 			close(fd);
 			return;
 		}
-		r->body_fd = fd;
-		r->body_offset = 0;
+		body_release(&r->body);
+		r->body = body_file(fd, 0, (uint64_t)st.st_size);
 		r->content_length = (uint64_t)st.st_size;
-		r->content_type = content_type_for(site, path);
+		r->content_type = content_type_for(site, path, r);
 		r->error_page = false;
 		return;
 	}
 }
+
+static int listing_generate(void *state, struct buf *out, size_t budget)
+{
+	return listing_next(state, out, budget);
+}
+
+static void listing_release(void *state)
+{
+	listing_free(state);
+}
+
+static const struct body_generator listing_body = {listing_generate, listing_release};
 
 /* A generated index of the directory dir (which the listing takes over). */
 static void plan_listing(const struct static_site *site, const struct http_request *req,
@@ -384,7 +391,7 @@ static void plan_listing(const struct static_site *site, const struct http_reque
 	}
 	r->status = 200;
 	r->content_type = "text/html; charset=utf-8";
-	r->listing = l;
+	r->body = body_generated(&listing_body, l);
 	r->framing = req->version_minor >= 1 ? FRAMING_CHUNKED : FRAMING_CLOSE;
 	add_configured_headers(site, up, "", r);
 }
@@ -392,7 +399,7 @@ static void plan_listing(const struct static_site *site, const struct http_reque
 void static_plan(const struct static_site *site, const struct http_request *req, const char *data,
                  struct response *r)
 {
-	static char path[PATH_BUF_SIZE];
+	char path[PATH_BUF_SIZE];
 	struct urlpath up;
 	int status = urlpath_resolve(http_span_ptr(data, req->target), req->target.len,
 	                             site->urlpath_flags, path, sizeof path, &up);
@@ -402,7 +409,7 @@ void static_plan(const struct static_site *site, const struct http_request *req,
 	}
 
 	/* The cache's key: the request path, "dir/" for a directory's index. */
-	static char key[PATH_BUF_SIZE + 1];
+	char key[PATH_BUF_SIZE + 1];
 	size_t key_len = 0;
 	time_t now = 0;
 	bool use_cache = site->cache != NULL && !site->precompressed;
@@ -414,8 +421,8 @@ void static_plan(const struct static_site *site, const struct http_request *req,
 		now = time(NULL);
 		const struct cached_file *hit = filecache_get(site->cache, key, key_len, now);
 		if (hit != NULL) {
-			struct body mem = {-1, hit};
-			plan_file(site, req, data, hit->name, mem, &hit->st, r);
+			plan_file(site, req, data, hit->name, body_memory(hit, 0, hit->len),
+			          &hit->st, r);
 			add_configured_headers(site, &up, hit->name, r);
 			return;
 		}
@@ -460,16 +467,17 @@ void static_plan(const struct static_site *site, const struct http_request *req,
 		response_error(r, 403);
 		return;
 	}
-	struct body body = {fd, NULL};
 	if (site->precompressed) {
 		r->vary_accept_encoding = true;
-		r->content_encoding = open_precompressed(site, req, data, name, &body.fd, &st);
+		r->content_encoding = open_precompressed(site, req, data, name, &fd, &st);
 	}
+	struct body body = body_file(fd, 0, (uint64_t)st.st_size);
 	if (use_cache) {
-		body.mem = filecache_put(site->cache, key, key_len, name, fd, &st, now);
-		if (body.mem != NULL) {
+		const struct cached_file *mem =
+		    filecache_put(site->cache, key, key_len, name, fd, &st, now);
+		if (mem != NULL) {
 			close(fd);
-			body.fd = -1;
+			body = body_memory(mem, 0, mem->len);
 		}
 	}
 	plan_file(site, req, data, name, body, &st, r);

@@ -15,8 +15,18 @@
 
 struct mime_types;
 struct filecache;
-struct header_rule;
-struct error_page;
+
+/* add_header NAME VALUE [SCOPE]: SCOPE is "/prefix" or "*.ext"; none: every path. */
+struct header_rule {
+	char *scope; /* NULL: every success response */
+	char *line;  /* "Name: value\r\n", ready to send */
+};
+
+/* error_page STATUS PATH: the body of STATUS responses, a file below the root. */
+struct error_page {
+	int status;
+	char *path;
+};
 
 enum symlink_policy {
 	SYMLINKS_NEVER,       /* no symlink anywhere in the path */
@@ -47,9 +57,9 @@ struct static_site {
 int static_site_open(struct static_site *site, const char *root, char *err, size_t err_size);
 void static_site_close(struct static_site *site);
 
-/* Plan the answer to GET/HEAD of req (data: the request's bytes). For a file the
- * plan holds an open descriptor in r->body_fd, which the caller closes.
- * r->location points to storage that is valid until the next call. */
+/* Plan the answer to GET/HEAD of req (data: the request's bytes) into r. The
+ * plan owns its body (an open file, cached bytes or a listing) and every string
+ * it points to: response_release() frees them. */
 void static_plan(const struct static_site *site, const struct http_request *req, const char *data,
                  struct response *r);
 

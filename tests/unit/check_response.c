@@ -5,12 +5,14 @@
 #include "response.h"
 
 #include <check.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -86,8 +88,8 @@ START_TEST(test_init)
 	ck_assert_ptr_null(r.allow);
 	ck_assert_int_eq(r.connection, RESPONSE_KEEP_ALIVE);
 	ck_assert(!r.head_only);
-	ck_assert_int_eq(r.body_fd, -1);
-	ck_assert_int_eq((long long)r.body_offset, 0);
+	ck_assert_int_eq(r.body.kind, BODY_NONE);
+	ck_assert_uint_eq(r.body.offset, 0);
 }
 END_TEST
 
@@ -149,7 +151,6 @@ static const struct head_case head_cases[] = {
             .last_modified = LAST_MODIFIED_TIME,
             .etag = "\"5-2ebc8f81\"",
             .accept_ranges = true,
-            .body_fd = -1,
         },
         HEAD_START("200 OK") "Content-Type: text/plain; charset=utf-8\r\n"
                              "Content-Length: 5\r\n"
@@ -160,7 +161,7 @@ static const struct head_case head_cases[] = {
     },
     {
         "the least: an empty 200",
-        {.status = 200, .body_fd = -1},
+        {.status = 200},
         HEAD_START("200 OK") "Content-Length: 0\r\n"
                              "\r\n",
     },
@@ -174,7 +175,6 @@ static const struct head_case head_cases[] = {
             .range_first = 200,
             .complete_length = 1000,
             .accept_ranges = true,
-            .body_fd = -1,
         },
         HEAD_START("206 Partial Content") "Content-Type: image/png\r\n"
                                           "Content-Length: 100\r\n"
@@ -190,7 +190,6 @@ static const struct head_case head_cases[] = {
             .range = RESPONSE_RANGE_PARTIAL,
             .range_first = 0,
             .complete_length = 1,
-            .body_fd = -1,
         },
         HEAD_START("206 Partial Content") "Content-Length: 1\r\n"
                                           "Content-Range: bytes 0-0/1\r\n"
@@ -204,7 +203,6 @@ static const struct head_case head_cases[] = {
             .range = RESPONSE_RANGE_PARTIAL,
             .range_first = UINT64_MAX - 10,
             .complete_length = UINT64_MAX,
-            .body_fd = -1,
         },
         HEAD_START("206 Partial Content") "Content-Length: 10\r\n"
                                           "Content-Range: bytes "
@@ -221,7 +219,6 @@ static const struct head_case head_cases[] = {
             .range = RESPONSE_RANGE_UNSATISFIED,
             .complete_length = 1000,
             .accept_ranges = true,
-            .body_fd = -1,
         },
         HEAD_START("416 Range Not Satisfiable") "Content-Type: text/html; charset=utf-8\r\n"
                                                 "Content-Length: 120\r\n"
@@ -236,7 +233,6 @@ static const struct head_case head_cases[] = {
             .has_last_modified = true,
             .last_modified = LAST_MODIFIED_TIME,
             .etag = "W/\"x\"",
-            .body_fd = -1,
         },
         HEAD_START("304 Not Modified") "Last-Modified: " LAST_MODIFIED_TEXT "\r\n"
                                        "ETag: W/\"x\"\r\n"
@@ -244,7 +240,7 @@ static const struct head_case head_cases[] = {
     },
     {
         "not modified, with a length planned",
-        {.status = 304, .content_length = 1234, .body_fd = -1},
+        {.status = 304, .content_length = 1234},
         HEAD_START("304 Not Modified") "\r\n",
     },
     {
@@ -255,7 +251,6 @@ static const struct head_case head_cases[] = {
             .content_length = 7,
             .location = "/dir/?q=1",
             .connection = RESPONSE_CLOSE,
-            .body_fd = -1,
         },
         HEAD_START("301 Moved Permanently") "Content-Type: text/html; charset=utf-8\r\n"
                                             "Content-Length: 7\r\n"
@@ -270,7 +265,6 @@ static const struct head_case head_cases[] = {
             .content_length = 3,
             .allow = "GET, HEAD",
             .connection = RESPONSE_KEEP_ALIVE_HTTP10,
-            .body_fd = -1,
         },
         HEAD_START("405 Method Not Allowed") "Content-Length: 3\r\n"
                                              "Allow: GET, HEAD\r\n"
@@ -290,7 +284,6 @@ static const struct head_case head_cases[] = {
             .location = "/l",
             .allow = "GET",
             .connection = RESPONSE_CLOSE,
-            .body_fd = -1,
         },
         HEAD_START("200 OK") "Content-Type: a/b\r\n"
                              "Content-Length: 1\r\n"
@@ -304,13 +297,13 @@ static const struct head_case head_cases[] = {
     },
     {
         "the largest length",
-        {.status = 200, .content_length = UINT64_MAX, .body_fd = -1},
+        {.status = 200, .content_length = UINT64_MAX},
         HEAD_START("200 OK") "Content-Length: 18446744073709551615\r\n"
                              "\r\n",
     },
     {
         "a status without a reason of its own",
-        {.status = 299, .content_length = 0, .body_fd = -1},
+        {.status = 299, .content_length = 0},
         HEAD_START("299 Unknown") "Content-Length: 0\r\n"
                                   "\r\n",
     },
@@ -333,8 +326,7 @@ START_TEST(test_write_head_ignores_body_source)
 	struct response plan = c->plan;
 	struct buf b = BUF_INIT;
 	plan.head_only = true;
-	plan.body_fd = 3;
-	plan.body_offset = 4096;
+	plan.body = body_file(3, 4096, 1);
 	ck_assert_int_eq(response_write_head(&b, &plan, DATE), 0);
 	assert_bytes(&b, c->head, c->name);
 	buf_free(&b);
@@ -387,7 +379,9 @@ START_TEST(test_error_plan)
 	/* Left over from a plan for a file. */
 	r.has_last_modified = true;
 	r.last_modified = LAST_MODIFIED_TIME;
-	r.body_fd = 9;
+	int fds[2];
+	ck_assert_int_eq(pipe(fds), 0);
+	r.body = body_file(fds[0], 0, 123456);
 	r.content_length = 123456;
 	r.content_type = "image/png";
 	response_error(&r, status);
@@ -395,7 +389,10 @@ START_TEST(test_error_plan)
 	ck_assert_int_eq(r.status, status);
 	ck_assert_str_eq(r.content_type, "text/html; charset=utf-8");
 	ck_assert(!r.has_last_modified);
-	ck_assert_int_eq(r.body_fd, -1);
+	ck_assert_int_eq(r.body.kind, BODY_NONE);
+	/* The file the plan held is closed, not leaked. */
+	ck_assert_int_eq(fcntl(fds[0], F_GETFD), -1);
+	close(fds[1]);
 	ck_assert(r.error_page);
 
 	char *body = error_body(status, &len);

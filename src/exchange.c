@@ -1,0 +1,148 @@
+#include "autoconfig.h"
+
+#include "exchange.h"
+
+#include "static.h"
+
+/* ----------------------------------------------------------- handlers */
+
+static void handle_static(const struct exchange_ctx *ctx, const struct route *route,
+                          const struct http_request *req, const char *data, struct response *r)
+{
+	(void)route;
+	if (ctx->site == NULL) { /* no document root yet: cannot happen once serving */
+		response_error(r, 503);
+		return;
+	}
+	static_plan(ctx->site, req, data, r);
+}
+
+const struct route exchange_static_route = {
+    .path = "/",
+    .match = ROUTE_PREFIX,
+    .methods = ROUTE_GET_HEAD,
+    .handler = handle_static,
+};
+
+/* ----------------------------------------------------------- decisions */
+
+/* A method no route answers: 501 when we do not know it at all, 405 (with the
+ * methods the route does answer) when we do. */
+static void refuse_method(const struct route *route, const struct http_request *req,
+                          struct response *r)
+{
+	if (req->method == HTTP_METHOD_OTHER) {
+		response_error(r, 501);
+		return;
+	}
+	response_error(r, 405);
+	char allow[64];
+	size_t n = router_allow(route->methods, allow, sizeof allow);
+	r->allow = response_keep(r, allow, n);
+}
+
+static void dispatch(const struct exchange_ctx *ctx, const struct http_request *req,
+                     const char *data, struct response *r)
+{
+	const struct route *route =
+	    router_find(ctx->router, http_span_ptr(data, req->target), req->target.len);
+	if (!(route->methods & ROUTE_METHOD(req->method)))
+		refuse_method(route, req, r);
+	else
+		route->handler(ctx, route, req, data, r);
+}
+
+/* Does the client want the connection kept open (RFC 9112 section 9.3)? */
+static bool client_keeps_alive(const struct http_request *req)
+{
+	return req->version_minor >= 1 ? !req->connection_close : req->connection_keep_alive;
+}
+
+static enum response_connection connection_for(const struct exchange_ctx *ctx,
+                                               const struct exchange_request *in, int status)
+{
+	const struct http_request *req = in->req;
+	bool keep = client_keeps_alive(req) && ctx->keepalive &&
+	            in->served + 1 < ctx->max_keepalive_requests;
+	/* A 400 means we did not understand the request: trust nothing after it. */
+	if (!keep || status == 400 || ctx->stopping)
+		return RESPONSE_CLOSE;
+	return req->version_minor >= 1 ? RESPONSE_KEEP_ALIVE : RESPONSE_KEEP_ALIVE_HTTP10;
+}
+
+static void log_request(const struct exchange_request *in, struct accesslog_fields *f)
+{
+	const struct http_request *req = in->req;
+	f->request_line = http_span_ptr(in->data, req->request_line);
+	f->request_line_len = req->request_line.len;
+	f->referer = http_span_ptr(in->data, req->referer);
+	f->referer_len = req->referer.len;
+	f->user_agent = http_span_ptr(in->data, req->user_agent);
+	f->user_agent_len = req->user_agent.len;
+}
+
+/* What every plan goes through last: the configured error page (asked once,
+ * here), who will close, what is sent at all, and the log's fields.
+ * understood: the request line was parsed, so the request can be named. */
+static void finish(const struct exchange_ctx *ctx, const struct exchange_request *in,
+                   struct exchange_plan *plan, bool understood)
+{
+	struct response *r = &plan->response;
+	if (r->error_page && ctx->site != NULL && ctx->site->root_fd >= 0)
+		static_error_page(ctx->site, r);
+	plan->close_after = r->connection == RESPONSE_CLOSE;
+	/* Only a request the server understood can say so; errors linger. */
+	plan->peer_closes = understood && !r->error_page && !client_keeps_alive(in->req);
+	/* HEAD gets the fields only; an empty file has no bytes to send. */
+	if (r->head_only || (r->body.kind != BODY_GENERATED && r->content_length == 0))
+		body_release(&r->body);
+	plan->log.status = r->status;
+	if (understood)
+		log_request(in, &plan->log);
+}
+
+/* A request that cannot be trusted to frame the next one: answer and close. */
+static void answer_fault(const struct exchange_ctx *ctx, const struct exchange_request *in,
+                         struct exchange_plan *plan, int status)
+{
+	struct response *r = &plan->response;
+	response_error(r, status);
+	r->connection = RESPONSE_CLOSE;
+	r->head_only = in->req->method == HTTP_METHOD_HEAD;
+	plan->discard = 0;
+	/* The request line is logged when it was understood before the fault. */
+	finish(ctx, in, plan, in->req->request_line.len > 0);
+}
+
+void exchange_answer(const struct exchange_ctx *ctx, const struct exchange_request *in,
+                     struct exchange_plan *plan)
+{
+	const struct http_request *req = in->req;
+	response_init(&plan->response);
+	plan->close_after = plan->peer_closes = false;
+	plan->discard = 0;
+	plan->log = (struct accesslog_fields){.status = 0};
+	if (in->error_status != 0) {
+		answer_fault(ctx, in, plan, in->error_status);
+		return;
+	}
+	if (req->has_content_length && req->content_length > ctx->max_discard_body) {
+		answer_fault(ctx, in, plan, 413);
+		return;
+	}
+	plan->discard = req->has_content_length ? req->content_length : 0;
+
+	struct response *r = &plan->response;
+	dispatch(ctx, req, in->data, r);
+	r->head_only = req->method == HTTP_METHOD_HEAD;
+	r->connection = connection_for(ctx, in, r->status);
+	/* A body that ends with the connection cannot leave it open. */
+	if (r->framing == FRAMING_CLOSE)
+		r->connection = RESPONSE_CLOSE;
+	finish(ctx, in, plan, true);
+}
+
+void exchange_plan_release(struct exchange_plan *plan)
+{
+	response_release(&plan->response);
+}

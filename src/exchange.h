@@ -1,0 +1,59 @@
+/* exchange — one request in, one complete response plan out.
+ *
+ * The one place where a parsed request (or a request that could not be parsed)
+ * becomes the answer: the limits on request bodies, the router and its
+ * handlers (static files; later endpoints add rows), 405/501 for methods, the
+ * error page (a configured file, or our own short page), the keep-alive and
+ * framing decision, and the access log's fields. It knows nothing of sockets
+ * or select(): the connection hands it a request and sends the plan. */
+#ifndef SWITCHBOARD_EXCHANGE_H
+#define SWITCHBOARD_EXCHANGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "accesslog.h"
+#include "http_parser.h"
+#include "response.h"
+#include "router.h"
+
+struct static_site;
+
+/* What the exchange needs of the running server: replaced by a reload. */
+struct exchange_ctx {
+	const struct static_site *site; /* NULL until the document root is open */
+	const struct router *router;
+	uint64_t max_discard_body; /* request bodies up to this are read and dropped */
+	bool keepalive;
+	size_t max_keepalive_requests;
+	bool stopping; /* graceful stop: every response closes its connection */
+};
+
+/* A request as the connection received it. */
+struct exchange_request {
+	const struct http_request *req; /* the parser's: complete unless error_status */
+	const char *data;               /* the request's bytes (spans point into them) */
+	int error_status;               /* the parser's fault (400, 414, ...); 0: none */
+	unsigned long served;           /* responses already sent on this connection */
+};
+
+struct exchange_plan {
+	struct response response;    /* head fields and the body source (owned) */
+	bool close_after;            /* shut the connection down once it is sent */
+	bool peer_closes;            /* the client said this is its last request */
+	uint64_t discard;            /* request body bytes to read and drop */
+	struct accesslog_fields log; /* all but peer and time, which the connection adds */
+};
+
+/* The static files handler, the router's fallback. */
+extern const struct route exchange_static_route;
+
+/* Plan the answer to in. The plan owns what its body holds: the connection
+ * takes the body (body_take) and calls exchange_plan_release() after. */
+void exchange_answer(const struct exchange_ctx *ctx, const struct exchange_request *in,
+                     struct exchange_plan *plan);
+
+void exchange_plan_release(struct exchange_plan *plan);
+
+#endif

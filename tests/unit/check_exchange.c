@@ -1,0 +1,464 @@
+/* Unit tests for exchange: from a parsed request (or a parse fault) to a
+ * complete response plan, with no socket anywhere: every status it chooses,
+ * the keep-alive decision for HTTP/1.0 and 1.1 under every Connection field,
+ * HEAD against GET, error pages, and the router's rows. */
+#include "autoconfig.h"
+
+#include "exchange.h"
+#include "http_parser.h"
+#include "static.h"
+
+#include <check.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char root[] = "/var/tmp/check_exchange.XXXXXX";
+static struct static_site site;
+static struct router router;
+static struct exchange_ctx ctx;
+
+static void write_file(const char *name, const char *text)
+{
+	char path[256];
+	snprintf(path, sizeof path, "%s/%s", root, name);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static struct error_page not_found_page = {404, (char *)"/404.html"};
+
+static void setup(void)
+{
+	strcpy(root, "/var/tmp/check_exchange.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	write_file("index.html", "<p>home</p>\n");
+	write_file("hello.txt", "hello\n");
+	write_file("empty.txt", "");
+	write_file("404.html", "<p>no such page</p>\n");
+	char sub[300];
+	snprintf(sub, sizeof sub, "%s/dir", root);
+	ck_assert_int_eq(mkdir(sub, 0755), 0);
+
+	static const char *const index_names[] = {"index.html"};
+	memset(&site, 0, sizeof site);
+	site.default_type = "application/octet-stream";
+	site.symlinks = SYMLINKS_INSIDE_ROOT;
+	site.index_names = index_names;
+	site.index_count = 1;
+	site.listing = true;
+	char err[256];
+	ck_assert_int_eq(static_site_open(&site, root, err, sizeof err), 0);
+
+	router_init(&router, &exchange_static_route);
+	ctx = (struct exchange_ctx){
+	    .site = &site,
+	    .router = &router,
+	    .max_discard_body = 1024,
+	    .keepalive = true,
+	    .max_keepalive_requests = 100,
+	};
+}
+
+static void teardown(void)
+{
+	static_site_close(&site);
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* Parse text (a whole request head) and plan the answer. */
+static void answer(const char *text, unsigned long served, struct exchange_plan *plan)
+{
+	static struct http_parser parser;
+	http_parser_init(&parser);
+	enum http_parse_result res = http_parser_feed(&parser, text, strlen(text));
+	ck_assert_int_ne(res, HTTP_PARSE_NEED_MORE);
+	struct exchange_request in = {
+	    .req = &parser.req,
+	    .data = text,
+	    .error_status = res == HTTP_PARSE_ERROR ? parser.status : 0,
+	    .served = served,
+	};
+	exchange_answer(&ctx, &in, plan);
+}
+
+static int status_of(const char *text)
+{
+	struct exchange_plan plan;
+	answer(text, 0, &plan);
+	int status = plan.response.status;
+	exchange_plan_release(&plan);
+	return status;
+}
+
+/* ------------------------------------------------------------ statuses */
+
+struct status_case {
+	const char *request;
+	int status;
+};
+
+static const struct status_case status_cases[] = {
+    {"GET /hello.txt HTTP/1.1\r\nHost: a\r\n\r\n", 200},
+    {"GET / HTTP/1.1\r\nHost: a\r\n\r\n", 200},
+    {"GET /hello.txt HTTP/1.1\r\nHost: a\r\nRange: bytes=0-1\r\n\r\n", 206},
+    {"GET /dir HTTP/1.1\r\nHost: a\r\n\r\n", 301},
+    {"GET /hello.txt HTTP/1.1\r\nHost: a\r\nIf-None-Match: *\r\n\r\n", 304},
+    {"GET /missing HTTP/1.1\r\nHost: a\r\n\r\n", 404},
+    {"GET /../etc/passwd HTTP/1.1\r\nHost: a\r\n\r\n", 400},
+    {"POST /hello.txt HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\n", 405},
+    {"DELETE / HTTP/1.1\r\nHost: a\r\n\r\n", 405},
+    {"BREW / HTTP/1.1\r\nHost: a\r\n\r\n", 501},
+    {"GET /hello.txt HTTP/1.1\r\nHost: a\r\nIf-Match: \"x\"\r\n\r\n", 412},
+    {"GET /hello.txt HTTP/1.1\r\nHost: a\r\nContent-Length: 1025\r\n\r\n", 413},
+    {"GET /hello.txt HTTP/1.1\r\nHost: a\r\nRange: bytes=100-\r\n\r\n", 416},
+    {"GET / HTTP/1.1\r\n\r\n", 400},                  /* no Host */
+    {"GET / HTTP/1.1\r\nHost: a\nX: y\r\n\r\n", 400}, /* bare LF */
+    {"GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505},
+};
+
+START_TEST(test_status)
+{
+	const struct status_case *c = &status_cases[_i];
+	ck_assert_msg(status_of(c->request) == c->status, "%s: %d, want %d", c->request,
+	              status_of(c->request), c->status);
+}
+END_TEST
+
+START_TEST(test_405_says_allow)
+{
+	struct exchange_plan plan;
+	answer("PUT /x HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n", 0, &plan);
+	ck_assert_int_eq(plan.response.status, 405);
+	ck_assert_str_eq(plan.response.allow, "GET, HEAD");
+	ck_assert(plan.response.error_page);
+	exchange_plan_release(&plan);
+}
+END_TEST
+
+START_TEST(test_413_and_faults_close_and_discard_nothing)
+{
+	struct exchange_plan plan;
+	answer("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 5000\r\n\r\n", 0, &plan);
+	ck_assert_int_eq(plan.response.status, 413);
+	ck_assert(plan.close_after);
+	ck_assert_uint_eq(plan.discard, 0);
+	ck_assert(!plan.peer_closes);
+	exchange_plan_release(&plan);
+
+	answer("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 7\r\n\r\n", 0, &plan);
+	ck_assert_int_eq(plan.response.status, 200);
+	ck_assert_uint_eq(plan.discard, 7);
+	exchange_plan_release(&plan);
+}
+END_TEST
+
+/* A fault is logged with its request line only when that line was understood. */
+START_TEST(test_fault_log_fields)
+{
+	struct exchange_plan plan;
+	answer("GET / HTTP/1.1\r\n\r\n", 0, &plan);
+	ck_assert_int_eq(plan.log.status, 400);
+	ck_assert_uint_eq(plan.log.request_line_len, strlen("GET / HTTP/1.1"));
+	exchange_plan_release(&plan);
+
+	answer("G\x01T / HTTP/1.1\r\n\r\n", 0, &plan);
+	ck_assert_int_eq(plan.log.status, 400);
+	ck_assert_uint_eq(plan.log.request_line_len, 0);
+	ck_assert(plan.close_after);
+	exchange_plan_release(&plan);
+}
+END_TEST
+
+START_TEST(test_log_fields)
+{
+	struct exchange_plan plan;
+	const char *text =
+	    "GET /hello.txt HTTP/1.1\r\nHost: a\r\nReferer: r\r\nUser-Agent: ua/1\r\n\r\n";
+	answer(text, 0, &plan);
+	ck_assert_int_eq(plan.log.status, 200);
+	ck_assert_uint_eq(plan.log.request_line_len, strlen("GET /hello.txt HTTP/1.1"));
+	ck_assert(plan.log.request_line == text);
+	ck_assert_uint_eq(plan.log.referer_len, 1);
+	ck_assert_mem_eq(plan.log.user_agent, "ua/1", 4);
+	exchange_plan_release(&plan);
+}
+END_TEST
+
+/* --------------------------------------------------------- keep-alive */
+
+struct keepalive_case {
+	const char *version;
+	const char *connection; /* NULL: no field */
+	enum response_connection want;
+	bool peer_closes;
+};
+
+static const struct keepalive_case keepalive_cases[] = {
+    {"1.1", NULL, RESPONSE_KEEP_ALIVE, false},
+    {"1.1", "close", RESPONSE_CLOSE, true},
+    {"1.1", "keep-alive", RESPONSE_KEEP_ALIVE, false},
+    {"1.1", "Keep-Alive, Upgrade", RESPONSE_KEEP_ALIVE, false},
+    {"1.1", "CLOSE", RESPONSE_CLOSE, true},
+    {"1.1", "keep-alive, close", RESPONSE_CLOSE, true},
+    {"1.0", NULL, RESPONSE_CLOSE, true},
+    {"1.0", "keep-alive", RESPONSE_KEEP_ALIVE_HTTP10, false},
+    {"1.0", "Keep-Alive", RESPONSE_KEEP_ALIVE_HTTP10, false},
+    {"1.0", "close", RESPONSE_CLOSE, true},
+};
+
+START_TEST(test_keepalive)
+{
+	const struct keepalive_case *c = &keepalive_cases[_i];
+	char text[256];
+	snprintf(text, sizeof text, "GET /hello.txt HTTP/%s\r\nHost: a\r\n%s%s%s\r\n", c->version,
+	         c->connection ? "Connection: " : "", c->connection ? c->connection : "",
+	         c->connection ? "\r\n" : "");
+	struct exchange_plan plan;
+	answer(text, 0, &plan);
+	ck_assert_int_eq(plan.response.status, 200);
+	ck_assert_msg(plan.response.connection == c->want, "HTTP/%s Connection: %s: %d, want %d",
+	              c->version, c->connection, plan.response.connection, c->want);
+	ck_assert_int_eq(plan.close_after, c->want == RESPONSE_CLOSE);
+	ck_assert_int_eq(plan.peer_closes, c->peer_closes);
+	exchange_plan_release(&plan);
+}
+END_TEST
+
+START_TEST(test_keepalive_limits)
+{
+	const char *text = "GET /hello.txt HTTP/1.1\r\nHost: a\r\n\r\n";
+	struct exchange_plan plan;
+
+	answer(text, 98, &plan); /* the 99th of 100 */
+	ck_assert_int_eq(plan.response.connection, RESPONSE_KEEP_ALIVE);
+	exchange_plan_release(&plan);
+	answer(text, 99, &plan); /* the last one allowed closes */
+	ck_assert_int_eq(plan.response.connection, RESPONSE_CLOSE);
+	exchange_plan_release(&plan);
+
+	ctx.keepalive = false;
+	answer(text, 0, &plan);
+	ck_assert_int_eq(plan.response.connection, RESPONSE_CLOSE);
+	ck_assert(plan.close_after);
+	exchange_plan_release(&plan);
+	ctx.keepalive = true;
+
+	ctx.stopping = true;
+	answer(text, 0, &plan);
+	ck_assert_int_eq(plan.response.connection, RESPONSE_CLOSE);
+	exchange_plan_release(&plan);
+	ctx.stopping = false;
+
+	/* Not understood: nothing after it is trusted. */
+	answer("GET /%zz HTTP/1.1\r\nHost: a\r\n\r\n", 0, &plan);
+	ck_assert_int_eq(plan.response.status, 400);
+	ck_assert_int_eq(plan.response.connection, RESPONSE_CLOSE);
+	exchange_plan_release(&plan);
+
+	/* A 404 keeps the connection. */
+	answer("GET /missing HTTP/1.1\r\nHost: a\r\n\r\n", 0, &plan);
+	ck_assert_int_eq(plan.response.connection, RESPONSE_KEEP_ALIVE);
+	exchange_plan_release(&plan);
+}
+END_TEST
+
+/* A body that ends with the connection (a listing for HTTP/1.0) closes it. */
+START_TEST(test_listing_framing)
+{
+	struct exchange_plan plan;
+	answer("GET /dir/ HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", 0, &plan);
+	ck_assert_int_eq(plan.response.status, 200);
+	ck_assert_int_eq(plan.response.framing, FRAMING_CLOSE);
+	ck_assert_int_eq(plan.response.connection, RESPONSE_CLOSE);
+	ck_assert_int_eq(plan.response.body.kind, BODY_GENERATED);
+	exchange_plan_release(&plan);
+
+	answer("GET /dir/ HTTP/1.1\r\nHost: a\r\n\r\n", 0, &plan);
+	ck_assert_int_eq(plan.response.framing, FRAMING_CHUNKED);
+	ck_assert_int_eq(plan.response.connection, RESPONSE_KEEP_ALIVE);
+	exchange_plan_release(&plan);
+}
+END_TEST
+
+/* ----------------------------------------------------------- HEAD, bodies */
+
+START_TEST(test_head_has_fields_no_body)
+{
+	struct exchange_plan get, head;
+	answer("GET /hello.txt HTTP/1.1\r\nHost: a\r\n\r\n", 0, &get);
+	answer("HEAD /hello.txt HTTP/1.1\r\nHost: a\r\n\r\n", 0, &head);
+	ck_assert_int_eq(get.response.body.kind, BODY_FILE);
+	ck_assert_uint_eq(get.response.body.remaining, 6);
+	ck_assert(!get.response.head_only);
+	ck_assert(head.response.head_only);
+	ck_assert_int_eq(head.response.body.kind, BODY_NONE);
+	ck_assert_uint_eq(head.response.content_length, get.response.content_length);
+	ck_assert_str_eq(head.response.etag, get.response.etag);
+	ck_assert_str_eq(head.response.content_type, get.response.content_type);
+	exchange_plan_release(&get);
+	exchange_plan_release(&head);
+
+	answer("HEAD /dir/ HTTP/1.1\r\nHost: a\r\n\r\n", 0, &head);
+	ck_assert_int_eq(head.response.body.kind, BODY_NONE);
+	exchange_plan_release(&head);
+}
+END_TEST
+
+START_TEST(test_empty_file_sends_nothing)
+{
+	struct exchange_plan plan;
+	answer("GET /empty.txt HTTP/1.1\r\nHost: a\r\n\r\n", 0, &plan);
+	ck_assert_int_eq(plan.response.status, 200);
+	ck_assert_uint_eq(plan.response.content_length, 0);
+	ck_assert_int_eq(plan.response.body.kind, BODY_NONE);
+	exchange_plan_release(&plan);
+}
+END_TEST
+
+START_TEST(test_range_body)
+{
+	struct exchange_plan plan;
+	answer("GET /hello.txt HTTP/1.1\r\nHost: a\r\nRange: bytes=1-3\r\n\r\n", 0, &plan);
+	ck_assert_int_eq(plan.response.status, 206);
+	ck_assert_uint_eq(plan.response.body.offset, 1);
+	ck_assert_uint_eq(plan.response.body.remaining, 3);
+	ck_assert_uint_eq(plan.response.content_length, 3);
+	exchange_plan_release(&plan);
+}
+END_TEST
+
+/* ------------------------------------------------------------ error pages */
+
+START_TEST(test_builtin_error_page)
+{
+	struct exchange_plan plan;
+	answer("GET /missing HTTP/1.1\r\nHost: a\r\n\r\n", 0, &plan);
+	ck_assert_int_eq(plan.response.status, 404);
+	ck_assert(plan.response.error_page);
+	ck_assert_int_eq(plan.response.body.kind, BODY_NONE);
+	ck_assert_str_eq(plan.response.content_type, "text/html; charset=utf-8");
+	ck_assert_uint_gt(plan.response.content_length, 0);
+	exchange_plan_release(&plan);
+}
+END_TEST
+
+START_TEST(test_configured_error_page)
+{
+	site.error_pages = &not_found_page;
+	site.error_page_count = 1;
+	struct exchange_plan plan;
+	answer("GET /missing HTTP/1.1\r\nHost: a\r\n\r\n", 0, &plan);
+	ck_assert_int_eq(plan.response.status, 404);
+	ck_assert(!plan.response.error_page);
+	ck_assert_int_eq(plan.response.body.kind, BODY_FILE);
+	ck_assert_uint_eq(plan.response.content_length, strlen("<p>no such page</p>\n"));
+	ck_assert_str_eq(plan.response.content_type, "text/html");
+	exchange_plan_release(&plan);
+
+	/* HEAD: the page's fields, not its bytes. */
+	answer("HEAD /missing HTTP/1.1\r\nHost: a\r\n\r\n", 0, &plan);
+	ck_assert_int_eq(plan.response.body.kind, BODY_NONE);
+	ck_assert_uint_eq(plan.response.content_length, strlen("<p>no such page</p>\n"));
+	exchange_plan_release(&plan);
+
+	/* Another status keeps our own page. */
+	answer("BREW / HTTP/1.1\r\nHost: a\r\n\r\n", 0, &plan);
+	ck_assert(plan.response.error_page);
+	exchange_plan_release(&plan);
+	site.error_pages = NULL;
+	site.error_page_count = 0;
+}
+END_TEST
+
+/* ------------------------------------------------------------ the router */
+
+static void answer_teapot(const struct exchange_ctx *c, const struct route *route,
+                          const struct http_request *req, const char *data, struct response *r)
+{
+	(void)c;
+	(void)req;
+	(void)data;
+	r->status = *(const int *)route->arg;
+	r->content_type = "text/plain";
+}
+
+START_TEST(test_router_rows)
+{
+	static const int exact_status = 299, prefix_status = 298;
+	struct route exact = {"/status", ROUTE_EXACT, ROUTE_GET_HEAD, answer_teapot, &exact_status};
+	struct route prefix = {"/api/", ROUTE_PREFIX, ROUTE_METHOD(HTTP_METHOD_GET), answer_teapot,
+	                       &prefix_status};
+	ck_assert_int_eq(router_add(&router, &exact), 0);
+	ck_assert_int_eq(router_add(&router, &prefix), 0);
+
+	ck_assert_int_eq(status_of("GET /status HTTP/1.1\r\nHost: a\r\n\r\n"), 299);
+	ck_assert_int_eq(status_of("HEAD /status?x=1 HTTP/1.1\r\nHost: a\r\n\r\n"), 299);
+	ck_assert_int_eq(status_of("GET /status/ HTTP/1.1\r\nHost: a\r\n\r\n"), 404);
+	ck_assert_int_eq(status_of("GET /statusx HTTP/1.1\r\nHost: a\r\n\r\n"), 404);
+	ck_assert_int_eq(status_of("GET /api/v1/x HTTP/1.1\r\nHost: a\r\n\r\n"), 298);
+	ck_assert_int_eq(status_of("GET /hello.txt HTTP/1.1\r\nHost: a\r\n\r\n"), 200);
+
+	struct exchange_plan plan;
+	answer("HEAD /api/x HTTP/1.1\r\nHost: a\r\n\r\n", 0, &plan);
+	ck_assert_int_eq(plan.response.status, 405);
+	ck_assert_str_eq(plan.response.allow, "GET");
+	exchange_plan_release(&plan);
+}
+END_TEST
+
+START_TEST(test_router_table)
+{
+	struct route row = {"/x", ROUTE_EXACT, ROUTE_GET_HEAD, answer_teapot, NULL};
+	for (size_t i = 0; i < ROUTER_MAX_ROUTES; i++)
+		ck_assert_int_eq(router_add(&router, &row), 0);
+	ck_assert_int_eq(router_add(&router, &row), -1);
+	ck_assert_ptr_eq(router_find(&router, "/y", 2), &router.fallback);
+	ck_assert_ptr_eq(router_find(&router, "/x?q", 4), &router.routes[0]);
+	char allow[64];
+	ck_assert_uint_eq(
+	    router_allow(ROUTE_METHOD(HTTP_METHOD_GET) | ROUTE_METHOD(HTTP_METHOD_OPTIONS), allow,
+	                 sizeof allow),
+	    strlen("GET, OPTIONS"));
+	ck_assert_str_eq(allow, "GET, OPTIONS");
+	ck_assert_uint_eq(router_allow(ROUTE_GET_HEAD, allow, 5), 0);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("exchange");
+	TCase *tc = tcase_create("exchange");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_status, 0,
+	                    (int)(sizeof status_cases / sizeof status_cases[0]));
+	tcase_add_test(tc, test_405_says_allow);
+	tcase_add_test(tc, test_413_and_faults_close_and_discard_nothing);
+	tcase_add_test(tc, test_fault_log_fields);
+	tcase_add_test(tc, test_log_fields);
+	tcase_add_loop_test(tc, test_keepalive, 0,
+	                    (int)(sizeof keepalive_cases / sizeof keepalive_cases[0]));
+	tcase_add_test(tc, test_keepalive_limits);
+	tcase_add_test(tc, test_listing_framing);
+	tcase_add_test(tc, test_head_has_fields_no_body);
+	tcase_add_test(tc, test_empty_file_sends_nothing);
+	tcase_add_test(tc, test_range_body);
+	tcase_add_test(tc, test_builtin_error_page);
+	tcase_add_test(tc, test_configured_error_page);
+	tcase_add_test(tc, test_router_rows);
+	tcase_add_test(tc, test_router_table);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_ENV);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
