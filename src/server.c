@@ -458,31 +458,35 @@ static void server_stop(struct server *srv, const char *why)
 	               loop_now(srv->loop) + srv->cfg->graceful_timeout_ms);
 }
 
-static void on_signal(struct loop *loop, int fd, unsigned events, void *arg)
+static void on_stop_signal(void *arg, const char *why)
+{
+	server_stop(arg, why);
+}
+
+static void on_reload_signal(void *arg)
 {
 	struct server *srv = arg;
+	if (!srv->stopping)
+		server_reload(srv);
+}
+
+static void on_reopen_signal(void *arg)
+{
+	(void)arg;
+	reopen_logs();
+}
+
+static void on_signal(struct loop *loop, int fd, unsigned events, void *arg)
+{
+	const struct signal_actions actions = {
+	    .stop = on_stop_signal,
+	    .reload = on_reload_signal,
+	    .reopen_logs = on_reopen_signal,
+	    .arg = arg,
+	};
 	(void)loop;
 	(void)events;
-	int signo;
-	while ((signo = signals_next(fd)) != 0) {
-		switch (signo) {
-		case SIGTERM:
-			server_stop(srv, "SIGTERM");
-			break;
-		case SIGINT:
-			server_stop(srv, "SIGINT");
-			break;
-		case SIGHUP:
-			if (!srv->stopping)
-				server_reload(srv);
-			break;
-		case SIGUSR1:
-			reopen_logs();
-			break;
-		default:
-			break;
-		}
-	}
+	signals_dispatch(fd, &actions);
 }
 
 /* ---------------------------------------------------------- set-up */

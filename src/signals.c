@@ -65,6 +65,37 @@ int signals_init(void)
 	return pipe_fds[0];
 }
 
+static void act(void (*action)(void *), void *arg)
+{
+	if (action != NULL)
+		action(arg);
+}
+
+void signals_dispatch(int fd, const struct signal_actions *a)
+{
+	int signo;
+	while ((signo = signals_next(fd)) != 0) {
+		switch (signo) {
+		case SIGTERM:
+		case SIGINT:
+			if (a->stop != NULL)
+				a->stop(a->arg, signo == SIGTERM ? "SIGTERM" : "SIGINT");
+			break;
+		case SIGHUP:
+			act(a->reload, a->arg);
+			break;
+		case SIGUSR1:
+			act(a->reopen_logs, a->arg);
+			break;
+		case SIGCHLD:
+			act(a->child_exited, a->arg);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
 int signals_next(int fd)
 {
 	unsigned char byte;

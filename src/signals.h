@@ -18,6 +18,18 @@ void signals_unblock(void);
 /* The next recorded signal number, or 0 when none is pending. */
 int signals_next(int fd);
 
+/* What a process does for each routed signal; NULL: ignore it. */
+struct signal_actions {
+	void (*stop)(void *arg, const char *why); /* SIGTERM ("SIGTERM"), SIGINT ("SIGINT") */
+	void (*reload)(void *arg);                /* SIGHUP */
+	void (*reopen_logs)(void *arg);           /* SIGUSR1 */
+	void (*child_exited)(void *arg);          /* SIGCHLD */
+	void *arg;
+};
+
+/* Act on every signal recorded in the pipe fd. */
+void signals_dispatch(int fd, const struct signal_actions *actions);
+
 /* Restore default dispositions and close the pipe (e.g. in a child process). */
 void signals_reset(void);
 

@@ -154,13 +154,14 @@ static void reap(struct supervisor *sv)
 		loop_stop(sv->loop);
 }
 
-static void stop(struct supervisor *sv, int signo)
+static void stop(void *arg, const char *why)
 {
+	struct supervisor *sv = arg;
 	if (sv->stopping)
 		return;
 	sv->stopping = true;
 	service_notify("STOPPING=1");
-	log_info("%s: stopping %u worker(s)", signo == SIGINT ? "SIGINT" : "SIGTERM", sv->running);
+	log_info("%s: stopping %u worker(s)", why, sv->running);
 	loop_timer_cancel(sv->loop, &sv->restart_timer);
 	forward(sv, SIGTERM);
 	loop_timer_set(sv->loop, &sv->kill_timer,
@@ -169,36 +170,39 @@ static void stop(struct supervisor *sv, int signo)
 		loop_stop(sv->loop);
 }
 
-static void on_signal(struct loop *loop, int fd, unsigned events, void *arg)
+static void on_child_exited(void *arg)
+{
+	reap(arg);
+}
+
+/* Each worker reloads, and keeps its old configuration if the new one is
+ * broken. */
+static void on_reload(void *arg)
 {
 	struct supervisor *sv = arg;
+	service_notify_reloading();
+	log_info("SIGHUP: reloading %u worker(s)", sv->running);
+	forward(sv, SIGHUP);
+	service_notify("READY=1");
+}
+
+static void on_reopen_logs(void *arg)
+{
+	forward(arg, SIGUSR1);
+}
+
+static void on_signal(struct loop *loop, int fd, unsigned events, void *arg)
+{
+	const struct signal_actions actions = {
+	    .stop = stop,
+	    .reload = on_reload,
+	    .reopen_logs = on_reopen_logs,
+	    .child_exited = on_child_exited,
+	    .arg = arg,
+	};
 	(void)loop;
 	(void)events;
-	int signo;
-	while ((signo = signals_next(fd)) != 0) {
-		switch (signo) {
-		case SIGTERM:
-		case SIGINT:
-			stop(sv, signo);
-			break;
-		case SIGCHLD:
-			reap(sv);
-			break;
-		case SIGHUP:
-			/* Each worker reloads, and keeps its old configuration if the
-			 * new one is broken. */
-			service_notify_reloading();
-			log_info("SIGHUP: reloading %u worker(s)", sv->running);
-			forward(sv, SIGHUP);
-			service_notify("READY=1");
-			break;
-		case SIGUSR1:
-			forward(sv, SIGUSR1);
-			break;
-		default:
-			break;
-		}
-	}
+	signals_dispatch(fd, &actions);
 }
 
 int supervisor_run(struct server *srv, unsigned workers)
