@@ -318,16 +318,17 @@ static bool conn_write(struct conn *c)
 }
 
 /* Begin the access log line while the request's bytes are still at hand. */
-static void conn_log_begin(struct conn *c, const struct accesslog_fields *planned)
+static void conn_log_begin(struct conn *c, const struct accesslog_fields *planned, time_t now)
 {
 	struct accesslog_fields f = *planned;
 	f.peer = &c->peer;
-	f.when = time(NULL);
+	f.when = now;
+
 	c->response_open = accesslog_begin(&c->log_line, &f, &c->log_split) == 0;
 }
 
 /* Take the plan's decisions and its body, queue the head and start sending. */
-static bool conn_send_plan(struct conn *c, struct exchange_plan *plan)
+static bool conn_send_plan(struct conn *c, struct exchange_plan *plan, time_t now)
 {
 	const struct response *r = &plan->response;
 	c->close_after = plan->close_after;
@@ -336,9 +337,9 @@ static bool conn_send_plan(struct conn *c, struct exchange_plan *plan)
 	c->sent = 0;
 	conn_borrow_out(c);
 	if (accesslog_enabled())
-		conn_log_begin(c, &plan->log);
+		conn_log_begin(c, &plan->log, now);
 	size_t head_len = 0;
-	bool ok = response_write(&c->out, r, response_date_now(), &head_len) == 0;
+	bool ok = response_write(&c->out, r, response_date(now), &head_len) == 0;
 	c->head_len = head_len;
 	c->chunked = r->framing == FRAMING_CHUNKED;
 	c->body = body_take(&plan->response.body);
@@ -359,10 +360,11 @@ static bool conn_answer(struct conn *c, const char *data, int error_status)
 	    .data = data,
 	    .error_status = error_status,
 	    .served = c->requests,
+	    .now = time(NULL),
 	};
 	struct exchange_plan plan;
 	exchange_answer(c->ctx->exchange, &in, &plan);
-	return conn_send_plan(c, &plan);
+	return conn_send_plan(c, &plan, in.now);
 }
 
 /* --------------------------------------------------------------- reading */

@@ -7,14 +7,17 @@
 /* ----------------------------------------------------------- handlers */
 
 static void handle_static(const struct exchange_ctx *ctx, const struct route *route,
-                          const struct http_request *req, const char *data, struct response *r)
+                          const struct exchange_request *in, struct response *r)
 {
 	(void)route;
+	const struct http_request *req = in->req;
+	const char *data = in->data;
+	time_t now = in->now;
 	if (ctx->site == NULL) { /* no document root yet: cannot happen once serving */
 		response_error(r, 503);
 		return;
 	}
-	static_plan(ctx->site, req, data, r);
+	static_plan(ctx->site, req, data, now, r);
 }
 
 const struct route exchange_static_route = {
@@ -41,15 +44,16 @@ static void refuse_method(const struct route *route, const struct http_request *
 	r->allow = response_keep(r, allow, n);
 }
 
-static void dispatch(const struct exchange_ctx *ctx, const struct http_request *req,
-                     const char *data, struct response *r)
+static void dispatch(const struct exchange_ctx *ctx, const struct exchange_request *in,
+                     struct response *r)
 {
+	const struct http_request *req = in->req;
 	const struct route *route =
-	    router_find(ctx->router, http_span_ptr(data, req->target), req->target.len);
+	    router_find(ctx->router, http_span_ptr(in->data, req->target), req->target.len);
 	if (!(route->methods & ROUTE_METHOD(req->method)))
 		refuse_method(route, req, r);
 	else
-		route->handler(ctx, route, req, data, r);
+		route->handler(ctx, route, in, r);
 }
 
 /* Does the client want the connection kept open (RFC 9112 section 9.3)? */
@@ -133,7 +137,7 @@ void exchange_answer(const struct exchange_ctx *ctx, const struct exchange_reque
 	plan->discard = req->has_content_length ? req->content_length : 0;
 
 	struct response *r = &plan->response;
-	dispatch(ctx, req, in->data, r);
+	dispatch(ctx, in, r);
 	r->head_only = req->method == HTTP_METHOD_HEAD;
 	r->connection = connection_for(ctx, in, r->status);
 	/* A body that ends with the connection cannot leave it open. */

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "accesslog.h"
 #include "http_parser.h"
@@ -36,6 +37,7 @@ struct exchange_request {
 	const char *data;               /* the request's bytes (spans point into them) */
 	int error_status;               /* the parser's fault (400, 414, ...); 0: none */
 	unsigned long served;           /* responses already sent on this connection */
+	time_t now;                     /* the wall clock, read once per request */
 };
 
 struct exchange_plan {

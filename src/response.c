@@ -14,17 +14,19 @@
 
 void response_init(struct response *r)
 {
-	/* Everything but the text storage, which only text_used describes. */
-	memset(r, 0, offsetof(struct response, text));
-	r->text_used = 0;
+	/* Everything but the storage that extra_count and text_used describe. */
+	memset(r, 0, offsetof(struct response, extra));
 }
 
 void response_release(struct response *r)
 {
-	body_release(&r->body);
-	free(r->location_owned);
-	r->location_owned = NULL;
-	r->location = NULL;
+	if (r->body.kind != BODY_NONE)
+		body_release(&r->body);
+	if (r->location_owned != NULL) {
+		free(r->location_owned);
+		r->location_owned = NULL;
+		r->location = NULL;
+	}
 }
 
 const char *response_keep(struct response *r, const char *s, size_t len)
@@ -84,9 +86,13 @@ const char *response_reason(int status)
 
 const char *response_date_now(void)
 {
+	return response_date(time(NULL));
+}
+
+const char *response_date(time_t now)
+{
 	static time_t cached_at = -1;
 	static char date[HTTPDATE_LEN + 1];
-	time_t now = time(NULL);
 	if (now != cached_at) {
 		httpdate_format(now, date);
 		cached_at = now;

@@ -30,6 +30,8 @@ enum response_range {
 /* Room in a plan for the short strings it makes (an ETag, a Content-Type with
  * its charset): a plan owns every string it points to or they are static. */
 #define RESPONSE_TEXT_MAX 384
+/* Room for an entity tag, quotes included (conditional.h's ETAG_MAX). */
+#define RESPONSE_ETAG_MAX 80
 
 /* How the end of the body is known (RFC 9112 section 6.3). */
 enum response_framing {
@@ -52,7 +54,6 @@ struct response {
 	bool error_page;              /* the body is the page response_error() planned */
 	const char *content_encoding; /* "br", "gzip"; NULL: none */
 	bool vary_accept_encoding;
-	const char *extra[RESPONSE_MAX_EXTRA]; /* whole "Name: value\r\n" lines */
 	size_t extra_count;
 	const char *location; /* already encoded; NULL: none */
 	const char *allow;    /* NULL: none */
@@ -65,8 +66,12 @@ struct response {
 	enum response_framing framing;
 
 	char *location_owned; /* a Location made for this plan: freed with it */
-	char text[RESPONSE_TEXT_MAX];
 	size_t text_used;
+
+	/* Storage that only the counts above describe: response_init leaves it. */
+	const char *extra[RESPONSE_MAX_EXTRA]; /* whole "Name: value\r\n" lines */
+	char etag_text[RESPONSE_ETAG_MAX];
+	char text[RESPONSE_TEXT_MAX];
 };
 
 void response_init(struct response *r);
@@ -83,6 +88,9 @@ const char *response_reason(int status);
 
 /* The current time as an IMF-fixdate, formatted at most once per second. */
 const char *response_date_now(void);
+
+/* The same for a time the caller already read (now). */
+const char *response_date(time_t now);
 
 /* Append the status line and header fields (ending with the empty line). */
 int response_write_head(struct buf *out, const struct response *r, const char *date);

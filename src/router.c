@@ -36,6 +36,8 @@ static bool route_matches(const struct route *r, const char *path, size_t len)
 
 const struct route *router_find(const struct router *rt, const char *target, size_t len)
 {
+	if (rt->count == 0) /* the common case: static files only */
+		return &rt->fallback;
 	size_t path_len = path_length(target, len);
 	for (size_t i = 0; i < rt->count; i++)
 		if (route_matches(&rt->routes[i], target, path_len))

@@ -15,11 +15,12 @@
 
 struct response;
 struct exchange_ctx;
+struct exchange_request;
 struct route;
 
-/* Plan the answer to req (its bytes: data) into r, which is initialised. */
+/* Plan the answer to a request into r, which is initialised. */
 typedef void (*route_handler)(const struct exchange_ctx *ctx, const struct route *route,
-                              const struct http_request *req, const char *data, struct response *r);
+                              const struct exchange_request *in, struct response *r);
 
 enum route_match {
 	ROUTE_EXACT,  /* the request path is path */

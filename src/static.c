@@ -230,7 +230,8 @@ static void plan_file(const struct static_site *site, const struct http_request 
                       const char *data, const char *name, struct body body, const struct stat *st,
                       struct response *r)
 {
-	char etag[ETAG_MAX];
+	_Static_assert(RESPONSE_ETAG_MAX >= ETAG_MAX, "a plan holds any ETag");
+	char *etag = r->etag_text;
 	etag_format(st, etag);
 	r->body = body;
 	switch (conditional_evaluate(req, data, etag, st->st_mtime)) {
@@ -239,7 +240,7 @@ static void plan_file(const struct static_site *site, const struct http_request 
 	case CONDITIONAL_NOT_MODIFIED:
 		body_release(&r->body);
 		r->status = 304;
-		r->etag = response_keep(r, etag, strlen(etag));
+		r->etag = etag;
 		r->has_last_modified = true;
 		r->last_modified = st->st_mtime;
 		return;
@@ -253,7 +254,7 @@ static void plan_file(const struct static_site *site, const struct http_request 
 	r->content_length = (uint64_t)st->st_size;
 	r->has_last_modified = true;
 	r->last_modified = st->st_mtime;
-	r->etag = response_keep(r, etag, strlen(etag));
+	r->etag = etag;
 	r->accept_ranges = true;
 	r->body.offset = 0;
 	r->body.remaining = (uint64_t)st->st_size;
@@ -397,7 +398,7 @@ static void plan_listing(const struct static_site *site, const struct http_reque
 }
 
 void static_plan(const struct static_site *site, const struct http_request *req, const char *data,
-                 struct response *r)
+                 time_t now, struct response *r)
 {
 	char path[PATH_BUF_SIZE];
 	struct urlpath up;
@@ -411,14 +412,12 @@ void static_plan(const struct static_site *site, const struct http_request *req,
 	/* The cache's key: the request path, "dir/" for a directory's index. */
 	char key[PATH_BUF_SIZE + 1];
 	size_t key_len = 0;
-	time_t now = 0;
 	bool use_cache = site->cache != NULL && !site->precompressed;
 	if (use_cache) {
 		memcpy(key, up.path, up.len);
 		key_len = up.len;
 		if (up.trailing_slash && up.len > 0)
 			key[key_len++] = '/';
-		now = time(NULL);
 		const struct cached_file *hit = filecache_get(site->cache, key, key_len, now);
 		if (hit != NULL) {
 			plan_file(site, req, data, hit->name, body_memory(hit, 0, hit->len),

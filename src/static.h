@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "http_parser.h"
 #include "response.h"
@@ -61,7 +62,7 @@ void static_site_close(struct static_site *site);
  * plan owns its body (an open file, cached bytes or a listing) and every string
  * it points to: response_release() frees them. */
 void static_plan(const struct static_site *site, const struct http_request *req, const char *data,
-                 struct response *r);
+                 time_t now, struct response *r);
 
 /* An error response about to be sent: when an error_page is configured for its
  * status, its body becomes that file (status unchanged). */

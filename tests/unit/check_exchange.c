@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static char root[] = "/var/tmp/check_exchange.XXXXXX";
@@ -86,6 +87,7 @@ static void answer(const char *text, unsigned long served, struct exchange_plan 
 	    .data = text,
 	    .error_status = res == HTTP_PARSE_ERROR ? parser.status : 0,
 	    .served = served,
+	    .now = time(NULL),
 	};
 	exchange_answer(&ctx, &in, plan);
 }
@@ -382,11 +384,10 @@ END_TEST
 /* ------------------------------------------------------------ the router */
 
 static void answer_teapot(const struct exchange_ctx *c, const struct route *route,
-                          const struct http_request *req, const char *data, struct response *r)
+                          const struct exchange_request *in, struct response *r)
 {
 	(void)c;
-	(void)req;
-	(void)data;
+	(void)in;
 	r->status = *(const int *)route->arg;
 	r->content_type = "text/plain";
 }
