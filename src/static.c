@@ -376,8 +376,8 @@ void static_error_page(const struct static_site *site, struct response *r)
 static void plan_listing(const struct static_site *site, const struct http_request *req,
                          const struct urlpath *up, int dir, struct response *r)
 {
-	struct listing *l =
-	    listing_open(dir, up->path, (site->urlpath_flags & URLPATH_ALLOW_HIDDEN) != 0);
+	struct listing *l = listing_open(
+	    dir, up->path, (site->urlpath_flags & URLPATH_ALLOW_HIDDEN) != 0, open_in_root, site);
 	if (l == NULL) {
 		response_error(r, status_for_errno(errno));
 		return;
