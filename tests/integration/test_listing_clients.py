@@ -138,10 +138,11 @@ def expected_tree():
 
 
 @functools.lru_cache(maxsize=None)
-def server():
+def server(symlinks="inside-root"):
     root = docroot()
-    conf = os.path.join(root.base, "switchboard.conf")
-    write_file(conf, f"listen 127.0.0.1:0\nroot {root.root}\nlisting on\n".encode())
+    conf = os.path.join(root.base, f"switchboard-{symlinks}.conf")
+    write_file(conf, f"listen 127.0.0.1:0\nroot {root.root}\nlisting on\n"
+               f"follow_symlinks {symlinks}\n".encode())
     srv = harness.Server(args=["-c", conf], listen=()).start()
     harness.at_end(srv.stop)
     return srv
@@ -246,6 +247,20 @@ def refused_names_are_refused():
         target = "/" + urllib.parse.quote_from_bytes(name, safe="")
         reply = fetch(port, target)
         expect(400 <= reply.status < 500, f"GET {target}: {reply.status}, expected a 4xx")
+
+
+@test
+def links_follow_the_symlink_policy():
+    """With follow_symlinks never, no link is listed, as none is served."""
+    port = server("never").port
+    reply = fetch(port, "/")
+    expect_status(reply, 200, "GET / (follow_symlinks never)")
+    names = {urllib.parse.unquote_to_bytes(h).rstrip(b"/").rpartition(b"/")[2]
+             for h in hrefs_of(reply.body)}
+    expect(LINKED_DIR[1] not in names, "the linked directory is listed, yet refused")
+    expect(LINKED_DIR[0] in names, f"the real directory is not listed: {sorted(names)}")
+    expect_status(fetch(port, "/" + LINKED_DIR[1].decode() + "/"), 403,
+                  "GET the linked directory (follow_symlinks never)")
 
 
 @test
