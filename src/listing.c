@@ -384,8 +384,18 @@ static void human_size(uint64_t size, char *out, size_t n)
 	snprintf(out, n, v < 10 ? "%.1f %ciB" : "%.0f %ciB", v, units[u]);
 }
 
+/* May the server read what it would serve (a directory: list it and look
+ * inside)? Asked here, a row at a time, rather than when the listing opens,
+ * so that the cost is spread like the rest of the page. */
+static bool server_may_read(const struct listing *l, const char *name, bool is_dir)
+{
+	int need = is_dir ? R_OK | X_OK : R_OK;
+	return faccessat(dirfd(l->dir), name, need, AT_EACCESS) == 0;
+}
+
 /* One row, with the size and date of what a request reaches (a link's
- * target); nothing when the entry went away since the listing opened. */
+ * target); nothing when the entry went away since the listing opened or
+ * the server may not read it. */
 static int write_entry(struct listing *l, const struct entry *e, struct buf *out)
 {
 	const char *name = l->names + e->name;
@@ -393,9 +403,9 @@ static int write_entry(struct listing *l, const struct entry *e, struct buf *out
 	if (fstatat(dirfd(l->dir), name, &st, 0) < 0)
 		return 0;
 	enum entry_kind kind = kind_of_mode(st.st_mode);
-	if (kind == ENTRY_UNUSABLE)
-		return 0;
 	bool is_dir = kind == ENTRY_DIR;
+	if (kind == ENTRY_UNUSABLE || !server_may_read(l, name, is_dir))
+		return 0;
 	char size[32] = "-", date[32] = "";
 	if (!is_dir)
 		human_size((uint64_t)st.st_size, size, sizeof size);

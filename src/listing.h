@@ -12,8 +12,9 @@
  *   - a link holds only unreserved characters (RFC 3986) and %XX escapes, so
  *     it needs no HTML escaping and no client can misread it;
  *   - left out are names a request cannot name (urlpath_name_servable),
- *     FIFOs, sockets and devices, and symbolic links that dangle or that the
- *     symlink policy refuses; a symbolic link is shown as what it points to.
+ *     FIFOs, sockets and devices, entries the server may not read, and
+ *     symbolic links that dangle or that the symlink policy refuses; a
+ *     symbolic link is shown as what it points to.
  * The names shown as text are HTML-escaped. */
 #ifndef SWITCHBOARD_LISTING_H
 #define SWITCHBOARD_LISTING_H

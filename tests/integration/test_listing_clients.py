@@ -7,8 +7,8 @@ UTF-8, a symbolically linked directory, a nested tree) is served with
 proxy that mounts the server under /files/. Each mirror is compared with
 `diff -r` against the tree a client should end up with: every file the server
 serves, byte for byte, and nothing else. Names the server refuses (control
-bytes, a dangling link, a link out of the root, a FIFO, a hidden file) are
-neither listed nor mirrored.
+bytes, a dangling link, a link out of the root, a FIFO, a hidden file, an
+unreadable file or directory) are neither listed nor mirrored.
 
 Run as `$PYTHON tests/integration/test_listing_clients.py` with SWITCHBOARD set
 (make check does). Each client test SKIPs when its client is not installed
@@ -69,6 +69,9 @@ REFUSED_FILES = [b"tab\tname.txt", b"cr\rname.txt", b"lf\nname.txt", b"one\x01na
 REFUSED_LINKS = [(b"nowhere", b"dangling"), (b"../secret.txt", b"escape"),
                  (b"/etc/passwd", b"absolute")]
 REFUSED_FIFO = b"fifo"
+# Entries the server may not read: mode 000, so not even their owner can.
+UNREADABLE_FILE = b"unreadable.txt"
+UNREADABLE_DIR = b"locked-dir"
 
 
 def random_file(size, seed):
@@ -120,6 +123,10 @@ def docroot():
     for target, name in REFUSED_LINKS:
         os.symlink(target, top + b"/" + name)
     os.mkfifo(top + b"/" + REFUSED_FIFO, 0o644)
+    put(top, UNREADABLE_FILE, b"nobody may read this\n")
+    os.chmod(top + b"/" + UNREADABLE_FILE, 0)
+    os.mkdir(top + b"/" + UNREADABLE_DIR, 0)
+    os.chmod(top + b"/" + UNREADABLE_DIR, 0)
     return root
 
 
@@ -243,8 +250,9 @@ def root_listing_offers_exactly_what_is_served():
 def refused_names_are_refused():
     """What the listing leaves out, a request is indeed refused."""
     port = server().port
-    for name in REFUSED_FILES + [link for _, link in REFUSED_LINKS] + [REFUSED_FIFO]:
-        target = "/" + urllib.parse.quote_from_bytes(name, safe="")
+    refused = REFUSED_FILES + [link for _, link in REFUSED_LINKS]
+    for name in refused + [REFUSED_FIFO, UNREADABLE_FILE, UNREADABLE_DIR + b"/"]:
+        target = "/" + urllib.parse.quote_from_bytes(name, safe="/")
         reply = fetch(port, target)
         expect(400 <= reply.status < 500, f"GET {target}: {reply.status}, expected a 4xx")
 
