@@ -416,7 +416,8 @@ def directory_redirect_through_nginx_prefix():
     location = reply.header("location")
     landed = urllib.parse.urljoin(f"http://127.0.0.1:{proxy.port}{request}", location)
     expect_eq(urllib.parse.urlsplit(landed).path, f"{PREFIX}tree/",
-              f"where Location {location!r} leads from {request}")
+              f"where Location {location!r} leads from {request} (the directory redirect "
+              "must send a relative Location, such as 'tree/', to stay under the prefix)")
 
 
 if __name__ == "__main__":
