@@ -2,7 +2,6 @@
 
 #include "listing.h"
 
-#include "httpdate.h"
 #include "urlpath.h"
 
 #include <dirent.h>
@@ -18,21 +17,28 @@
 
 struct entry {
 	size_t name; /* offset into the name arena */
-	bool is_dir; /* from d_type: sorts directories first */
+	bool is_dir; /* what a request reaches is a directory: sorts first */
 };
 
 struct listing {
 	DIR *dir;
 	char *url_path; /* decoded, no slashes at the ends */
-	char *names;    /* NUL-terminated names, one after another */
+	listing_opener *open_in_root;
+	const struct static_site *site;
+	char *names; /* NUL-terminated names, one after another */
 	size_t names_len, names_cap;
 	struct entry *entries;
 	size_t count, cap;
-	size_t next; /* the next entry to write */
+	size_t next;  /* the next entry to write */
+	size_t shown; /* rows written */
 	bool truncated;
 	bool head_done;
 	bool done;
 };
+
+/* What a request for an entry would get: a file, a directory, or nothing
+ * worth a link (a 4xx). */
+enum entry_kind { ENTRY_UNUSABLE, ENTRY_FILE, ENTRY_DIR };
 
 static int push_name(struct listing *l, const char *name, bool is_dir)
 {
@@ -71,30 +77,130 @@ static int compare_entries(const void *a, const void *b)
 	return strcmp(sort_names + x->name, sort_names + y->name);
 }
 
+static enum entry_kind kind_of_mode(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return ENTRY_DIR;
+	/* FIFOs, sockets and devices get 403. */
+	return S_ISREG(mode) ? ENTRY_FILE : ENTRY_UNUSABLE;
+}
+
+/* Errors that say nothing about the entry but end the listing (503). */
+static bool is_resource_error(int err)
+{
+	return err == EMFILE || err == ENFILE || err == ENOMEM;
+}
+
+/* Does the server's own resolver open url_path/name? That applies the
+ * symlink policy exactly as a request would. 1 yes, 0 no, -1 on a resource
+ * error (errno set). */
+static int request_would_open(const struct listing *l, const char *name)
+{
+	char *path;
+	int n = l->url_path[0] == '\0' ? asprintf(&path, "%s", name)
+	                               : asprintf(&path, "%s/%s", l->url_path, name);
+	if (n < 0) {
+		errno = ENOMEM;
+		return -1;
+	}
+	int fd = l->open_in_root(l->site, path);
+	int err = errno;
+	free(path);
+	if (fd >= 0) {
+		close(fd);
+		return 1;
+	}
+	errno = err;
+	return is_resource_error(err) ? -1 : 0;
+}
+
+/* A symbolic link is what it points to, if a request may follow it there:
+ * dangling links, loops and links the policy refuses are unusable. Checked
+ * with stat first, so that a link to a FIFO or a device is never opened. */
+static int kind_of_link(const struct listing *l, const char *name, enum entry_kind *kind)
+{
+	struct stat st;
+	*kind = ENTRY_UNUSABLE;
+	if (fstatat(dirfd(l->dir), name, &st, 0) < 0)
+		return is_resource_error(errno) ? -1 : 0;
+	enum entry_kind target = kind_of_mode(st.st_mode);
+	if (target == ENTRY_UNUSABLE || l->open_in_root == NULL) {
+		*kind = target;
+		return 0;
+	}
+	int opens = request_would_open(l, name);
+	if (opens > 0)
+		*kind = target;
+	return opens < 0 ? -1 : 0;
+}
+
+/* d_type answers for most entries without a system call; links, and
+ * everything on file systems that do not fill d_type, need a look. */
+static int kind_of_entry(const struct listing *l, const struct dirent *d, enum entry_kind *kind)
+{
+	struct stat st;
+	switch (d->d_type) {
+	case DT_REG:
+		*kind = ENTRY_FILE;
+		return 0;
+	case DT_DIR:
+		*kind = ENTRY_DIR;
+		return 0;
+	case DT_LNK:
+		return kind_of_link(l, d->d_name, kind);
+	case DT_UNKNOWN:
+		*kind = ENTRY_UNUSABLE;
+		if (fstatat(dirfd(l->dir), d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return is_resource_error(errno) ? -1 : 0;
+		if (S_ISLNK(st.st_mode))
+			return kind_of_link(l, d->d_name, kind);
+		*kind = kind_of_mode(st.st_mode);
+		return 0;
+	default:
+		*kind = ENTRY_UNUSABLE;
+		return 0;
+	}
+}
+
+/* A name a request can ask for: not ".", "..", nor one with a byte the
+ * request path would be refused for; hidden names only when they are served. */
+static bool is_listable_name(const char *name, bool show_hidden)
+{
+	return urlpath_name_servable(name, strlen(name)) && (show_hidden || name[0] != '.');
+}
+
 static int read_names(struct listing *l, bool show_hidden)
 {
-	struct dirent *d;
-	errno = 0;
-	while ((d = readdir(l->dir)) != NULL) {
-		if (d->d_name[0] == '.' && (!show_hidden || d->d_name[1] == '\0' ||
-		                            (d->d_name[1] == '.' && d->d_name[2] == '\0')))
+	for (;;) {
+		errno = 0;
+		const struct dirent *d = readdir(l->dir);
+		if (d == NULL) {
+			if (errno != 0)
+				return -1;
+			break;
+		}
+		if (!is_listable_name(d->d_name, show_hidden))
+			continue;
+		enum entry_kind kind;
+		if (kind_of_entry(l, d, &kind) < 0)
+			return -1;
+		if (kind == ENTRY_UNUSABLE)
 			continue;
 		if (l->count == LISTING_MAX_ENTRIES) {
 			l->truncated = true;
 			break;
 		}
-		if (push_name(l, d->d_name, d->d_type == DT_DIR) < 0)
+		if (push_name(l, d->d_name, kind == ENTRY_DIR) < 0)
 			return -1;
 	}
-	if (errno != 0)
-		return -1;
 	sort_names = l->names;
 	if (l->count > 1) /* an empty directory has no array at all */
 		qsort(l->entries, l->count, sizeof *l->entries, compare_entries);
 	return 0;
 }
 
-struct listing *listing_open(int dirfd, const char *url_path, bool show_hidden)
+struct listing *listing_open(int dirfd, const char *url_path, bool show_hidden,
+                             listing_opener *open_in_root, const struct static_site *site)
 {
 	struct listing *l = calloc(1, sizeof *l);
 	if (l == NULL || (l->url_path = strdup(url_path)) == NULL) {
@@ -102,6 +208,8 @@ struct listing *listing_open(int dirfd, const char *url_path, bool show_hidden)
 		close(dirfd);
 		return NULL;
 	}
+	l->open_in_root = open_in_root;
+	l->site = site;
 	l->dir = fdopendir(dirfd);
 	if (l->dir == NULL) {
 		close(dirfd);
@@ -129,32 +237,44 @@ void listing_free(struct listing *l)
 	free(l);
 }
 
-/* HTML-escape text (& < > " ') into out. */
+/* What stands for byte c in HTML text, or NULL when c stands for itself.
+ * A control byte becomes its picture (U+2400 + c, U+2421 for DEL; in UTF-8
+ * E2 90 xx, written to picture), so that none reaches the page raw. */
+static const char *html_escape_of(unsigned char c, char picture[4])
+{
+	switch (c) {
+	case '&':
+		return "&amp;";
+	case '<':
+		return "&lt;";
+	case '>':
+		return "&gt;";
+	case '"':
+		return "&quot;";
+	case '\'':
+		return "&#39;";
+	default:
+		break;
+	}
+	if (c >= 0x20 && c != 0x7f)
+		return NULL;
+	picture[0] = '\xe2';
+	picture[1] = '\x90';
+	picture[2] = (char)(c == 0x7f ? 0xa1 : 0x80 + c);
+	picture[3] = '\0';
+	return picture;
+}
+
+/* HTML-escape text into out. */
 static int listing_append_html(struct buf *out, const char *text, size_t len)
 {
 	int rc = 0;
 	size_t run = 0;
 	for (size_t i = 0; i < len; i++) {
-		const char *esc = NULL;
-		switch (text[i]) {
-		case '&':
-			esc = "&amp;";
-			break;
-		case '<':
-			esc = "&lt;";
-			break;
-		case '>':
-			esc = "&gt;";
-			break;
-		case '"':
-			esc = "&quot;";
-			break;
-		case '\'':
-			esc = "&#39;";
-			break;
-		default:
+		char picture[4];
+		const char *esc = html_escape_of((unsigned char)text[i], picture);
+		if (esc == NULL)
 			continue;
-		}
 		rc |= buf_append(out, text + run, i - run);
 		rc |= buf_append_str(out, esc);
 		run = i + 1;
@@ -163,27 +283,36 @@ static int listing_append_html(struct buf *out, const char *text, size_t len)
 	return rc < 0 ? -1 : 0;
 }
 
-/* An absolute link: every segment percent-encoded, then HTML-escaped for the
- * attribute (the encoding keeps '&' and '\''). Absolute, so that a name like
- * "a:b" cannot read as a scheme. */
-static int append_href(struct buf *out, const char *dir, const char *name, bool is_dir)
+/* RFC 3986 unreserved characters: the only bytes a link holds as they are. */
+static bool is_unreserved(unsigned char c)
 {
-	size_t dlen = strlen(dir), nlen = strlen(name);
-	size_t need = 3 * (dlen + nlen) + 4;
-	char *enc = malloc(need);
-	if (enc == NULL)
-		return -1;
-	size_t n = 0;
-	enc[n++] = '/';
-	n += urlpath_encode(dir, dlen, enc + n, need - n);
-	if (dlen > 0)
-		enc[n++] = '/';
-	n += urlpath_encode(name, nlen, enc + n, need - n);
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+/* A link relative to the listing, "name" or "name/": it stays under whatever
+ * prefix a reverse proxy put before the directory. Every byte but the
+ * unreserved ones is %XX, stricter than urlpath_encode on purpose: such a link
+ * needs no HTML escaping, never reads as a scheme ("a:b"), and survives
+ * clients that take href values apart loosely (lftp stopped at "&#39;"). */
+static int append_href(struct buf *out, const char *name, bool is_dir)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	int rc = 0;
+	size_t run = 0, len = strlen(name);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (is_unreserved(c))
+			continue;
+		char escape[3] = {'%', hex[c >> 4], hex[c & 0x0f]};
+		rc |= buf_append(out, name + run, i - run);
+		rc |= buf_append(out, escape, sizeof escape);
+		run = i + 1;
+	}
+	rc |= buf_append(out, name + run, len - run);
 	if (is_dir)
-		enc[n++] = '/';
-	int rc = listing_append_html(out, enc, n);
-	free(enc);
-	return rc;
+		rc |= buf_append_str(out, "/");
+	return rc < 0 ? -1 : 0;
 }
 
 static const char page_style[] =
@@ -233,22 +362,9 @@ static int write_table_start(struct listing *l, struct buf *out)
 	    buf_append_str(out, "</h1>\n<table>\n<thead><tr><th>Name</th>"
 	                        "<th class=\"size\">Size</th><th>Modified (UTC)</th></tr></thead>\n"
 	                        "<tbody>\n");
-	if (l->url_path[0] != '\0') {
-		/* The parent: the path without its last segment. */
-		const char *slash = strrchr(l->url_path, '/');
-		size_t parent_len = slash != NULL ? (size_t)(slash - l->url_path) : 0;
-		char *parent = strndup(l->url_path, parent_len);
-		if (parent == NULL)
-			return -1;
-		rc |= buf_append_str(out, "<tr><td><a href=\"");
-		if (parent_len == 0)
-			rc |= buf_append_str(out, "/");
-		else
-			rc |= append_href(out, "", parent, true);
-		rc |= buf_append_str(out, "\">../</a></td><td class=\"size\">-</td>"
-		                          "<td class=\"date\"></td></tr>\n");
-		free(parent);
-	}
+	if (l->url_path[0] != '\0')
+		rc |= buf_append_str(out, "<tr><td><a href=\"../\">../</a></td><td class=\"size\">-"
+		                          "</td><td class=\"date\"></td></tr>\n");
 	return rc < 0 ? -1 : 0;
 }
 
@@ -268,22 +384,37 @@ static void human_size(uint64_t size, char *out, size_t n)
 	snprintf(out, n, v < 10 ? "%.1f %ciB" : "%.0f %ciB", v, units[u]);
 }
 
+/* May the server read what it would serve (a directory: list it and look
+ * inside)? Asked here, a row at a time, rather than when the listing opens,
+ * so that the cost is spread like the rest of the page. */
+static bool server_may_read(const struct listing *l, const char *name, bool is_dir)
+{
+	int need = is_dir ? R_OK | X_OK : R_OK;
+	return faccessat(dirfd(l->dir), name, need, AT_EACCESS) == 0;
+}
+
+/* One row, with the size and date of what a request reaches (a link's
+ * target); nothing when the entry went away since the listing opened or
+ * the server may not read it. */
 static int write_entry(struct listing *l, const struct entry *e, struct buf *out)
 {
 	const char *name = l->names + e->name;
 	struct stat st;
-	bool have_stat = fstatat(dirfd(l->dir), name, &st, AT_SYMLINK_NOFOLLOW) == 0;
-	bool is_dir = have_stat ? S_ISDIR(st.st_mode) : e->is_dir;
+	if (fstatat(dirfd(l->dir), name, &st, 0) < 0)
+		return 0;
+	enum entry_kind kind = kind_of_mode(st.st_mode);
+	bool is_dir = kind == ENTRY_DIR;
+	if (kind == ENTRY_UNUSABLE || !server_may_read(l, name, is_dir))
+		return 0;
 	char size[32] = "-", date[32] = "";
-	if (have_stat && !is_dir)
+	if (!is_dir)
 		human_size((uint64_t)st.st_size, size, sizeof size);
-	if (have_stat) {
-		struct tm tm;
-		gmtime_r(&st.st_mtime, &tm);
-		strftime(date, sizeof date, "%Y-%m-%d %H:%M", &tm);
-	}
+	struct tm tm;
+	gmtime_r(&st.st_mtime, &tm);
+	strftime(date, sizeof date, "%Y-%m-%d %H:%M", &tm);
+	l->shown++;
 	int rc = buf_append_str(out, "<tr><td><a href=\"");
-	rc |= append_href(out, l->url_path, name, is_dir);
+	rc |= append_href(out, name, is_dir);
 	rc |= buf_append_str(out, "\">");
 	rc |= listing_append_html(out, name, strlen(name));
 	rc |= buf_printf(out,
@@ -295,7 +426,7 @@ static int write_entry(struct listing *l, const struct entry *e, struct buf *out
 static int write_tail(struct listing *l, struct buf *out)
 {
 	int rc = buf_append_str(out, "</tbody>\n</table>\n<footer>");
-	rc |= buf_printf(out, "%zu %s%s", l->count, l->count == 1 ? "entry" : "entries",
+	rc |= buf_printf(out, "%zu %s%s", l->shown, l->shown == 1 ? "entry" : "entries",
 	                 l->truncated ? " shown; the directory has more" : "");
 	rc |= buf_append_str(out, " &middot; " PACKAGE_NAME "/" PACKAGE_VERSION
 	                          "</footer>\n</body></html>\n");

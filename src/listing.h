@@ -3,8 +3,19 @@
  * The names are read and sorted when the listing opens (directories first,
  * then byte order); the page is then produced a piece at a time, as the
  * connection can send it, so a directory of 100,000 entries neither holds the
- * loop for long nor turns into one huge buffer. Names are percent-encoded in
- * links and HTML-escaped in text. */
+ * loop for long nor turns into one huge buffer.
+ *
+ * A listing links only to what a request would be served, so that a mirroring
+ * client can follow every link it finds:
+ *   - the links are relative ("name", "sub/", "../"), so the page works where
+ *     a reverse proxy mounts the server under a prefix;
+ *   - a link holds only unreserved characters (RFC 3986) and %XX escapes, so
+ *     it needs no HTML escaping and no client can misread it;
+ *   - left out are names a request cannot name (urlpath_name_servable),
+ *     FIFOs, sockets and devices, entries the server may not read, and
+ *     symbolic links that dangle or that the symlink policy refuses; a
+ *     symbolic link is shown as what it points to.
+ * The names shown as text are HTML-escaped. */
 #ifndef SWITCHBOARD_LISTING_H
 #define SWITCHBOARD_LISTING_H
 
@@ -17,12 +28,20 @@
 #define LISTING_MAX_ENTRIES 200000
 
 struct listing;
+struct static_site;
+
+/* How a request opens a path below the document root, symlink policy and all:
+ * an open descriptor, or -1 with errno set. path is relative to the root. */
+typedef int listing_opener(const struct static_site *site, const char *path);
 
 /* Take over dirfd (an open directory). url_path is the decoded request path
  * relative to the root, without slashes at either end ("" for the root).
- * Names starting with '.' are left out unless show_hidden. NULL on failure
+ * Names starting with '.' are left out unless show_hidden. A symbolic link is
+ * listed only when open_in_root(site, "url_path/name") opens it; with no
+ * open_in_root (NULL), links are followed wherever they lead. NULL on failure
  * (errno set; dirfd closed). */
-struct listing *listing_open(int dirfd, const char *url_path, bool show_hidden);
+struct listing *listing_open(int dirfd, const char *url_path, bool show_hidden,
+                             listing_opener *open_in_root, const struct static_site *site);
 
 /* Append roughly budget bytes (at least one entry) of the page to out.
  * Returns 1 while more is to come, 0 when the page is complete, -1 when out of

@@ -384,8 +384,8 @@ static const struct body_generator listing_body = {listing_generate, listing_rel
 static void plan_listing(const struct static_site *site, const struct http_request *req,
                          const struct urlpath *up, int dir, struct response *r)
 {
-	struct listing *l =
-	    listing_open(dir, up->path, (site->urlpath_flags & URLPATH_ALLOW_HIDDEN) != 0);
+	struct listing *l = listing_open(
+	    dir, up->path, (site->urlpath_flags & URLPATH_ALLOW_HIDDEN) != 0, open_in_root, site);
 	if (l == NULL) {
 		response_error(r, status_for_errno(errno));
 		return;

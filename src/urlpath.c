@@ -107,6 +107,14 @@ static int locate_path(const char *target, size_t len, size_t *path_begin, size_
 	return 0;
 }
 
+/* Bytes a decoded path may not hold: NUL would cut it short, a decoded '/'
+ * would smuggle a separator past the segment logic, and control bytes have no
+ * business in a file name that is logged and shown. */
+static bool is_refused_in_path(unsigned char c)
+{
+	return c == '\0' || c == '/' || is_control(c);
+}
+
 /* Decode the byte at *pos of a raw segment, advancing *pos past it. */
 static int decode_byte(const char *seg, size_t seg_len, size_t *pos, unsigned char *byte)
 {
@@ -124,8 +132,7 @@ static int decode_byte(const char *seg, size_t seg_len, size_t *pos, unsigned ch
 	} else {
 		*pos += 1;
 	}
-	/* A decoded '/' would smuggle a separator past the segment logic. */
-	if (c == '\0' || c == '/' || is_control(c))
+	if (is_refused_in_path(c))
 		return BAD_REQUEST;
 	*byte = c;
 	return 0;
@@ -269,6 +276,16 @@ int urlpath_resolve(const char *target, size_t target_len, unsigned flags, char 
 		res->query_len = target_len - path_end - 1;
 	}
 	return 0;
+}
+
+bool urlpath_name_servable(const char *name, size_t len)
+{
+	if (len == 0 || (name[0] == '.' && (len == 1 || (len == 2 && name[1] == '.'))))
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (is_refused_in_path((unsigned char)name[i]))
+			return false;
+	return true;
 }
 
 /* RFC 3986: unreserved, plus '/' and the characters a path segment may hold

@@ -42,6 +42,12 @@ struct urlpath {
 int urlpath_resolve(const char *target, size_t target_len, unsigned flags, char *out,
                     size_t out_size, struct urlpath *res);
 
+/* Can a request name a directory entry called name[0..len)? False for "", "."
+ * and "..", and for a name holding a byte that urlpath_resolve refuses however
+ * it is encoded (NUL, '/', control bytes and DEL): a listing leaves such names
+ * out rather than link to a certain 400. Says nothing of hidden names. */
+bool urlpath_name_servable(const char *name, size_t len);
+
 /* Percent-encode a decoded path for use in a Location header or an href: every
  * byte except unreserved characters (RFC 3986), '/' and the sub-delims that are
  * safe in a path segment is written as %XX. Writes at most out_size bytes

@@ -49,7 +49,8 @@ OLDER = MTIME - 86400
 NEWER = MTIME + 86400
 
 ETAG_RE = re.compile(r'^"[\x21\x23-\x7e\x80-\xff]*"$')  # strong: no W/ prefix
-HREF_RE = re.compile(r"^/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-F]{2})*$")
+# A listing's links: relative, only unreserved characters and %XX escapes.
+HREF_RE = re.compile(r"^(?:[A-Za-z0-9\-._~]|%[0-9A-F]{2})+/?$")
 
 
 # ---------------------------------------------------------------- sites
@@ -1214,7 +1215,7 @@ def listing_sorted_and_escaped():
     for good in (b"lt&lt;gt&gt;.txt", b"quote&quot;.txt", b"a&amp;b.txt", b"apos&#39;.txt"):
         expect(good in raw, f"{good!r} not in the page")
     for href, _ in page.links:
-        expect(HREF_RE.match(href), f"href {href!r} is not an absolute percent-encoded path")
+        expect(HREF_RE.match(href), f"href {href!r} is not a relative percent-encoded name")
 
 
 def check_listing_page(port, target, dir_rel, show_hidden, visited, what):
@@ -1227,13 +1228,14 @@ def check_listing_page(port, target, dir_rel, show_hidden, visited, what):
     prefix = b"/" + (dir_rel + b"/" if dir_rel else b"")
     seen = set()
     for href, text in page.links:
-        decoded = urllib.parse.unquote_to_bytes(href)
+        link = urllib.parse.urljoin(target, href)  # relative to the page
+        decoded = urllib.parse.unquote_to_bytes(link)
         if text == "../":
             parent = prefix.rstrip(b"/").rpartition(b"/")[0] + b"/"
             expect(dir_rel, f"{what}: parent link at the root")
             expect_eq(decoded, parent, f"{what}: parent link")
         else:
-            expect(HREF_RE.match(href), f"{what}: href {href!r} not percent-encoded")
+            expect(HREF_RE.match(href), f"{what}: href {href!r} not a percent-encoded name")
             expect(decoded.startswith(prefix), f"{what}: href {href!r} outside {prefix!r}")
             name = decoded[len(prefix):]
             expect(name in expected, f"{what}: unexpected entry {name!r} (href {href!r})")
@@ -1241,26 +1243,26 @@ def check_listing_page(port, target, dir_rel, show_hidden, visited, what):
                      for n in display_names(name.rstrip(b"/"))}
             expect(text in shown, f"{what}: link text {text!r} for {name!r}, want {shown!r}")
             seen.add(name)
-        if href in visited:
+        if link in visited:
             continue
-        visited.add(href)
+        visited.add(link)
         index = os.fsencode(listing_root().root) + decoded + b"index.html"
-        if href.endswith("/") and os.path.exists(index):
-            got = fetch(port, href)
-            expect_status(got, 200, f"{what}: GET {href}")
+        if link.endswith("/") and os.path.exists(index):
+            got = fetch(port, link)
+            expect_status(got, 200, f"{what}: GET {link}")
             with open(index, "rb") as src:
-                expect(got.body == src.read(), f"{what}: GET {href} is not its index.html")
-        elif href.endswith("/"):
+                expect(got.body == src.read(), f"{what}: GET {link} is not its index.html")
+        elif link.endswith("/"):
             if text == "../":
-                expect_status(get_listing(port, href), 200, f"{what}: parent {href}")
+                expect_status(get_listing(port, link), 200, f"{what}: parent {link}")
             else:
-                check_listing_page(port, href, decoded[1:-1], show_hidden, visited,
-                                   f"listing {href}")
+                check_listing_page(port, link, decoded[1:-1], show_hidden, visited,
+                                   f"listing {link}")
         else:
-            got = fetch(port, href)
-            expect_status(got, 200, f"{what}: GET {href}")
+            got = fetch(port, link)
+            expect_status(got, 200, f"{what}: GET {link}")
             with open(os.fsencode(listing_root().root) + decoded, "rb") as src:
-                expect(got.body == src.read(), f"{what}: GET {href}: wrong body")
+                expect(got.body == src.read(), f"{what}: GET {link}: wrong body")
     expect_eq(sorted(seen), sorted(expected), f"{what}: entries listed")
     expect_eq(any(t == "../" for _, t in page.links), bool(dir_rel), f"{what}: parent link")
 
@@ -1270,7 +1272,7 @@ def listing_empty_directory():
     for target in ("/empty/", "/only-hidden/"):
         reply = get_listing(listing_site().port, target)
         page = parse_page(reply.body)
-        expect_eq(page.links, [("/", "../")], f"GET {target}: links")
+        expect_eq(page.links, [("../", "../")], f"GET {target}: links")
         expect_eq(page.rows, 2, f"GET {target}: rows (header + parent)")
         expect(b"0 entries" in reply.body, f"GET {target}: the footer does not say 0 entries")
 
@@ -1286,13 +1288,13 @@ def listing_every_link_works():
 def listing_hidden_files():
     port = listing_site().port
     names = {urllib.parse.unquote(h) for h, _ in parse_page(get_listing(port, "/").body).links}
-    expect(not any(n.startswith("/.") for n in names), f"hidden names listed: {sorted(names)}")
+    expect(not any(n.startswith(".") for n in names), f"hidden names listed: {sorted(names)}")
     expect_status(fetch(port, "/.hidden.txt"), 404, "GET /.hidden.txt (hidden_files deny)")
     check_listing_page(listing_hidden_site().port, "/", b"", True, set(),
                        "listing / with hidden_files allow")
     names = {urllib.parse.unquote(h)
              for h, _ in parse_page(get_listing(listing_hidden_site().port, "/").body).links}
-    expect({"/.hidden.txt", "/.hiddendir/"} <= names, f"hidden names not listed: {sorted(names)}")
+    expect({".hidden.txt", ".hiddendir/"} <= names, f"hidden names not listed: {sorted(names)}")
 
 
 @test
@@ -1404,10 +1406,10 @@ def listing_100k_entries_slow_reader():
         reply = result["reply"]
         expect_status(reply, 200, "GET /big/")
         expect_eq(reply.header("transfer-encoding"), "chunked", "big listing Transfer-Encoding")
-        rows = reply.body.count(b'<tr><td><a href="/big/f')
+        rows = reply.body.count(b'<tr><td><a href="f')
         expect_eq(rows, BIG_COUNT, "rows in the 100,000-entry listing")
-        first = reply.body.find(b'href="/big/f000000"')
-        last = reply.body.find(b'href="/big/f099999"')
+        first = reply.body.find(b'href="f000000"')
+        last = reply.body.find(b'href="f099999"')
         expect(0 < first < last, "entries f000000 .. f099999 out of order")
         expect(b"100000 entries" in reply.body, "the footer does not count 100000 entries")
         print(f"# listing_100k: {BIG_COUNT} files made in {made:.1f} s; page of "

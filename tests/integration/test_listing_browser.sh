@@ -138,16 +138,16 @@ else
 	dom="$tmp/root.dom"
 	expect_in_dom "title" "$dom" '<title>Index of /</title>'
 	expect_in_dom "heading" "$dom" '<h1>Index of /</h1>'
-	expect_in_dom "row docs/" "$dom" '<a href="/docs/">docs/</a>'
-	expect_in_dom "row images/" "$dom" '<a href="/images/">images/</a>'
-	expect_in_dom "row README.txt" "$dom" '<a href="/README.txt">README.txt</a>'
+	expect_in_dom "row docs/" "$dom" '<a href="docs/">docs/</a>'
+	expect_in_dom "row images/" "$dom" '<a href="images/">images/</a>'
+	expect_in_dom "row README.txt" "$dom" '<a href="README.txt">README.txt</a>'
 	expect_in_dom "row with '&'" "$dom" \
-		'<a href="/notes%20&amp;%20ideas.md">notes &amp; ideas.md</a>'
+		'<a href="notes%20%26%20ideas.md">notes &amp; ideas.md</a>'
 	expect_in_dom "row with '<>'" "$dom" \
-		'<a href="/report%20%3C2024%3E.pdf">report &lt;2024&gt;.pdf</a>'
-	expect_in_dom "row in UTF-8" "$dom" '<a href="/%C3%BCn%C3%AFcode.txt">ünïcode.txt</a>'
+		'<a href="report%20%3C2024%3E.pdf">report &lt;2024&gt;.pdf</a>'
+	expect_in_dom "row in UTF-8" "$dom" '<a href="%C3%BCn%C3%AFcode.txt">ünïcode.txt</a>'
 	expect_in_dom "row archive.bin (3 MiB)" "$dom" \
-		'<a href="/archive.bin">archive.bin</a></td><td class="size">3.0 MiB</td>'
+		'<a href="archive.bin">archive.bin</a></td><td class="size">3.0 MiB</td>'
 	if grep -qF '.secret' "$dom"; then
 		fail "hidden file left out" ".secret is in the DOM"
 	else
@@ -160,17 +160,17 @@ else
 	fi
 	# 8 entries, each a row with one link, plus the header row.
 	rows=$(grep -o '<tr>' "$dom" | wc -l | tr -d ' ')
-	links=$(grep -o '<a href="/[^"]*">' "$dom" | wc -l | tr -d ' ')
+	links=$(grep -o '<a href="[^"/][^"]*">' "$dom" | wc -l | tr -d ' ')
 	if test "$rows" -eq 9 && test "$links" -eq 8; then
 		pass "rows and links ($rows rows, $links links)"
 	else
 		fail "rows and links" "$rows rows and $links links, expected 9 and 8"
 	fi
-	first_dir=$(line_of "$dom" '"/docs/"')
-	second_dir=$(line_of "$dom" '"/images/"')
-	first_file=$(line_of "$dom" '"/README.txt"')
-	last_file=$(line_of "$dom" '"/zeta.txt"')
-	utf8_file=$(line_of "$dom" '"/%C3%BCn%C3%AFcode.txt"')
+	first_dir=$(line_of "$dom" '"docs/"')
+	second_dir=$(line_of "$dom" '"images/"')
+	first_file=$(line_of "$dom" '"README.txt"')
+	last_file=$(line_of "$dom" '"zeta.txt"')
+	utf8_file=$(line_of "$dom" '"%C3%BCn%C3%AFcode.txt"')
 	if test -n "$first_dir" && test -n "$utf8_file" &&
 		test "$first_dir" -lt "$second_dir" && test "$second_dir" -lt "$first_file" &&
 		test "$first_file" -lt "$last_file" && test "$last_file" -lt "$utf8_file"; then
@@ -187,10 +187,10 @@ if test "$status" -ne 0 || ! grep -q '<table' "$tmp/docs.dom"; then
 	fail "dump-dom /docs/" "chromium exited $status, no table: $(tail -n 5 "$tmp/dump.log")"
 else
 	expect_in_dom "subdirectory heading" "$tmp/docs.dom" '<h1>Index of /docs/</h1>'
-	expect_in_dom "parent link" "$tmp/docs.dom" '<a href="/">../</a>'
-	expect_in_dom "subdirectory row" "$tmp/docs.dom" '<a href="/docs/old/">old/</a>'
+	expect_in_dom "parent link" "$tmp/docs.dom" '<a href="../">../</a>'
+	expect_in_dom "subdirectory row" "$tmp/docs.dom" '<a href="old/">old/</a>'
 	expect_in_dom "file row in a subdirectory" "$tmp/docs.dom" \
-		'<a href="/docs/guide.txt">guide.txt</a>'
+		'<a href="guide.txt">guide.txt</a>'
 fi
 
 # ------------------------------------------------------------ clean stop
