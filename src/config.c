@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "httpchars.h"
+#include "loop.h"
 #include "urlpath.h"
 
 #include <errno.h>

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "listener.h"
+#include "address.h"
 
 #define CONFIG_MAX_LISTEN 16
 #define CONFIG_MAX_INDEX 8
