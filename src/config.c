@@ -4,6 +4,7 @@
 
 #include "httpchars.h"
 #include "loop.h"
+#include "managed_headers.h"
 #include "urlpath.h"
 
 #include <errno.h>
@@ -216,23 +217,6 @@ static bool has_control_byte(const char *s)
 	return false;
 }
 
-/* Fields switchboard writes itself: a second copy would contradict it. */
-static bool is_managed_field(const char *name)
-{
-	static const char *const managed[] = {
-	    "accept-ranges",    "allow",          "connection",
-	    "content-encoding", "content-length", "content-range",
-	    "content-type",     "date",           "etag",
-	    "keep-alive",       "last-modified",  "location",
-	    "server",           "trailer",        "transfer-encoding",
-	    "upgrade",          "vary",           NULL,
-	};
-	for (size_t i = 0; managed[i] != NULL; i++)
-		if (strcasecmp(name, managed[i]) == 0)
-			return true;
-	return false;
-}
-
 static int add_header_rule(struct config *cfg, char **args, int nargs, char *msg, size_t msg_size)
 {
 	const char *name = args[0], *value = args[1];
@@ -240,7 +224,7 @@ static int add_header_rule(struct config *cfg, char **args, int nargs, char *msg
 		snprintf(msg, msg_size, "invalid header name '%s'", name);
 		return -1;
 	}
-	if (is_managed_field(name)) {
+	if (response_field_is_managed(name)) {
 		snprintf(msg, msg_size, "header '%s' is set by switchboard itself", name);
 		return -1;
 	}
