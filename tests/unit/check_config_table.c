@@ -44,6 +44,27 @@ static void render_list(const struct config *cfg, enum directive_id id, char *ou
 		                      cfg->error_pages[i].status, cfg->error_pages[i].path);
 }
 
+/* A flag, an enum or a number, read as the size of its field says. */
+static unsigned long long scalar(const void *field, size_t size)
+{
+	bool flag;
+	unsigned choice;
+	uint64_t number;
+	switch (size) {
+	case sizeof flag:
+		memcpy(&flag, field, size);
+		return flag;
+	case sizeof choice:
+		memcpy(&choice, field, size);
+		return choice;
+	case sizeof number:
+		memcpy(&number, field, size);
+		return number;
+	}
+	ck_abort_msg("a scalar of %zu bytes", size);
+	return 0;
+}
+
 static void render(const struct config *cfg, const struct directive *d, char *out, size_t size)
 {
 	const void *field = config_const_field(cfg, d);
@@ -54,13 +75,9 @@ static void render(const struct config *cfg, const struct directive *d, char *ou
 		snprintf(out, size, "%s", text != NULL ? text : "-");
 		break;
 	}
-	case STORE_SCALAR: {
-		uint64_t v = 0;
-		ck_assert_uint_le(d->size, sizeof v);
-		memcpy(&v, field, d->size); /* little-endian, as on the machines we build on */
-		snprintf(out, size, "%llu", (unsigned long long)v);
+	case STORE_SCALAR:
+		snprintf(out, size, "%llu", scalar(field, d->size));
 		break;
-	}
 	case STORE_LISTEN:
 	case STORE_LIST:
 		render_list(cfg, config_directive_id(d), out, size);
