@@ -4,6 +4,7 @@
  * The parts, one concern each, and what this header gathers for the rest of
  * the server:
  *   config_table   struct config, the directive table, defaults, origins
+ *   config_setters what each directive accepts (internal: config_directive.h)
  *   config_values  durations, sizes, counts and choices read from text
  *   config_file    the config file, with FILE:LINE errors
  *   cmdline        the command line, and config_load over all three

@@ -44,7 +44,6 @@ struct directive {
 	bool repeat;         /* may be given several times: the values add up */
 	int least, most;     /* how many values it takes */
 	size_t max;          /* counts: the largest value */
-	const char *const *choices; /* choices: the names, NULL-terminated */
 };
 
 const struct directive *config_directive(enum directive_id id);
