@@ -4,12 +4,14 @@
  * The parts, one concern each, and what this header gathers for the rest of
  * the server:
  *   config_table   struct config, the directive table, defaults, origins
- *   config_setters what each directive accepts (internal: config_directive.h)
  *   config_values  durations, sizes, counts and choices read from text
  *   config_file    the config file, with FILE:LINE errors
  *   cmdline        the command line, and config_load over all three
  *   config_check   what -t checks on the system
- *   config_diff    what a reload cannot apply */
+ *   config_diff    what a reload cannot apply
+ * and, for those parts only, not gathered here:
+ *   config_directive  one row of the table
+ *   config_setters    the functions the rows name: what each directive accepts */
 #ifndef SWITCHBOARD_CONFIG_H
 #define SWITCHBOARD_CONFIG_H
 
