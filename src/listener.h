@@ -12,20 +12,8 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
+#include "address.h"
 #include "loop.h"
-
-struct listen_addr {
-	struct sockaddr_storage ss;
-	socklen_t len;
-};
-
-/* "127.0.0.1:8080", "[::1]:8080", "*:8080" (every IPv4 address), "[::]:8080"
- * (every IPv6 address), "localhost:8080", or a bare port "8080" (127.0.0.1).
- * Port 0 asks the kernel for a free port. Returns 0, or -1 with a message in err. */
-int listen_addr_parse(const char *spec, struct listen_addr *out, char *err, size_t err_size);
-
-/* "http://127.0.0.1:8080/" or "http://[::1]:8080/". */
-void listen_addr_url(const struct sockaddr *sa, char *out, size_t out_size);
 
 /* Return false to stop accepting for this wake-up (e.g. the server is full). */
 typedef bool (*listener_accept_cb)(void *arg, int fd, const struct sockaddr_storage *peer,

@@ -1,0 +1,24 @@
+/* address — listen addresses: parsed from text, written as URLs.
+ *
+ * Pure: no socket is opened here, so the configuration can check an address
+ * without the listener and its loop. */
+#ifndef SWITCHBOARD_ADDRESS_H
+#define SWITCHBOARD_ADDRESS_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+struct listen_addr {
+	struct sockaddr_storage ss;
+	socklen_t len;
+};
+
+/* "127.0.0.1:8080", "[::1]:8080", "*:8080" (every IPv4 address), "[::]:8080"
+ * (every IPv6 address), "localhost:8080", or a bare port "8080" (127.0.0.1).
+ * Port 0 asks the kernel for a free port. Returns 0, or -1 with a message in err. */
+int listen_addr_parse(const char *spec, struct listen_addr *out, char *err, size_t err_size);
+
+/* "http://127.0.0.1:8080/" or "http://[::1]:8080/". */
+void listen_addr_url(const struct sockaddr *sa, char *out, size_t out_size);
+
+#endif

@@ -1,0 +1,352 @@
+#include "autoconfig.h"
+
+#include "config_setters.h"
+
+#include "config_values.h"
+#include "httpchars.h"
+#include "managed_headers.h"
+#include "urlpath.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------ messages */
+
+static int fail(char *msg, size_t msg_size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Writes what is wrong into msg; returns -1 for the caller to return. */
+static int fail(char *msg, size_t msg_size, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, msg_size, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int out_of_memory(char *msg, size_t msg_size)
+{
+	return fail(msg, msg_size, "out of memory");
+}
+
+/* ------------------------------------------------------------ stores */
+
+int config_replace_string(char **slot, const char *value)
+{
+	char *copy = strdup(value);
+	if (copy == NULL)
+		return -1;
+	free(*slot);
+	*slot = copy;
+	return 0;
+}
+
+/* ------------------------------------------------------------ setters: one value */
+
+/* root, user, chroot, ...: any text but empty or with control bytes. */
+int config_set_text(struct config *cfg, const struct directive *d, char **values, int count,
+                    char *msg, size_t msg_size)
+{
+	(void)count;
+	if (values[0][0] == '\0')
+		return fail(msg, msg_size, "%s needs a non-empty value", d->name);
+	if (config_has_control_byte(values[0]))
+		return fail(msg, msg_size, "%s: control character in the value", d->name);
+	if (config_replace_string(config_field(cfg, d), values[0]) < 0)
+		return out_of_memory(msg, msg_size);
+	return 0;
+}
+
+/* The access log can be off but not stderr, which the error log has. */
+int config_set_access_log(struct config *cfg, const struct directive *d, char **values, int count,
+                          char *msg, size_t msg_size)
+{
+	if (strcmp(values[0], "stderr") == 0)
+		return fail(msg, msg_size, "%s cannot be '%s' (a path, syslog or off)", d->name,
+		            values[0]);
+	return config_set_text(cfg, d, values, count, msg, msg_size);
+}
+
+/* The error log always goes somewhere. */
+int config_set_error_log(struct config *cfg, const struct directive *d, char **values, int count,
+                         char *msg, size_t msg_size)
+{
+	if (strcmp(values[0], "off") == 0)
+		return fail(msg, msg_size, "%s cannot be '%s' (a path, syslog or stderr)", d->name,
+		            values[0]);
+	return config_set_text(cfg, d, values, count, msg, msg_size);
+}
+
+int config_set_duration(struct config *cfg, const struct directive *d, char **values, int count,
+                        char *msg, size_t msg_size)
+{
+	int64_t ms;
+	(void)count;
+	if (!config_parse_duration(values[0], &ms) || ms == 0)
+		return fail(msg, msg_size,
+		            "invalid duration '%s' for %s (a positive number with ms, s, m or h)",
+		            values[0], d->name);
+	*(int64_t *)config_field(cfg, d) = ms;
+	return 0;
+}
+
+int config_set_count(struct config *cfg, const struct directive *d, char **values, int count,
+                     char *msg, size_t msg_size)
+{
+	size_t n;
+	(void)count;
+	if (!config_parse_count(values[0], d->max, &n) || n == 0)
+		return fail(msg, msg_size, "invalid value '%s' for %s (1 to %zu)", values[0],
+		            d->name, d->max);
+	*(size_t *)config_field(cfg, d) = n;
+	return 0;
+}
+
+int config_set_bool(struct config *cfg, const struct directive *d, char **values, int count,
+                    char *msg, size_t msg_size)
+{
+	(void)count;
+	if (strcmp(values[0], "on") != 0 && strcmp(values[0], "off") != 0)
+		return fail(msg, msg_size, "invalid value '%s' for %s (on or off)", values[0],
+		            d->name);
+	*(bool *)config_field(cfg, d) = strcmp(values[0], "on") == 0;
+	return 0;
+}
+
+int config_set_size(struct config *cfg, const struct directive *d, char **values, int count,
+                    char *msg, size_t msg_size)
+{
+	(void)count;
+	if (!config_parse_size(values[0], config_field(cfg, d)))
+		return fail(msg, msg_size,
+		            "invalid size '%s' for %s (bytes, or a number with k, m or g; off)",
+		            values[0], d->name);
+	return 0;
+}
+
+/* The position of the value among the directive's choices, or -1 with msg. */
+static int choose(const struct directive *d, const char *const *choices, const char *value,
+                  char *msg, size_t msg_size)
+{
+	int i = config_choice_index(choices, value);
+	if (i < 0) {
+		char list[128];
+		config_list_choices(choices, list, sizeof list);
+		return fail(msg, msg_size, "invalid value '%s' for %s (one of: %s)", value, d->name,
+		            list);
+	}
+	return i;
+}
+
+/* The choices are listed in the order of their enum: the position is the value. */
+static const char *const log_level_names[] = {
+    [LOG_LEVEL_ERROR] = "error", [LOG_LEVEL_WARN] = "warn",    [LOG_LEVEL_INFO] = "info",
+    [LOG_LEVEL_DEBUG] = "debug", [LOG_LEVEL_DEBUG + 1] = NULL,
+};
+static const char *const hidden_files_names[] = {
+    [HIDDEN_FILES_DENY] = "deny",
+    [HIDDEN_FILES_ALLOW] = "allow",
+    [HIDDEN_FILES_ALLOW + 1] = NULL,
+};
+static const char *const follow_symlinks_names[] = {
+    [FOLLOW_NEVER] = "never",
+    [FOLLOW_INSIDE_ROOT] = "inside-root",
+    [FOLLOW_ALWAYS] = "always",
+    [FOLLOW_ALWAYS + 1] = NULL,
+};
+
+int config_set_log_level(struct config *cfg, const struct directive *d, char **values, int count,
+                         char *msg, size_t msg_size)
+{
+	int i = choose(d, log_level_names, values[0], msg, msg_size);
+	(void)count;
+	if (i < 0)
+		return -1;
+	cfg->log_level = (enum log_level)i;
+	return 0;
+}
+
+int config_set_hidden_files(struct config *cfg, const struct directive *d, char **values, int count,
+                            char *msg, size_t msg_size)
+{
+	int i = choose(d, hidden_files_names, values[0], msg, msg_size);
+	(void)count;
+	if (i < 0)
+		return -1;
+	cfg->hidden_files = (enum hidden_files)i;
+	return 0;
+}
+
+int config_set_follow_symlinks(struct config *cfg, const struct directive *d, char **values,
+                               int count, char *msg, size_t msg_size)
+{
+	int i = choose(d, follow_symlinks_names, values[0], msg, msg_size);
+	(void)count;
+	if (i < 0)
+		return -1;
+	cfg->follow_symlinks = (enum follow_symlinks)i;
+	return 0;
+}
+
+/* ------------------------------------------------------------ setters: lists */
+
+int config_add_listen(struct config *cfg, const struct directive *d, char **values, int count,
+                      char *msg, size_t msg_size)
+{
+	(void)d;
+	(void)count;
+	if (cfg->listen_count == CONFIG_MAX_LISTEN)
+		return fail(msg, msg_size, "too many listen addresses (at most %d)",
+		            CONFIG_MAX_LISTEN);
+	if (listen_addr_parse(values[0], &cfg->listen[cfg->listen_count], msg, msg_size) < 0)
+		return -1;
+	cfg->listen_count++;
+	return 0;
+}
+
+void config_clear_listen(struct config *cfg, const struct directive *d)
+{
+	(void)d;
+	cfg->listen_count = 0;
+}
+
+void config_clear_index(struct config *cfg, const struct directive *d)
+{
+	(void)d;
+	for (size_t i = 0; i < cfg->index_count; i++) {
+		free(cfg->index[i]);
+		cfg->index[i] = NULL;
+	}
+	cfg->index_count = 0;
+}
+
+/* index NAME...: plain file names, which replace the previous ones. */
+int config_set_index(struct config *cfg, const struct directive *d, char **values, int count,
+                     char *msg, size_t msg_size)
+{
+	config_clear_index(cfg, d);
+	for (int i = 0; i < count; i++) {
+		if (values[i][0] == '\0' || strchr(values[i], '/') != NULL)
+			return fail(msg, msg_size, "invalid index file name '%s' (a plain name)",
+			            values[i]);
+		if (config_replace_string(&cfg->index[cfg->index_count++], values[i]) < 0)
+			return out_of_memory(msg, msg_size);
+	}
+	return 0;
+}
+
+/* A field the administrator may add: a token, not one the server writes, a
+ * value without control characters, a scope that is a prefix or a suffix. */
+static int check_header_rule(char **values, int count, char *msg, size_t msg_size)
+{
+	const char *name = values[0];
+	if (!http_is_token(name))
+		return fail(msg, msg_size, "invalid header name '%s'", name);
+	if (response_field_is_managed(name))
+		return fail(msg, msg_size, "header '%s' is set by switchboard itself", name);
+	for (const char *p = values[1]; *p; p++)
+		if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f)
+			return fail(msg, msg_size, "header '%s': control character in the value",
+			            name);
+	const char *scope = count == 3 ? values[2] : NULL;
+	if (scope != NULL && scope[0] != '/' && strncmp(scope, "*.", 2) != 0)
+		return fail(msg, msg_size,
+		            "invalid scope '%s' (a path prefix like /assets/ or *.css)", scope);
+	return 0;
+}
+
+int config_add_header(struct config *cfg, const struct directive *d, char **values, int count,
+                      char *msg, size_t msg_size)
+{
+	(void)d;
+	if (check_header_rule(values, count, msg, msg_size) < 0)
+		return -1;
+	if (cfg->header_count == CONFIG_MAX_HEADERS)
+		return fail(msg, msg_size, "too many add_header lines (at most %d)",
+		            CONFIG_MAX_HEADERS);
+	const char *name = values[0], *value = values[1];
+	const char *scope = count == 3 ? values[2] : NULL;
+	struct header_rule *rule = &cfg->headers[cfg->header_count];
+	size_t n = strlen(name) + strlen(value) + 5;
+	rule->line = malloc(n);
+	rule->scope = scope != NULL ? strdup(scope) : NULL;
+	if (rule->line == NULL || (scope != NULL && rule->scope == NULL)) {
+		free(rule->line);
+		free(rule->scope);
+		return out_of_memory(msg, msg_size);
+	}
+	snprintf(rule->line, n, "%s: %s\r\n", name, value);
+	cfg->header_count++;
+	return 0;
+}
+
+void config_clear_headers(struct config *cfg, const struct directive *d)
+{
+	(void)d;
+	for (size_t i = 0; i < cfg->header_count; i++) {
+		free(cfg->headers[i].line);
+		free(cfg->headers[i].scope);
+	}
+	cfg->header_count = 0;
+}
+
+/* The error page's path, resolved like a request for it: never above the
+ * root, never hidden. Returns it ("/" and the normal form), or NULL. */
+static char *error_page_path(const char *path)
+{
+	size_t len = strlen(path);
+	char *normal = malloc(len + 2);
+	struct urlpath up;
+	if (normal == NULL || path[0] != '/' ||
+	    urlpath_resolve(path, len, 0, normal + 1, len + 1, &up) != 0 || up.len == 0 ||
+	    up.query != NULL || up.trailing_slash) {
+		free(normal);
+		return NULL;
+	}
+	normal[0] = '/';
+	return normal;
+}
+
+int config_add_error_page(struct config *cfg, const struct directive *d, char **values, int count,
+                          char *msg, size_t msg_size)
+{
+	size_t status;
+	(void)d;
+	(void)count;
+	if (!config_parse_count(values[0], 599, &status) || status < 400 || strlen(values[0]) != 3)
+		return fail(msg, msg_size, "invalid status '%s' for error_page (400 to 599)",
+		            values[0]);
+	char *path = error_page_path(values[1]);
+	if (path == NULL)
+		return fail(msg, msg_size,
+		            "invalid path '%s' for error_page (a file below the root, "
+		            "starting with /)",
+		            values[1]);
+	if (cfg->error_page_count == CONFIG_MAX_ERROR_PAGES) {
+		free(path);
+		return fail(msg, msg_size, "too many error_page lines (at most %d)",
+		            CONFIG_MAX_ERROR_PAGES);
+	}
+	struct error_page *page = &cfg->error_pages[cfg->error_page_count++];
+	page->path = path;
+	page->status = (int)status;
+	return 0;
+}
+
+void config_clear_error_pages(struct config *cfg, const struct directive *d)
+{
+	(void)d;
+	for (size_t i = 0; i < cfg->error_page_count; i++)
+		free(cfg->error_pages[i].path);
+	cfg->error_page_count = 0;
+}
+
+void config_clear_text(struct config *cfg, const struct directive *d)
+{
+	char **slot = config_field(cfg, d);
+	free(*slot);
+	*slot = NULL;
+}

@@ -1,0 +1,36 @@
+/* config_setters — the functions the directive table's rows name: each checks
+ * a directive's values, says what is wrong with them, and stores them in
+ * struct config; the clearers free what they stored. */
+#ifndef SWITCHBOARD_CONFIG_SETTERS_H
+#define SWITCHBOARD_CONFIG_SETTERS_H
+
+#include "config_directive.h"
+
+/* One value: a text (not empty, no control bytes) at the row's field. */
+directive_setter config_set_text;
+/* A text, but not the keyword the other log has: stderr, off. */
+directive_setter config_set_access_log;
+directive_setter config_set_error_log;
+/* One value at the row's field: a positive duration, a count from 1 to the
+ * row's max, on or off, a size. */
+directive_setter config_set_duration;
+directive_setter config_set_count;
+directive_setter config_set_bool;
+directive_setter config_set_size;
+/* One of the names of its enum. */
+directive_setter config_set_log_level;
+directive_setter config_set_hidden_files;
+directive_setter config_set_follow_symlinks;
+/* Lists: an address, index names, a header rule, an error page. */
+directive_setter config_add_listen;
+directive_setter config_set_index;
+directive_setter config_add_header;
+directive_setter config_add_error_page;
+
+directive_clearer config_clear_text;
+directive_clearer config_clear_listen;
+directive_clearer config_clear_index;
+directive_clearer config_clear_headers;
+directive_clearer config_clear_error_pages;
+
+#endif

@@ -1,0 +1,519 @@
+/* Unit tests for config_table: the directive table itself, the function in
+ * each row (a good and a bad value for every directive, with its message),
+ * and where each value came from (the origins). */
+#include "autoconfig.h"
+
+#include "config.h"
+#include "config_directive.h"
+
+#include <check.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define MAX_VALUES 9
+
+_Static_assert(sizeof(((struct config *)0)->origin) / sizeof(int) == DIRECTIVE_COUNT,
+               "an origin for every directive, and no more");
+
+/* --------------------------------------------------------------- helpers */
+
+/* A directive's value as text: texts as they are ("-" for none), scalars in
+ * decimal, addresses as URLs, lists joined by spaces. */
+static void render_list(const struct config *cfg, enum directive_id id, char *out, size_t size)
+{
+	size_t n = 0;
+	out[0] = '\0';
+	for (size_t i = 0; id == DIRECTIVE_LISTEN && i < cfg->listen_count; i++) {
+		char url[128];
+		listen_addr_url((const struct sockaddr *)&cfg->listen[i].ss, url, sizeof url);
+		n += (size_t)snprintf(out + n, size - n, "%s%s", i ? " " : "", url);
+	}
+	for (size_t i = 0; id == DIRECTIVE_INDEX && i < cfg->index_count; i++)
+		n += (size_t)snprintf(out + n, size - n, "%s%s", i ? " " : "", cfg->index[i]);
+	for (size_t i = 0; id == DIRECTIVE_ADD_HEADER && i < cfg->header_count; i++)
+		n +=
+		    (size_t)snprintf(out + n, size - n, "%s%.*s@%s", i ? " " : "",
+		                     (int)strcspn(cfg->headers[i].line, "\r"), cfg->headers[i].line,
+		                     cfg->headers[i].scope ? cfg->headers[i].scope : "*");
+	for (size_t i = 0; id == DIRECTIVE_ERROR_PAGE && i < cfg->error_page_count; i++)
+		n += (size_t)snprintf(out + n, size - n, "%s%d %s", i ? " " : "",
+		                      cfg->error_pages[i].status, cfg->error_pages[i].path);
+}
+
+/* A flag, an enum or a number, read as the size of its field says. */
+static unsigned long long scalar(const void *field, size_t size)
+{
+	bool flag;
+	unsigned choice;
+	uint64_t number;
+	switch (size) {
+	case sizeof flag:
+		memcpy(&flag, field, size);
+		return flag;
+	case sizeof choice:
+		memcpy(&choice, field, size);
+		return choice;
+	case sizeof number:
+		memcpy(&number, field, size);
+		return number;
+	}
+	ck_abort_msg("a scalar of %zu bytes", size);
+	return 0;
+}
+
+static void render(const struct config *cfg, const struct directive *d, char *out, size_t size)
+{
+	const void *field = config_const_field(cfg, d);
+	switch (d->storage) {
+	case STORE_TEXT: {
+		const char *text;
+		memcpy(&text, field, sizeof text);
+		snprintf(out, size, "%s", text != NULL ? text : "-");
+		break;
+	}
+	case STORE_SCALAR:
+		snprintf(out, size, "%llu", scalar(field, d->size));
+		break;
+	case STORE_LISTEN:
+	case STORE_LIST:
+		render_list(cfg, config_directive_id(d), out, size);
+		break;
+	}
+}
+
+/* Copies of values (config_set_directive may write into them). */
+struct values {
+	char text[MAX_VALUES][128];
+	char *v[MAX_VALUES];
+	int count;
+};
+
+static void make_values(struct values *vals, const char *const *values)
+{
+	vals->count = 0;
+	for (int i = 0; i < MAX_VALUES && values[i] != NULL; i++) {
+		snprintf(vals->text[i], sizeof vals->text[i], "%s", values[i]);
+		vals->v[i] = vals->text[i];
+		vals->count++;
+	}
+}
+
+static int set(struct config *cfg, const char *name, const char *const *values, int origin,
+               char *msg, size_t msg_size)
+{
+	const struct directive *d = config_directive_find(name);
+	struct values vals;
+	ck_assert_msg(d != NULL, "no directive %s", name);
+	make_values(&vals, values);
+	msg[0] = '\0';
+	return config_set_directive(cfg, d, vals.v, vals.count, origin, msg, msg_size);
+}
+
+/* ------------------------------------------------------------ the table */
+
+START_TEST(test_rows)
+{
+	for (int i = 0; i < DIRECTIVE_COUNT; i++) {
+		const struct directive *d = config_directive((enum directive_id)i);
+		ck_assert_msg(d->name != NULL && d->set != NULL, "row %d is empty", i);
+		ck_assert_msg(config_directive_find(d->name) == d, "%s found elsewhere", d->name);
+		ck_assert_int_eq(config_directive_id(d), i);
+		ck_assert_msg(d->least >= 1 && d->most >= d->least, "%s: values", d->name);
+		ck_assert_msg(d->offset + d->size <= offsetof(struct config, linger_timeout_ms),
+		              "%s: field outside the directives' part of struct config", d->name);
+		/* A new layer clears a repeatable directive; config_free clears texts. */
+		ck_assert_msg(!d->repeat || d->clear != NULL, "%s: repeats, no clear", d->name);
+		ck_assert_msg(d->storage != STORE_TEXT || d->clear != NULL, "%s: text not freed",
+		              d->name);
+		/* A reload can compare and keep texts, scalars and addresses only. */
+		ck_assert_msg(d->reload || d->storage != STORE_LIST, "%s: restart list", d->name);
+	}
+	ck_assert_ptr_null(config_directive_find("no_such_directive"));
+	ck_assert_ptr_null(config_directive_find(""));
+	ck_assert_ptr_null(config_directive_find("Listen"));
+}
+END_TEST
+
+/* The defaults are set through the rows, from the table's own text. */
+START_TEST(test_defaults_through_rows)
+{
+	struct config cfg, fresh;
+	config_defaults(&cfg);
+	for (int i = 0; i < DIRECTIVE_COUNT; i++) {
+		const struct directive *d = config_directive((enum directive_id)i);
+		char msg[256], got[512], want[512];
+		const char *const values[] = {d->def, NULL};
+		render(&cfg, d, want, sizeof want);
+		if (d->def == NULL) {
+			ck_assert_msg(strcmp(want, "-") == 0 || want[0] == '\0', "%s: %s", d->name,
+			              want);
+			continue;
+		}
+		config_defaults(&fresh);
+		ck_assert_msg(set(&fresh, d->name, values, 1, msg, sizeof msg) == 0, "%s: %s",
+		              d->name, msg);
+		render(&fresh, d, got, sizeof got);
+		ck_assert_msg(strcmp(got, want) == 0, "%s: %s, default %s", d->name, got, want);
+		config_free(&fresh);
+	}
+	config_free(&cfg);
+}
+END_TEST
+
+/* ------------------------------------------------------------ good values */
+
+struct good_case {
+	const char *directive;
+	const char *values[MAX_VALUES];
+	const char *stored; /* as render() writes it */
+};
+
+static const struct good_case good_cases[] = {
+    {"listen", {"[::1]:81"}, "http://[::1]:81/"},
+    {"root", {"/srv/my site"}, "/srv/my site"},
+    {"index", {"index.htm", "a b.html"}, "index.htm a b.html"},
+    {"user", {"www-data"}, "www-data"},
+    {"group", {"staff"}, "staff"},
+    {"chroot", {"/var/empty"}, "/var/empty"},
+    {"pidfile", {"/run/sb.pid"}, "/run/sb.pid"},
+    {"access_log", {"syslog"}, "syslog"},
+    {"error_log", {"/var/log/sb.err"}, "/var/log/sb.err"},
+    {"log_level", {"debug"}, "3"},
+    {"workers", {"64"}, "64"},
+    {"max_connections", {"1000"}, "1000"},
+    {"max_connections_per_client", {"1"}, "1"},
+    {"header_timeout", {"500ms"}, "500"},
+    {"keepalive_timeout", {"2m"}, "120000"},
+    {"send_timeout", {"8760h"}, "31536000000"},
+    {"graceful_timeout", {"7"}, "7000"},
+    {"keepalive", {"off"}, "0"},
+    {"max_keepalive_requests", {"1000000000"}, "1000000000"},
+    {"hidden_files", {"allow"}, "1"},
+    {"follow_symlinks", {"always"}, "2"},
+    {"mime_types", {"/etc/my.types"}, "/etc/my.types"},
+    {"default_type", {"text/plain"}, "text/plain"},
+    {"charset", {"utf-8"}, "utf-8"},
+    {"precompressed", {"on"}, "1"},
+    {"listing", {"on"}, "1"},
+    {"file_cache", {"512k"}, "524288"},
+    {"add_header",
+     {"Cache-Control", "max-age=60", "/assets/"},
+     "Cache-Control: max-age=60@/assets/"},
+    {"error_page", {"404", "/errors/../404.html"}, "404 /404.html"},
+    /* More of the same kinds. */
+    {"listen", {"*:80"}, "http://0.0.0.0:80/"},
+    {"log_level", {"error"}, "0"},
+    {"hidden_files", {"deny"}, "0"},
+    {"follow_symlinks", {"never"}, "0"},
+    {"file_cache", {"off"}, "0"},
+    {"file_cache", {"1g"}, "1073741824"},
+    {"add_header", {"X-Frame-Options", "DENY"}, "X-Frame-Options: DENY@*"},
+    {"add_header", {"X-Tab", "a\tb", "*.css"}, "X-Tab: a\tb@*.css"},
+    {"error_page", {"599", "/e.html"}, "599 /e.html"},
+};
+
+START_TEST(test_good_value)
+{
+	const struct good_case *c = &good_cases[_i];
+	const struct directive *d = config_directive_find(c->directive);
+	struct config cfg;
+	char msg[512], got[512], where[64];
+	config_defaults(&cfg);
+	cfg.file = strdup("site.conf");
+	ck_assert_msg(set(&cfg, c->directive, c->values, 7, msg, sizeof msg) == 0, "%s: %s",
+	              c->directive, msg);
+	render(&cfg, d, got, sizeof got);
+	ck_assert_msg(strcmp(got, c->stored) == 0, "%s: stored \"%s\", expected \"%s\"",
+	              c->directive, got, c->stored);
+	config_origin(&cfg, c->directive, where, sizeof where);
+	ck_assert_str_eq(where, "site.conf:7");
+	config_free(&cfg);
+}
+END_TEST
+
+/* ------------------------------------------------------------ bad values */
+
+struct bad_case {
+	const char *directive;
+	const char *values[MAX_VALUES];
+	const char *message; /* all of it */
+};
+
+static const struct bad_case bad_cases[] = {
+    {"listen", {"127.0.0.1:80x"}, "invalid port '80x' in listen address '127.0.0.1:80x'"},
+    {"root", {""}, "root needs a non-empty value"},
+    {"index", {"a/b"}, "invalid index file name 'a/b' (a plain name)"},
+    {"user", {""}, "user needs a non-empty value"},
+    {"group", {"st\001ff"}, "group: control character in the value"},
+    {"chroot", {""}, "chroot needs a non-empty value"},
+    {"pidfile", {"/run/\177"}, "pidfile: control character in the value"},
+    {"access_log", {"stderr"}, "access_log cannot be 'stderr' (a path, syslog or off)"},
+    {"error_log", {"off"}, "error_log cannot be 'off' (a path, syslog or stderr)"},
+    {"log_level",
+     {"loud"},
+     "invalid value 'loud' for log_level (one of: error, warn, info, debug)"},
+    {"workers", {"65"}, "invalid value '65' for workers (1 to 64)"},
+    {"max_connections", {"0"}, "invalid value '0' for max_connections (1 to 1000)"},
+    {"max_connections_per_client",
+     {"1001"},
+     "invalid value '1001' for max_connections_per_client (1 to 1000)"},
+    {"header_timeout",
+     {"0"},
+     "invalid duration '0' for header_timeout (a positive number with ms, s, m or h)"},
+    {"keepalive_timeout",
+     {"1.5s"},
+     "invalid duration '1.5s' for keepalive_timeout (a positive number with ms, s, m or h)"},
+    {"send_timeout",
+     {"8761h"},
+     "invalid duration '8761h' for send_timeout (a positive number with ms, s, m or h)"},
+    {"graceful_timeout",
+     {"10x"},
+     "invalid duration '10x' for graceful_timeout (a positive number with ms, s, m or h)"},
+    {"keepalive", {"yes"}, "invalid value 'yes' for keepalive (on or off)"},
+    {"max_keepalive_requests",
+     {"1000000001"},
+     "invalid value '1000000001' for max_keepalive_requests (1 to 1000000000)"},
+    {"hidden_files", {"show"}, "invalid value 'show' for hidden_files (one of: deny, allow)"},
+    {"follow_symlinks",
+     {"sometimes"},
+     "invalid value 'sometimes' for follow_symlinks (one of: never, inside-root, always)"},
+    {"mime_types", {""}, "mime_types needs a non-empty value"},
+    {"default_type", {"text/\n"}, "default_type: control character in the value"},
+    {"charset", {""}, "charset needs a non-empty value"},
+    {"precompressed", {"1"}, "invalid value '1' for precompressed (on or off)"},
+    {"listing", {"ON"}, "invalid value 'ON' for listing (on or off)"},
+    {"file_cache",
+     {"16x"},
+     "invalid size '16x' for file_cache (bytes, or a number with k, m or g; off)"},
+    {"add_header", {"Date", "today"}, "header 'Date' is set by switchboard itself"},
+    {"error_page", {"399", "/e.html"}, "invalid status '399' for error_page (400 to 599)"},
+    /* More of the same kinds. */
+    {"add_header", {"Bad:Name", "x"}, "invalid header name 'Bad:Name'"},
+    {"add_header", {"content-length", "1"}, "header 'content-length' is set by switchboard itself"},
+    {"add_header", {"X-A", "a\rb"}, "header 'X-A': control character in the value"},
+    {"add_header",
+     {"X-A", "a", "assets"},
+     "invalid scope 'assets' (a path prefix like /assets/ or *.css)"},
+    {"error_page", {"4040", "/e.html"}, "invalid status '4040' for error_page (400 to 599)"},
+    {"error_page", {"600", "/e.html"}, "invalid status '600' for error_page (400 to 599)"},
+    {"error_page",
+     {"404", "e.html"},
+     "invalid path 'e.html' for error_page (a file below the root, starting with /)"},
+    {"error_page",
+     {"404", "/errors/"},
+     "invalid path '/errors/' for error_page (a file below the root, starting with /)"},
+    {"error_page",
+     {"404", "/.hidden"},
+     "invalid path '/.hidden' for error_page (a file below the root, starting with /)"},
+    {"error_page",
+     {"404", "/e.html?x"},
+     "invalid path '/e.html?x' for error_page (a file below the root, starting with /)"},
+    {"index", {""}, "invalid index file name '' (a plain name)"},
+    {"file_cache",
+     {"1099511627777"},
+     "invalid size '1099511627777' for file_cache (bytes, or a number with k, m or g; off)"},
+    /* How many values. */
+    {"root", {"a", "b"}, "root takes one value"},
+    {"listen", {NULL}, "listen takes one value"},
+    {"index", {"1", "2", "3", "4", "5", "6", "7", "8", "9"}, "index takes 1 to 8 values"},
+    {"add_header", {"X-A"}, "add_header takes 2 to 3 values"},
+    {"add_header", {"X-A", "a", "/b", "/c"}, "add_header takes 2 to 3 values"},
+    {"error_page", {"404"}, "error_page takes 2 values"},
+};
+
+START_TEST(test_bad_value)
+{
+	const struct bad_case *c = &bad_cases[_i];
+	struct config cfg;
+	char msg[512], where[64];
+	config_defaults(&cfg);
+	ck_assert_msg(set(&cfg, c->directive, c->values, 3, msg, sizeof msg) == -1, "%s accepted",
+	              c->directive);
+	ck_assert_msg(strcmp(msg, c->message) == 0, "%s: \"%s\", expected \"%s\"", c->directive,
+	              msg, c->message);
+	/* A refused value leaves no origin behind. */
+	config_origin(&cfg, c->directive, where, sizeof where);
+	ck_assert_str_eq(where, "default");
+	ck_assert(!config_is_set(&cfg, c->directive));
+	config_free(&cfg);
+}
+END_TEST
+
+/* Every directive has a good and a bad case above. */
+START_TEST(test_every_directive_tested)
+{
+	for (int i = 0; i < DIRECTIVE_COUNT; i++) {
+		const char *name = config_directive((enum directive_id)i)->name;
+		bool good = false, bad = false;
+		for (size_t j = 0; j < ARRAY_LEN(good_cases); j++)
+			good |= strcmp(good_cases[j].directive, name) == 0;
+		for (size_t j = 0; j < ARRAY_LEN(bad_cases); j++)
+			bad |= strcmp(bad_cases[j].directive, name) == 0;
+		ck_assert_msg(good && bad, "%s: %s case missing", name, good ? "bad" : "good");
+	}
+}
+END_TEST
+
+/* Lists stop at their limits, with a message naming the limit. */
+START_TEST(test_list_limits)
+{
+	static const struct {
+		const char *directive;
+		int limit;
+		const char *message;
+	} limits[] = {
+	    {"listen", CONFIG_MAX_LISTEN, "too many listen addresses (at most 16)"},
+	    {"add_header", CONFIG_MAX_HEADERS, "too many add_header lines (at most 32)"},
+	    {"error_page", CONFIG_MAX_ERROR_PAGES, "too many error_page lines (at most 16)"},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(limits); i++) {
+		struct config cfg;
+		char msg[256], a[32], b[32];
+		bool listen = strcmp(limits[i].directive, "listen") == 0;
+		const char *const values[] = {a, listen ? NULL : b, NULL};
+		config_defaults(&cfg);
+		for (int n = 0; n <= limits[i].limit; n++) {
+			if (listen)
+				snprintf(a, sizeof a, "127.0.0.1:%d", 8000 + n);
+			else if (strcmp(limits[i].directive, "add_header") == 0)
+				snprintf(a, sizeof a, "X-N%d", n);
+			else
+				snprintf(a, sizeof a, "%d", 400 + n);
+			snprintf(b, sizeof b, "/%d.html", n);
+			int rc = set(&cfg, limits[i].directive, values, 1, msg, sizeof msg);
+			ck_assert_msg(rc == (n < limits[i].limit ? 0 : -1), "%s %d: %s",
+			              limits[i].directive, n, msg);
+		}
+		ck_assert_str_eq(msg, limits[i].message);
+		config_free(&cfg);
+	}
+}
+END_TEST
+
+/* ------------------------------------------------------------ origins */
+
+/* Each directive has a slot of its own: set them all, each on its own line,
+ * and each reports its own line. */
+START_TEST(test_origin_every_directive)
+{
+	struct config cfg;
+	config_defaults(&cfg);
+	cfg.file = strdup("site.conf");
+	for (int i = 0; i < DIRECTIVE_COUNT; i++) {
+		const char *name = config_directive((enum directive_id)i)->name;
+		char msg[256], where[64];
+		ck_assert(!config_is_set(&cfg, name));
+		config_origin(&cfg, name, where, sizeof where);
+		ck_assert_str_eq(where, "default");
+		for (size_t j = 0; j < ARRAY_LEN(good_cases); j++) {
+			if (strcmp(good_cases[j].directive, name) != 0)
+				continue;
+			ck_assert_msg(
+			    set(&cfg, name, good_cases[j].values, 100 + i, msg, sizeof msg) == 0,
+			    "%s: %s", name, msg);
+			break;
+		}
+	}
+	for (int i = 0; i < DIRECTIVE_COUNT; i++) {
+		const char *name = config_directive((enum directive_id)i)->name;
+		char where[64], want[64];
+		snprintf(want, sizeof want, "site.conf:%d", 100 + i);
+		config_origin(&cfg, name, where, sizeof where);
+		ck_assert_msg(strcmp(where, want) == 0, "%s: %s", name, where);
+		ck_assert(config_is_set(&cfg, name));
+	}
+	config_free(&cfg);
+}
+END_TEST
+
+/* A repeatable directive adds up within a layer (the defaults, the file, the
+ * command line) and replaces what an earlier layer gave. */
+START_TEST(test_origin_layers)
+{
+	static const struct {
+		const char *address;
+		int origin;
+		const char *listen; /* afterwards */
+		const char *from;
+	} steps[] = {
+	    {"127.0.0.1:1", 3, "http://127.0.0.1:1/", "site.conf:3"},
+	    {"127.0.0.1:2", 5, "http://127.0.0.1:1/ http://127.0.0.1:2/", "site.conf:5"},
+	    {"[::1]:3", ORIGIN_COMMAND_LINE, "http://[::1]:3/", "command line"},
+	    {"[::1]:4", ORIGIN_COMMAND_LINE, "http://[::1]:3/ http://[::1]:4/", "command line"},
+	};
+	struct config cfg;
+	const struct directive *d = config_directive(DIRECTIVE_LISTEN);
+	config_defaults(&cfg);
+	cfg.file = strdup("site.conf");
+	for (size_t i = 0; i < ARRAY_LEN(steps); i++) {
+		const char *const values[] = {steps[i].address, NULL};
+		char msg[256], got[256], where[64];
+		ck_assert_int_eq(set(&cfg, "listen", values, steps[i].origin, msg, sizeof msg), 0);
+		render(&cfg, d, got, sizeof got);
+		ck_assert_str_eq(got, steps[i].listen);
+		config_origin(&cfg, "listen", where, sizeof where);
+		ck_assert_str_eq(where, steps[i].from);
+	}
+	config_free(&cfg);
+}
+END_TEST
+
+/* A value given at the default origin is not "set"; unknown names have none. */
+START_TEST(test_origin_default)
+{
+	static const char *const values[] = {"/srv", NULL};
+	struct config cfg;
+	char msg[256], where[64];
+	config_defaults(&cfg);
+	ck_assert_int_eq(set(&cfg, "root", values, ORIGIN_DEFAULT, msg, sizeof msg), 0);
+	ck_assert_str_eq(cfg.root, "/srv");
+	ck_assert(!config_is_set(&cfg, "root"));
+	ck_assert(!config_is_set(&cfg, "no_such_directive"));
+	config_origin(&cfg, "no_such_directive", where, sizeof where);
+	ck_assert_str_eq(where, "default");
+	ck_assert_int_eq(set(&cfg, "root", values, ORIGIN_COMMAND_LINE, msg, sizeof msg), 0);
+	ck_assert(config_is_set(&cfg, "root"));
+	config_origin(&cfg, "root", where, sizeof where);
+	ck_assert_str_eq(where, "command line");
+	config_free(&cfg);
+}
+END_TEST
+
+/* -------------------------------------------------------------------- suite */
+
+static Suite *config_table_suite(void)
+{
+	Suite *s = suite_create("config_table");
+	TCase *table = tcase_create("table");
+	TCase *rows = tcase_create("rows");
+	TCase *origins = tcase_create("origins");
+
+	tcase_add_test(table, test_rows);
+	tcase_add_test(table, test_defaults_through_rows);
+	tcase_add_test(table, test_every_directive_tested);
+	suite_add_tcase(s, table);
+
+	tcase_add_loop_test(rows, test_good_value, 0, (int)ARRAY_LEN(good_cases));
+	tcase_add_loop_test(rows, test_bad_value, 0, (int)ARRAY_LEN(bad_cases));
+	tcase_add_test(rows, test_list_limits);
+	suite_add_tcase(s, rows);
+
+	tcase_add_test(origins, test_origin_every_directive);
+	tcase_add_test(origins, test_origin_layers);
+	tcase_add_test(origins, test_origin_default);
+	suite_add_tcase(s, origins);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(config_table_suite());
+	srunner_run_all(sr, CK_ENV);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
