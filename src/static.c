@@ -132,7 +132,49 @@ static int status_for_errno(int err)
 /* The longest Location: every byte of the path percent-encoded, and the query. */
 #define LOCATION_MAX (3 * PATH_BUF_SIZE + HTTP_MAX_REQUEST_LINE + 4)
 
+/* Append "?query" when the request had one, and the final NUL. */
+static size_t finish_location(const struct urlpath *up, char *location, size_t n)
+{
+	if (up->query != NULL) {
+		location[n++] = '?';
+		memcpy(location + n, up->query, up->query_len);
+		n += up->query_len;
+	}
+	location[n] = '\0';
+	return n;
+}
+
+/* A directory asked for without its slash: 301 to the same name with one.
+ * The Location is relative ("name/"), so that it holds behind a proxy that
+ * serves this server under a prefix of its own; a first segment with ':'
+ * would read as a scheme, so it is written "./a:b/". */
 static void plan_redirect_to_directory(const struct urlpath *up, struct response *r)
+{
+	char *location = malloc(LOCATION_MAX);
+	if (location == NULL) {
+		response_error(r, 503);
+		return;
+	}
+	const char *slash = memrchr(up->path, '/', up->len);
+	const char *name = slash != NULL ? slash + 1 : up->path;
+	size_t name_len = up->len - (size_t)(name - up->path);
+	size_t n = 2;
+	memcpy(location, "./", 2);
+	n += urlpath_encode(name, name_len, location + n, LOCATION_MAX - n);
+	if (memchr(location + 2, ':', n - 2) == NULL) {
+		memmove(location, location + 2, n - 2);
+		n -= 2;
+	}
+	location[n++] = '/';
+	finish_location(up, location, n);
+	response_error(r, 301);
+	r->location = r->location_owned = location;
+}
+
+/* A directory named by a last segment of "." or ".." ("/a/b/.."): relative
+ * links from its page would resolve against the wrong base, so the client
+ * is sent to the directory's own name first, as a path from the root. */
+static void plan_redirect_to_normal_form(const struct urlpath *up, struct response *r)
 {
 	char *location = malloc(LOCATION_MAX);
 	if (location == NULL) {
@@ -142,20 +184,20 @@ static void plan_redirect_to_directory(const struct urlpath *up, struct response
 	size_t n = 1;
 	location[0] = '/';
 	n += urlpath_encode(up->path, up->len, location + n, LOCATION_MAX - n);
-	if (n + 2 + up->query_len >= LOCATION_MAX) { /* cannot happen: sized for the worst */
-		free(location);
-		response_error(r, 500);
-		return;
-	}
-	location[n++] = '/';
-	if (up->query != NULL) {
-		location[n++] = '?';
-		memcpy(location + n, up->query, up->query_len);
-		n += up->query_len;
-	}
-	location[n] = '\0';
+	if (up->len > 0)
+		location[n++] = '/';
+	finish_location(up, location, n);
 	response_error(r, 301);
 	r->location = r->location_owned = location;
+}
+
+/* Does the request-target's path end with a dot segment rather than a '/'? */
+static bool ends_with_dot_segment(const struct http_request *req, const char *data)
+{
+	const char *target = http_span_ptr(data, req->target);
+	const char *query = memchr(target, '?', req->target.len);
+	size_t len = query != NULL ? (size_t)(query - target) : req->target.len;
+	return len > 0 && target[len - 1] != '/';
 }
 
 /* Try each index name in the directory at path[0..len). */
@@ -406,6 +448,11 @@ void static_plan(const struct static_site *site, const struct http_request *req,
 	                             site->urlpath_flags, path, sizeof path, &up);
 	if (status != 0) {
 		response_error(r, status);
+		return;
+	}
+
+	if (up.trailing_slash && ends_with_dot_segment(req, data)) {
+		plan_redirect_to_normal_form(&up, r);
 		return;
 	}
 

@@ -8,6 +8,7 @@ import os
 import socket
 import sys
 import time
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -444,20 +445,30 @@ def fifo_403_without_hanging():
     harness.expect_served_promptly(port(), "/file.txt", FILES["file.txt"])
 
 
+# target: (Location sent, where it leads). The Location is relative, so that
+# it holds behind a proxy that mounts the server under a prefix.
 REDIRECTS = {
-    "/sub": "/sub/",
-    "/a%20b": "/a%20b/",
-    "/sub?x=1&y=2": "/sub/?x=1&y=2",
-    "/link-dir-inside": "/link-dir-inside/",
+    "/sub": ("sub/", "/sub/"),
+    "/a%20b": ("a%20b/", "/a%20b/"),
+    "/sub?x=1&y=2": ("sub/?x=1&y=2", "/sub/?x=1&y=2"),
+    "/link-dir-inside": ("link-dir-inside/", "/link-dir-inside/"),
+    "/noindex": ("noindex/", "/noindex/"),
+    # A dot segment last: sent to the directory's own name.
+    "/noindex/..": ("/", "/"),
+    "/sub/a%20b/..": ("/sub/", "/sub/"),
+    "/sub/.?q": ("/sub/?q", "/sub/?q"),
 }
 
 
 @test
 def directory_redirects():
-    for target, location in REDIRECTS.items():
+    for target, (location, leads_to) in REDIRECTS.items():
         reply = get(target)
         expect_status(reply, 301, f"GET {target}")
         expect_eq(reply.header("location"), location, f"Location for {target}")
+        resolved = urllib.parse.urlsplit(urllib.parse.urljoin("http://h" + target, location))
+        got = resolved.path + ("?" + resolved.query if resolved.query else "")
+        expect_eq(got, leads_to, f"where the Location for {target} leads")
 
 
 @test
