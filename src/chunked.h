@@ -43,7 +43,8 @@
  * passes it as max_body (body_bytes reports the count, for the access log),
  * and on 413 (or any error) answers with that status and closes the
  * connection, because the rest of the body cannot be told from a next
- * request. */
+ * request. To answer with that status, the server reads the body before it
+ * responds; once a response has gone, an error can only close the connection. */
 #ifndef SWITCHBOARD_CHUNKED_H
 #define SWITCHBOARD_CHUNKED_H
 
