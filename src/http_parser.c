@@ -178,6 +178,106 @@ static void parse_connection_options(struct http_request *req, const char *data,
 	}
 }
 
+static size_t skip_ows(const char *data, size_t i, size_t end)
+{
+	while (i < end && http_is_ows((unsigned char)data[i]))
+		i++;
+	return i;
+}
+
+static size_t skip_token(const char *data, size_t i, size_t end)
+{
+	while (i < end && http_is_tchar((unsigned char)data[i]))
+		i++;
+	return i;
+}
+
+/* quoted-string = DQUOTE *( qdtext / quoted-pair ) DQUOTE, starting at i: the
+ * index after the closing quote, or i when there is none. Every byte of a field
+ * value is a qdtext byte but DQUOTE and backslash, or may follow a backslash. */
+static size_t skip_quoted_string(const char *data, size_t i, size_t end)
+{
+	if (i == end || data[i] != '"')
+		return i;
+	for (size_t j = i + 1; j < end; j++) {
+		if (data[j] == '"')
+			return j + 1;
+		if (data[j] == '\\' && ++j == end)
+			break;
+	}
+	return i;
+}
+
+/* *( OWS ";" OWS token BWS "=" BWS ( token / quoted-string ) ) from i: the
+ * index after the last parameter (i when there is none), or SIZE_MAX when a
+ * parameter is malformed. */
+static size_t skip_transfer_parameters(const char *data, size_t i, size_t end, bool *any)
+{
+	for (;;) {
+		size_t j = skip_ows(data, i, end);
+		if (j == end || data[j] != ';')
+			return i;
+		size_t name = skip_ows(data, j + 1, end);
+		j = skip_ows(data, skip_token(data, name, end), end);
+		if (j == name || j == end || data[j] != '=')
+			return SIZE_MAX;
+		size_t value = skip_ows(data, j + 1, end);
+		size_t value_end = value < end && data[value] == '"'
+		                       ? skip_quoted_string(data, value, end)
+		                       : skip_token(data, value, end);
+		if (value_end == value)
+			return SIZE_MAX;
+		*any = true;
+		i = value_end;
+	}
+}
+
+/* One coding of the Transfer-Encoding list, in the order of the fields. */
+static enum http_parse_result take_transfer_coding(struct http_parser *p, const char *data,
+                                                   struct http_span name, bool has_parameters)
+{
+	bool chunked = http_span_equals(data, name, "chunked");
+	/* Anything after chunked: chunked is not final, or applied twice. Chunked
+	 * has no parameters: with one it is not the coding we decode. */
+	if (p->te_last_chunked || (chunked && has_parameters))
+		return fail(p, 400);
+	p->te_last_chunked = chunked;
+	p->te_unknown = p->te_unknown || !chunked;
+	return HTTP_PARSE_NEED_MORE;
+}
+
+/* Transfer-Encoding = #transfer-coding; transfer-coding = token *( OWS ";" OWS
+ * transfer-parameter ). Empty list elements are ignored (RFC 9110 section
+ * 5.6.1.2), but a field must name at least one coding. */
+static enum http_parse_result take_transfer_encoding(struct http_parser *p, const char *data,
+                                                     struct http_span value)
+{
+	size_t i = value.off, end = (size_t)value.off + value.len;
+	unsigned codings = 0;
+	p->req.has_transfer_encoding = true;
+	while (i < end) {
+		i = skip_ows(data, i, end);
+		if (i < end && data[i] == ',') {
+			i++;
+			continue;
+		}
+		size_t name_end = skip_token(data, i, end);
+		bool has_parameters = false;
+		size_t next = skip_transfer_parameters(data, name_end, end, &has_parameters);
+		if (name_end == i || next == SIZE_MAX)
+			return fail(p, 400);
+		next = skip_ows(data, next, end);
+		if (next < end && data[next] != ',')
+			return fail(p, 400);
+		if (take_transfer_coding(p, data, span(i, name_end), has_parameters) !=
+		    HTTP_PARSE_NEED_MORE)
+			return HTTP_PARSE_ERROR;
+		codings++;
+		i = next;
+	}
+	return codings > 0 ? HTTP_PARSE_NEED_MORE : fail(p, 400);
+}
+
 static enum http_parse_result take_content_length(struct http_parser *p, const char *data,
                                                   struct http_span value)
 {
@@ -221,7 +321,7 @@ static enum http_parse_result take_field(struct http_parser *p, const char *data
 	} else if (http_span_equals(data, name, "content-length")) {
 		return take_content_length(p, data, value);
 	} else if (http_span_equals(data, name, "transfer-encoding")) {
-		req->has_transfer_encoding = true;
+		return take_transfer_encoding(p, data, value);
 	} else {
 		for (size_t i = 0; i < sizeof spans / sizeof spans[0]; i++)
 			if (http_span_equals(data, name, spans[i].name))
@@ -258,16 +358,19 @@ static enum http_parse_result parse_field_line(struct http_parser *p, const char
 	return take_field(p, data, name, span(value_start, value_end));
 }
 
-/* Framing rules that need the whole head (RFC 9112 sections 3.2, 6.1, 6.3). */
+/* Framing rules that need the whole head (RFC 9112 sections 3.2, 6.1, 6.3);
+ * the order of the Transfer-Encoding rules is the one in http_parser.h. */
 static enum http_parse_result finish_head(struct http_parser *p, size_t head_len)
 {
 	struct http_request *req = &p->req;
 	if (req->host_count > 1 || (req->version_minor >= 1 && req->host_count == 0))
 		return fail(p, 400);
 	if (req->has_transfer_encoding) {
-		if (req->has_content_length || req->version_minor == 0)
+		if (req->has_content_length || req->version_minor == 0 || !p->te_last_chunked)
 			return fail(p, 400);
-		return fail(p, 501);
+		if (p->te_unknown)
+			return fail(p, 501);
+		req->chunked = true;
 	}
 	req->head_len = head_len;
 	p->state = STATE_DONE;

@@ -19,8 +19,27 @@
  *  - Whitespace between a field name and its colon is 400 (section 5.1).
  *  - Request-target: visible ASCII only; raw bytes >= 0x80 are 400.
  *  - Content-Length: digits only; repeated fields must agree; a comma list is 400.
- *  - Transfer-Encoding: not supported for requests: 501, or 400 together with
- *    Content-Length or in HTTP/1.0 (section 6.1, 6.3).
+ *  - Transfer-Encoding (RFC 9112 sections 6.1, 6.3; RFC 9110 section 10.1.4):
+ *    the fields form one list of codings (case-insensitive; OWS, empty list
+ *    elements and parameters as in the list grammar), and
+ *     - ending in "chunked", and nothing else: accepted; req->chunked says a
+ *       chunked body follows the head (decode it with chunked.h);
+ *     - ending in "chunked" after codings we do not know ("gzip, chunked"):
+ *       501 (section 6.1: a server SHOULD answer 501 to a transfer coding it
+ *       does not understand; the framing is sound, but the body is not read);
+ *     - not ending in "chunked" ("gzip", "chunked, gzip"), "chunked" twice,
+ *       or "chunked" with parameters: 400 (section 6.3: the body length cannot
+ *       be determined; a sender MUST NOT apply chunked more than once);
+ *     - a field without any coding, or a list that breaks the grammar: 400;
+ *     - together with Content-Length: 400 (section 6.1 allows rejecting it;
+ *       a defence against request smuggling);
+ *     - in an HTTP/1.0 request: 400 (section 6.1: the framing MUST be treated
+ *       as faulty, even with a Content-Length).
+ *    These precede the 501: a faulty framing is answered as such.
+ *    Every error here ends the connection, as every parser error does.
+ *  - Connection: "close" in any Connection field, in any version, sets
+ *    connection_close; "keep-alive" sets connection_keep_alive; both may be
+ *    set, and then close wins (RFC 9112 section 9.3, 9.6).
  *  - HTTP/1.1 without exactly one Host field is 400 (section 3.2). */
 #ifndef SWITCHBOARD_HTTP_PARSER_H
 #define SWITCHBOARD_HTTP_PARSER_H
@@ -78,6 +97,7 @@ struct http_request {
 	bool has_content_length;
 	uint64_t content_length;
 	bool has_transfer_encoding;
+	bool chunked; /* on DONE: Transfer-Encoding ends in chunked, a chunked body follows */
 	unsigned host_count;
 
 	size_t head_len; /* bytes up to and including the empty line */
@@ -95,6 +115,8 @@ struct http_parser {
 	size_t fields_start;
 	size_t cr_checked; /* the current line has no bare CR before this */
 	unsigned nfields;
+	bool te_last_chunked; /* the last transfer coding so far is chunked */
+	bool te_unknown;      /* a transfer coding other than chunked was seen */
 	int state;
 	int status; /* the HTTP status to answer with, after HTTP_PARSE_ERROR */
 	struct http_request req;

@@ -145,7 +145,7 @@ static int same_request(const struct http_request *a, const struct http_request 
 	       a->connection_keep_alive == b->connection_keep_alive &&
 	       a->has_content_length == b->has_content_length &&
 	       a->content_length == b->content_length &&
-	       a->has_transfer_encoding == b->has_transfer_encoding &&
+	       a->has_transfer_encoding == b->has_transfer_encoding && a->chunked == b->chunked &&
 	       a->host_count == b->host_count && a->head_len == b->head_len;
 }
 
@@ -261,7 +261,10 @@ static void check_done(const char *bytes, size_t len, const struct http_request 
 		check_value(bytes, values[i], head);
 	check(req->host_count <= 1, "DONE with several Host fields");
 	check(req->version_minor == 0 || req->host_count == 1, "HTTP/1.1 DONE without Host");
-	check(!req->has_transfer_encoding, "DONE with Transfer-Encoding");
+	check(req->has_transfer_encoding == req->chunked,
+	      "DONE with Transfer-Encoding not chunked");
+	check(!req->chunked || (!req->has_content_length && req->version_minor == 1),
+	      "DONE with chunked and Content-Length, or in HTTP/1.0");
 	check(req->has_content_length || req->content_length == 0, "stray content_length");
 	check(req->content_length < 1000000000000000000ull, "content_length over 18 digits");
 }

@@ -170,6 +170,7 @@ static void assert_same_request(const struct http_request *got, const struct htt
 	ck_assert_msg(got->content_length == want->content_length, "%s: content_length", what);
 	ck_assert_msg(got->has_transfer_encoding == want->has_transfer_encoding,
 	              "%s: has_transfer_encoding", what);
+	ck_assert_msg(got->chunked == want->chunked, "%s: chunked", what);
 	ck_assert_msg(got->host_count == want->host_count, "%s: host_count", what);
 	ck_assert_msg(got->head_len == want->head_len, "%s: head_len %zu, expected %zu", what,
 	              got->head_len, want->head_len);
@@ -286,6 +287,7 @@ struct valid_case {
 	bool keep_alive;
 	bool has_content_length;
 	uint64_t content_length;
+	bool chunked; /* Transfer-Encoding: a chunked body follows */
 };
 
 static const struct valid_case valid_cases[] = {
@@ -522,6 +524,51 @@ static const struct valid_case valid_cases[] = {
         .host = "h",
     },
     {
+        .name = "HTTP/1.0 Connection: keep-alive, close: both, and close wins",
+        .text = "GET / HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n",
+        .method = HTTP_METHOD_GET,
+        .version_minor = 0,
+        .method_name = "GET",
+        .target = "/",
+        .request_line = "GET / HTTP/1.0",
+        .close = true,
+        .keep_alive = true,
+    },
+    {
+        .name = "HTTP/1.0 keep-alive and close in two Connection fields",
+        .text = "GET / HTTP/1.0\r\nConnection: Keep-Alive\r\nHost: h\r\nconnection: Close\r\n\r\n",
+        .method = HTTP_METHOD_GET,
+        .version_minor = 0,
+        .method_name = "GET",
+        .target = "/",
+        .request_line = "GET / HTTP/1.0",
+        .host = "h",
+        .close = true,
+        .keep_alive = true,
+    },
+    {
+        .name = "Transfer-Encoding: chunked on a GET",
+        .text = "GET /t HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n",
+        .method = HTTP_METHOD_GET,
+        .version_minor = 1,
+        .method_name = "GET",
+        .target = "/t",
+        .request_line = "GET /t HTTP/1.1",
+        .host = "h",
+        .chunked = true,
+    },
+    {
+        .name = "Transfer-Encoding in any case, OWS and empty list elements",
+        .text = "POST / HTTP/1.1\r\ntransfer-ENCODING: \t, ,CHUNKED\t,\t\r\nHost: h\r\n\r\n",
+        .method = HTTP_METHOD_POST,
+        .version_minor = 1,
+        .method_name = "POST",
+        .target = "/",
+        .request_line = "POST / HTTP/1.1",
+        .host = "h",
+        .chunked = true,
+    },
+    {
         .name = "empty lines before the request-line",
         .text = "\r\n\r\nGET /x HTTP/1.1\r\nHost: h\r\n\r\n",
         .method = HTTP_METHOD_GET,
@@ -670,7 +717,8 @@ static void check_valid_case(const struct valid_case *c, const char *data, const
 	if (c->has_content_length)
 		ck_assert_msg(req->content_length == c->content_length, "%s: content_length %llu",
 		              what, (unsigned long long)req->content_length);
-	ck_assert_msg(!req->has_transfer_encoding, "%s: has_transfer_encoding", what);
+	ck_assert_msg(req->has_transfer_encoding == c->chunked, "%s: has_transfer_encoding", what);
+	ck_assert_msg(req->chunked == c->chunked, "%s: chunked", what);
 	assert_done_invariants(o, data, strlen(c->text));
 }
 
@@ -862,8 +910,42 @@ static const struct error_case error_cases[] = {
     ERR("two identical Host fields", LINE11 HOST "host: a\r\n" END, 400),
     ERR("two Host fields in HTTP/1.0", "GET / HTTP/1.0\r\n" HOST HOST END, 400),
     /* Transfer-Encoding. */
-    ERR("Transfer-Encoding", LINE11 HOST "Transfer-Encoding: chunked\r\n" END, 501),
-    ERR("transfer-encoding list", LINE11 HOST "transfer-encoding: gzip, chunked\r\n" END, 501),
+    ERR("an unknown coding before chunked", LINE11 HOST "transfer-encoding: gzip, chunked\r\n" END,
+        501),
+    ERR("unknown codings before chunked, over two fields",
+        LINE11 HOST "Transfer-Encoding: x-a, identity\r\nTransfer-Encoding: chunked\r\n" END, 501),
+    ERR("an unknown coding with parameters",
+        LINE11 HOST "Transfer-Encoding: gzip;level=1 ; x = \"a\\\"b,c\", chunked\r\n" END, 501),
+    ERR("a coding after chunked", LINE11 HOST "Transfer-Encoding: chunked, gzip\r\n" END, 400),
+    ERR("a coding after chunked, in a second field",
+        LINE11 HOST "Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n" END, 400),
+    ERR("chunked twice", LINE11 HOST "Transfer-Encoding: chunked, chunked\r\n" END, 400),
+    ERR("chunked twice, in two fields",
+        LINE11 HOST "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n" END, 400),
+    ERR("only an unknown coding", LINE11 HOST "Transfer-Encoding: gzip\r\n" END, 400),
+    ERR("only identity", LINE11 HOST "Transfer-Encoding: identity\r\n" END, 400),
+    ERR("chunked with a parameter", LINE11 HOST "Transfer-Encoding: chunked;q=1\r\n" END, 400),
+    ERR("an empty Transfer-Encoding", LINE11 HOST "Transfer-Encoding:\r\n" END, 400),
+    ERR("a Transfer-Encoding of commas", LINE11 HOST "Transfer-Encoding: , ,\r\n" END, 400),
+    ERR("an empty Transfer-Encoding after chunked",
+        LINE11 HOST "Transfer-Encoding: chunked\r\nTransfer-Encoding: \r\n" END, 400),
+    ERR("two codings without a comma", LINE11 HOST "Transfer-Encoding: gzip chunked\r\n" END, 400),
+    ERR("a quoted coding", LINE11 HOST "Transfer-Encoding: \"chunked\"\r\n" END, 400),
+    ERR("a coding with a slash", LINE11 HOST "Transfer-Encoding: chunked/1.1\r\n" END, 400),
+    ERR("a parameter without a value", LINE11 HOST "Transfer-Encoding: gzip;level, chunked\r\n" END,
+        400),
+    ERR("a parameter without a name", LINE11 HOST "Transfer-Encoding: gzip;=1, chunked\r\n" END,
+        400),
+    ERR("a ; without a parameter", LINE11 HOST "Transfer-Encoding: gzip;, chunked\r\n" END, 400),
+    ERR("an unterminated quoted parameter",
+        LINE11 HOST "Transfer-Encoding: gzip;a=\"b, chunked\r\n" END, 400),
+    ERR("a quoted parameter ending in a backslash",
+        LINE11 HOST "Transfer-Encoding: gzip;a=\"b\\\"\r\n" END, 400),
+    ERR("a vertical tab after chunked", LINE11 HOST "Transfer-Encoding: chunked\x0b\r\n" END, 400),
+    ERR("Transfer-Encoding in HTTP/1.0 before the 501",
+        "GET / HTTP/1.0\r\nTransfer-Encoding: gzip, chunked\r\n" END, 400),
+    ERR("an unknown coding with Content-Length",
+        LINE11 HOST "Transfer-Encoding: gzip, chunked\r\nContent-Length: 0\r\n" END, 400),
     ERR("Transfer-Encoding in HTTP/1.0", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n" END,
         400),
     ERR("Transfer-Encoding and Content-Length",
