@@ -376,10 +376,12 @@ static bool conn_begin_request(struct conn *c)
 	return conn_enter(c, CONN_READING, c->ctx->header_timeout_ms);
 }
 
-/* Keep the bytes after what was consumed for the next turn. */
-static bool conn_keep_input(struct conn *c, const char *rest, size_t len)
+/* Keep for the next turn: the head of a request whose body is still being
+ * read (head_len bytes at head; 0: none), then the bytes not yet consumed. */
+static bool conn_keep_input(struct conn *c, const char *head, size_t head_len, const char *rest,
+                            size_t len)
 {
-	if (len == 0) {
+	if (head_len + len == 0) {
 		free(c->in);
 		c->in = NULL;
 		c->in_len = 0;
@@ -393,16 +395,47 @@ static bool conn_keep_input(struct conn *c, const char *rest, size_t len)
 			return false;
 		}
 	}
-	memmove(c->in, rest, len);
-	c->in_len = len;
+	/* Both move towards the start: the head first, then what follows it. */
+	memmove(c->in, head, head_len);
+	memmove(c->in + head_len, rest, len);
+	c->in_len = head_len + len;
 	return true;
 }
 
+enum body_step {
+	BODY_STEP_MORE,     /* all bytes taken; the body goes on */
+	BODY_STEP_ANSWERED, /* the body ended (or was refused) and the request answered */
+	BODY_STEP_GONE,     /* the connection was freed */
+};
+
+/* Feed bytes to the chunked body in progress; at its end, answer the request
+ * whose head is at head (a refused body: with the decoder's status, and
+ * nothing after it is trusted). *used advances past what was taken. */
+static enum body_step conn_read_chunked(struct conn *c, const char *head, const char *bytes,
+                                        size_t len, size_t *used)
+{
+	size_t consumed = 0;
+	enum chunked_result res = chunked_feed(&c->body_decoder, bytes, len, &consumed);
+	*used += consumed;
+	if (res == CHUNKED_NEED_MORE)
+		return BODY_STEP_MORE;
+	c->body_pending = false;
+	bool refused = res == CHUNKED_ERROR;
+	if (!conn_answer(c, head, refused ? c->body_decoder.status : 0))
+		return BODY_STEP_GONE;
+	if (refused)
+		*used += len - consumed;
+	return BODY_STEP_ANSWERED;
+}
+
 /* Parse and answer the requests in base[0..have), in order, for as long as
- * each response can be completed at once. Returns false when c was freed. */
+ * each response can be completed at once. A request whose chunked body is
+ * still arriving has its head at base[0..) on entry. Returns false when c was
+ * freed. */
 static bool conn_process(struct conn *c, char *base, size_t have)
 {
-	size_t used = 0;
+	size_t head_at = 0;
+	size_t used = c->body_pending ? c->parser.req.head_len : 0;
 	while (c->state == CONN_READING || c->state == CONN_IDLE) {
 		/* The rest of the previous request's body is not a request. */
 		uint64_t drop = have - used < c->discard ? have - used : c->discard;
@@ -412,6 +445,15 @@ static bool conn_process(struct conn *c, char *base, size_t have)
 			break;
 		if (c->state == CONN_IDLE && !conn_begin_request(c))
 			return false;
+		if (c->body_pending) {
+			enum body_step step =
+			    conn_read_chunked(c, base + head_at, base + used, have - used, &used);
+			if (step == BODY_STEP_GONE)
+				return false;
+			if (step == BODY_STEP_MORE)
+				break;
+			continue;
+		}
 		enum http_parse_result res = http_parser_feed(&c->parser, base + used, have - used);
 		if (res == HTTP_PARSE_NEED_MORE)
 			break;
@@ -421,14 +463,20 @@ static bool conn_process(struct conn *c, char *base, size_t have)
 			used = have; /* nothing after a broken request is trusted */
 			break;
 		}
-		const char *request = base + used;
+		head_at = used;
 		used += c->parser.req.head_len;
-		if (!conn_answer(c, request, 0))
+		if (c->parser.req.chunked) {
+			c->body_pending = true;
+			chunked_init(&c->body_decoder, c->ctx->exchange->max_discard_body);
+			continue;
+		}
+		if (!conn_answer(c, base + head_at, 0))
 			return false;
 	}
 	if (c->state == CONN_LINGERING)
 		return true;
-	return conn_keep_input(c, base + used, have - used);
+	size_t held = c->body_pending ? c->parser.req.head_len : 0;
+	return conn_keep_input(c, base + head_at, held, base + used, have - used);
 }
 
 static void conn_read(struct conn *c)

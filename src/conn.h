@@ -16,6 +16,7 @@
 
 #include "body.h"
 #include "buffer.h"
+#include "chunked.h"
 #include "clients.h"
 #include "http_parser.h"
 #include "loop.h"
@@ -62,6 +63,11 @@ struct conn {
 	size_t in_len;
 	struct http_parser parser;
 	uint64_t discard; /* bytes of a request body still to be dropped */
+	/* A chunked request body is read (and dropped) before the answer, so that
+	 * a malformed or oversized one can still be answered with its status:
+	 * meanwhile the request's head is kept at the start of in. */
+	bool body_pending;
+	struct chunked_decoder body_decoder;
 
 	/* The response in flight: head bytes, then its body. */
 	struct buf out;

@@ -56,10 +56,11 @@ static void dispatch(const struct exchange_ctx *ctx, const struct exchange_reque
 		route->handler(ctx, route, in, r);
 }
 
-/* Does the client want the connection kept open (RFC 9112 section 9.3)? */
+/* Does the client want the connection kept open (RFC 9112 section 9.3)?
+ * A "close" anywhere in Connection wins over "keep-alive", in any version. */
 static bool client_keeps_alive(const struct http_request *req)
 {
-	return req->version_minor >= 1 ? !req->connection_close : req->connection_keep_alive;
+	return !req->connection_close && (req->version_minor >= 1 || req->connection_keep_alive);
 }
 
 static enum response_connection connection_for(const struct exchange_ctx *ctx,

@@ -191,13 +191,23 @@ static void plan_redirect_to_normal_form(const struct urlpath *up, struct respon
 	r->location = r->location_owned = location;
 }
 
-/* Does the request-target's path end with a dot segment rather than a '/'? */
+/* Does the request-target's path end with a dot segment rather than a '/'?
+ * (An absolute-form target without a path, "http://host", has none.) */
 static bool ends_with_dot_segment(const struct http_request *req, const char *data)
 {
 	const char *target = http_span_ptr(data, req->target);
 	const char *query = memchr(target, '?', req->target.len);
-	size_t len = query != NULL ? (size_t)(query - target) : req->target.len;
-	return len > 0 && target[len - 1] != '/';
+	const char *end = query != NULL ? query : target + req->target.len;
+	if (target[0] != '/') {
+		const char *authority = memmem(target, (size_t)(end - target), "://", 3);
+		if (authority == NULL)
+			return false;
+		authority += 3;
+		target = memchr(authority, '/', (size_t)(end - authority));
+		if (target == NULL)
+			return false;
+	}
+	return end[-1] != '/';
 }
 
 /* Try each index name in the directory at path[0..len). */

@@ -130,8 +130,12 @@ STATUS_CASES = {
     "header_100_fields_ok": (
         REQ("/file.txt", headers=[(f"X-F{i}", "v") for i in range(99)]), 200, None),
     # message framing
-    "transfer_encoding_501": (
-        REQ("/file.txt", headers=[("Transfer-Encoding", "chunked")], body=b"0\r\n\r\n"), 501, True),
+    # A chunked request body is decoded and dropped (RFC 9112 section 7).
+    "transfer_encoding_chunked_200": (
+        REQ("/file.txt", headers=[("Transfer-Encoding", "chunked")], body=b"0\r\n\r\n"), 200, None),
+    "transfer_encoding_unknown_coding_501": (
+        REQ("/file.txt", headers=[("Transfer-Encoding", "gzip, chunked")], body=b"0\r\n\r\n"),
+        501, True),
     "transfer_encoding_http10_400": (
         REQ("/file.txt", version="HTTP/1.0", headers=[("Transfer-Encoding", "chunked")]), 400, True),
     "transfer_encoding_and_length_400": (

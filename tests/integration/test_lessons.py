@@ -176,6 +176,41 @@ def lesson2_request_split_at_every_offset():
         expect_eq(reply.body, SMALL, f"body for split after byte {cut}")
 
 
+
+def chunked_then_get():
+    """A request with a chunked body (extensions, a trailer), and one after it."""
+    head = (b"GET /one.txt HTTP/1.1\r\nHost: lessons.test\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n")
+    body = b"4;x=y\r\nabcd\r\n10\r\n" + b"q" * 16 + b"\r\n0\r\nX-T: 1\r\n\r\n"
+    return head + body + build_request("/two.txt"), len(head)
+
+
+@test(timeout=60)
+def lesson2_chunked_body_split_at_every_offset():
+    """The body's end, and so the next request, is found however it arrives."""
+    data, head_len = chunked_then_get()
+    port = SHARED.get().port
+    for cut in range(head_len - 2, len(data)):
+        with Client(port, nodelay=True) as client:
+            client.send(data[:cut])
+            time.sleep(0.003)
+            client.send(data[cut:])
+            replies = client.read_responses(["GET", "GET"])
+        expect_eq([r.status for r in replies], [200, 200], f"statuses, split after byte {cut}")
+        expect_eq([r.body for r in replies], [FILES["one.txt"], FILES["two.txt"]],
+                  f"bodies, split after byte {cut}")
+
+
+@test(timeout=30)
+def lesson2_chunked_body_one_byte_at_a_time():
+    data, _ = chunked_then_get()
+    with Client(SHARED.get().port, nodelay=True) as client:
+        for i in range(len(data)):
+            client.send(data[i:i + 1])
+            time.sleep(0.002)
+        replies = client.read_responses(["GET", "GET"])
+    expect_eq([r.body for r in replies], [FILES["one.txt"], FILES["two.txt"]], "bodies")
+
 # ---------------------------------------------------------------- 3. recv() == 0
 
 

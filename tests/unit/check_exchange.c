@@ -215,6 +215,8 @@ static const struct keepalive_case keepalive_cases[] = {
     {"1.0", "keep-alive", RESPONSE_KEEP_ALIVE_HTTP10, false},
     {"1.0", "Keep-Alive", RESPONSE_KEEP_ALIVE_HTTP10, false},
     {"1.0", "close", RESPONSE_CLOSE, true},
+    {"1.0", "keep-alive, close", RESPONSE_CLOSE, true},
+    {"1.0", "close, Keep-Alive", RESPONSE_CLOSE, true},
 };
 
 START_TEST(test_keepalive)
