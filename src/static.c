@@ -159,7 +159,8 @@ static void plan_redirect_to_directory(const struct urlpath *up, struct response
 	const char *name = slash != NULL ? slash + 1 : up->path;
 	size_t name_len = up->len - (size_t)(name - up->path);
 	size_t n = 2;
-	memcpy(location, "./", 2);
+	location[0] = '.';
+	location[1] = '/';
 	n += urlpath_encode(name, name_len, location + n, LOCATION_MAX - n);
 	if (memchr(location + 2, ':', n - 2) == NULL) {
 		memmove(location, location + 2, n - 2);
