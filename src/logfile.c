@@ -91,6 +91,39 @@ static size_t iov_total(const struct iovec *iov, int count)
 	return total;
 }
 
+/* A fragment that cannot be taken back is at least ended, so that the next
+ * line starts a line of its own. Keeps errno. */
+static void end_fragment(int fd)
+{
+	int saved = errno;
+	ssize_t ignored = write(fd, "\n", 1);
+	(void)ignored;
+	errno = saved;
+}
+
+/* Send the part of iov after its first `written` bytes, once. */
+static int write_rest(int fd, const struct iovec *iov, int count, size_t written)
+{
+	struct iovec rest[8];
+	int n = 0;
+	for (int i = 0; i < count && n < 8; i++) {
+		if (written >= iov[i].iov_len) {
+			written -= iov[i].iov_len;
+			continue;
+		}
+		rest[n].iov_base = (char *)iov[i].iov_base + written;
+		rest[n].iov_len = iov[i].iov_len - written;
+		written = 0;
+		n++;
+	}
+	ssize_t more = writev(fd, rest, n);
+	if (more >= 0 && (size_t)more == iov_total(rest, n))
+		return 0;
+	if (more >= 0)
+		errno = EIO;
+	return -1;
+}
+
 /* The first `written` bytes of a line went out, the rest did not.
  *
  * A regular file is cut back to where the line began, so that the next line
@@ -112,27 +145,12 @@ static int take_back(int fd, const struct iovec *iov, int count, size_t written)
 			errno = ENOSPC;
 			return -1;
 		}
+		end_fragment(fd);
 		return -1;
 	}
-	struct iovec rest[8];
-	int n = 0;
-	for (int i = 0; i < count && n < 8; i++) {
-		if (written >= iov[i].iov_len) {
-			written -= iov[i].iov_len;
-			continue;
-		}
-		rest[n].iov_base = (char *)iov[i].iov_base + written;
-		rest[n].iov_len = iov[i].iov_len - written;
-		written = 0;
-		n++;
-	}
-	ssize_t more = writev(fd, rest, n);
-	if (more >= 0 && (size_t)more == iov_total(rest, n))
+	if (write_rest(fd, iov, count, written) == 0)
 		return 0;
-	int saved = more < 0 ? errno : EIO;
-	ssize_t ignored = write(fd, "\n", 1);
-	(void)ignored;
-	errno = saved;
+	end_fragment(fd);
 	return -1;
 }
 

@@ -361,6 +361,52 @@ START_TEST(a_line_over_the_file_size_limit_leaves_nothing_behind)
 }
 END_TEST
 
+START_TEST(only_a_file_we_created_is_given_away)
+{
+	char dir[] = "/tmp/check_log_give_XXXXXX";
+	ck_assert(mkdtemp(dir) != NULL);
+	char made[64], planted[64], target[64];
+	snprintf(made, sizeof made, "%s/made.log", dir);
+	snprintf(planted, sizeof planted, "%s/planted.log", dir);
+	snprintf(target, sizeof target, "%s/target", dir);
+	int fd = open(target, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(symlink(target, planted), 0);
+
+	struct logfile a = LOGFILE_NONE, b = LOGFILE_NONE;
+	char err[256], warn[512];
+	ck_assert_int_eq(logfile_open(&a, made, err, sizeof err), 0);
+	ck_assert_int_eq(logfile_open(&b, planted, err, sizeof err), 0);
+	ck_assert(a.created);
+	ck_assert(!b.created); /* a symbolic link someone left there is not ours */
+	uid_t other_uid = geteuid() == 0 ? 65534 : geteuid();
+	gid_t other_gid = geteuid() == 0 ? 65534 : getegid();
+	ck_assert_int_eq(
+	    logfile_give_to(&a, other_uid, other_gid, warn, sizeof warn, err, sizeof err), 0);
+	ck_assert_str_eq(warn, "");
+	ck_assert_int_eq(
+	    logfile_give_to(&b, other_uid, other_gid, warn, sizeof warn, err, sizeof err), 0);
+	struct stat st_made, st_target;
+	ck_assert_int_eq(stat(made, &st_made), 0);
+	ck_assert_int_eq(stat(target, &st_target), 0);
+	logfile_close(&a);
+	logfile_close(&b);
+	unlink(made);
+	unlink(planted);
+	unlink(target);
+	rmdir(dir);
+	ck_assert_uint_eq(st_made.st_uid, other_uid);
+	mode_t mask = umask(0);
+	umask(mask);
+	ck_assert_uint_eq(st_made.st_mode & 0777, 0640 & ~mask);
+	ck_assert_uint_eq(st_target.st_uid, geteuid()); /* never given away */
+	if (geteuid() == 0)
+		ck_assert_msg(strstr(warn, "not writable by uid 65534") != NULL, "warning: %s",
+		              warn);
+}
+END_TEST
+
 static Suite *log_suite(void)
 {
 	Suite *s = suite_create("log");
@@ -383,6 +429,7 @@ static Suite *log_suite(void)
 	tcase_add_test(tc, losses_are_reported_at_once_then_at_most_every_interval);
 	tcase_add_test(tc, append_writes_the_line_whole);
 	tcase_add_test(tc, a_line_over_the_file_size_limit_leaves_nothing_behind);
+	tcase_add_test(tc, only_a_file_we_created_is_given_away);
 	suite_add_tcase(s, tc);
 	return s;
 }
