@@ -345,6 +345,8 @@ static const char *loss_reason(const struct log_target *t, char *buf, size_t siz
 bool log_target_loss_report(struct log_target *t, const char *what, bool force, char *out,
                             size_t size)
 {
+	if (t->loss.unreported == 0) /* the common case: nothing to say */
+		return false;
 	char reason[128], text[256];
 	if (!log_loss_report(&t->loss, log_monotonic_ms(), force,
 	                     loss_reason(t, reason, sizeof reason), text, sizeof text))
