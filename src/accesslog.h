@@ -25,8 +25,8 @@ void accesslog_close(void);
 bool accesslog_enabled(void);
 
 /* Before the drop of privileges: give the log file this process created to
- * uid:gid (see logfile_give_to). Returns 0, or -1 with the reason in err. */
-int accesslog_give_to(uid_t uid, gid_t gid, char *err, size_t err_size);
+ * uid:gid (see logfile_give_to); a warning when uid could not reopen it. */
+void accesslog_give_to(uid_t uid, gid_t gid);
 
 /* Access log lines that could not be written since the start (disk full,
  * syslog not reading...); each loss is also reported in the error log. */

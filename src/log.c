@@ -218,14 +218,12 @@ int log_reopen(char *err, size_t err_size)
 	return logfile_reopen(&target.file, err, err_size);
 }
 
-int log_give_to(uid_t uid, gid_t gid, char *err, size_t err_size)
+void log_give_to(uid_t uid, gid_t gid)
 {
 	char warn[512];
-	if (logfile_give_to(&target.file, uid, gid, warn, sizeof warn, err, err_size) < 0)
-		return -1;
+	logfile_give_to(&target.file, uid, gid, warn, sizeof warn);
 	if (warn[0] != '\0')
 		log_warn("error log %s", warn);
-	return 0;
 }
 
 void log_close(void)

@@ -27,8 +27,8 @@ int log_open(const char *target, char *err, size_t err_size);
 int log_reopen(char *err, size_t err_size);
 
 /* Before the drop of privileges: give the log file this process created to
- * uid:gid (see logfile_give_to). Returns 0, or -1 with the reason in err. */
-int log_give_to(uid_t uid, gid_t gid, char *err, size_t err_size);
+ * uid:gid (see logfile_give_to); a warning when uid could not reopen it. */
+void log_give_to(uid_t uid, gid_t gid);
 
 void log_close(void);
 

@@ -182,20 +182,13 @@ static bool writable_by(const struct stat *st, uid_t uid, gid_t gid)
 	return (st->st_mode & S_IWOTH) != 0;
 }
 
-int logfile_give_to(struct logfile *lf, uid_t uid, gid_t gid, char *warn, size_t warn_size,
-                    char *err, size_t err_size)
+void logfile_give_to(struct logfile *lf, uid_t uid, gid_t gid, char *warn, size_t warn_size)
 {
 	warn[0] = '\0';
 	if (lf->fd < 0)
-		return 0;
-	if (lf->created) {
-		if (fchown(lf->fd, uid, gid) < 0) {
-			snprintf(err, err_size, "%s: giving it to uid %ld: %s", lf->path, (long)uid,
-			         strerror(errno));
-			return -1;
-		}
-		return 0;
-	}
+		return;
+	if (lf->created && fchown(lf->fd, uid, gid) == 0)
+		return;
 	struct stat st;
 	if (fstat(lf->fd, &st) == 0 && S_ISREG(st.st_mode) && !writable_by(&st, uid, gid))
 		snprintf(warn, warn_size,
@@ -203,7 +196,6 @@ int logfile_give_to(struct logfile *lf, uid_t uid, gid_t gid, char *warn, size_t
 		         "runs as: SIGUSR1 cannot reopen it after a rotation that copies its "
 		         "owner (chown it to that user)",
 		         lf->path, (long)st.st_uid, (long)uid);
-	return 0;
 }
 
 /* ------------------------------------------------------------ lost lines */

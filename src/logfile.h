@@ -41,10 +41,10 @@ int logfile_append(struct logfile *lf, const struct iovec *iov, int iov_count);
 /* Before the drop of privileges to uid:gid: a file that this process created
  * becomes theirs, so that they can open it again after a rotation that copies
  * its owner (logrotate's "create"). A file that was there before is left as it
- * is; when uid could not open it again, a warning goes to warn (or "" when
- * all is well). Returns 0, or -1 with the reason in err. */
-int logfile_give_to(struct logfile *lf, uid_t uid, gid_t gid, char *warn, size_t warn_size,
-                    char *err, size_t err_size);
+ * is. When uid could not open the file again (or it could not be given: a
+ * file system without owners), warn says so; it is "" when all is well. Not
+ * an error: the file serves as it is until a rotation. */
+void logfile_give_to(struct logfile *lf, uid_t uid, gid_t gid, char *warn, size_t warn_size);
 
 void logfile_close(struct logfile *lf);
 

@@ -40,9 +40,10 @@ int privileges_drop(const struct config *cfg, char *err, size_t err_size)
 
 	/* Log files made by us become the user's, so that it can open them again
 	 * after a rotation (SIGUSR1). */
-	if (uid != 0 && (log_give_to(uid, gid, err, err_size) < 0 ||
-	                 accesslog_give_to(uid, gid, err, err_size) < 0))
-		return -1;
+	if (uid != 0) {
+		log_give_to(uid, gid);
+		accesslog_give_to(uid, gid);
+	}
 
 	if (cfg->chroot != NULL) {
 		if (chroot(cfg->chroot) < 0 || chdir("/") < 0)
