@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <syslog.h>
@@ -100,36 +101,104 @@ bool log_journal_stream_matches(const char *value, dev_t dev, ino_t ino)
 
 /* Checked at every line: stderr may change under us (daemon mode points it
  * at /dev/null), and error lines are few. */
-enum log_style log_stderr_style(void)
+static enum log_style style_of_stderr(bool *is_socket)
 {
 	const char *value = getenv("JOURNAL_STREAM");
 	struct stat st;
-	if (value != NULL && fstat(STDERR_FILENO, &st) == 0 &&
-	    log_journal_stream_matches(value, st.st_dev, st.st_ino))
+	if (fstat(STDERR_FILENO, &st) < 0) {
+		*is_socket = false;
+		return LOG_STYLE_STDERR;
+	}
+	*is_socket = S_ISSOCK(st.st_mode);
+	if (value != NULL && log_journal_stream_matches(value, st.st_dev, st.st_ino))
 		return LOG_STYLE_JOURNAL;
 	return LOG_STYLE_STDERR;
 }
 
-/* ---------------------------------------------------------------- writing */
+enum log_style log_stderr_style(void)
+{
+	bool is_socket;
+	return style_of_stderr(&is_socket);
+}
+
+/* ---------------------------------------------------------------- stderr */
+
+/* stderr that is a socket — the journal's stream — is written without
+ * waiting, so that a journal that does not read cannot stop the server: a
+ * line that does not fit is dropped and counted. A line that went in part
+ * keeps its rest here, sent before any other line (or that line is dropped),
+ * so that no line is cut short or glued to the next. A pipe or a terminal is
+ * written as it always was. */
+static char stderr_pending[LINE_MAX_BYTES];
+static size_t stderr_pending_len;
+static struct log_loss stderr_loss = LOG_LOSS_INIT;
+
+static int send_pending(void)
+{
+	while (stderr_pending_len > 0) {
+		ssize_t n = send(STDERR_FILENO, stderr_pending, stderr_pending_len,
+		                 MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n <= 0)
+			return -1;
+		stderr_pending_len -= (size_t)n;
+		memmove(stderr_pending, stderr_pending + n, stderr_pending_len);
+	}
+	return 0;
+}
+
+static int write_stderr_line(const char *line, size_t len, bool is_socket)
+{
+	if (!is_socket) {
+		ssize_t n = write(STDERR_FILENO, line, len);
+		if (n >= 0 && (size_t)n < len)
+			errno = EIO;
+		return n == (ssize_t)len ? 0 : -1;
+	}
+	if (send_pending() < 0)
+		return -1;
+	ssize_t n = send(STDERR_FILENO, line, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n < 0)
+		return -1;
+	memcpy(stderr_pending, line + n, len - (size_t)n);
+	stderr_pending_len = len - (size_t)n;
+	return 0;
+}
 
 /* A line straight to stderr: the error log's plain place, and where the
- * error log's own troubles are told. */
+ * error log's own troubles are told. A line that cannot go is counted. */
 static int write_stderr(enum log_level level, const char *text)
 {
+	bool is_socket;
+	enum log_style style = style_of_stderr(&is_socket);
 	char line[LINE_MAX_BYTES];
-	size_t len = log_format_line(line, sizeof line, log_stderr_style(), level, 0, 0, text);
-	return write(STDERR_FILENO, line, len) == (ssize_t)len ? 0 : -1;
+	size_t len = log_format_line(line, sizeof line, style, level, 0, 0, text);
+	if (write_stderr_line(line, len, is_socket) == 0)
+		return 0;
+	log_loss_count(&stderr_loss, errno);
+	return -1;
 }
+
+/* Lines lost on stderr are told there, once it takes lines again. */
+static void report_stderr_losses(bool force)
+{
+	if (stderr_loss.unreported == 0)
+		return;
+	int e = stderr_loss.last_errno;
+	const char *reason =
+	    e == EAGAIN || e == EWOULDBLOCK ? "standard error not reading" : strerror(e);
+	char text[256], report[300];
+	if (!log_loss_report(&stderr_loss, log_monotonic_ms(), force, reason, text, sizeof text))
+		return;
+	snprintf(report, sizeof report, "error log: %s", text);
+	write_stderr(LOG_LEVEL_WARN, report);
+}
+
+/* ---------------------------------------------------------------- writing */
 
 static int write_target(enum log_level level, const char *text)
 {
-	if (target.sink == LOG_SINK_PLAIN) {
-		if (write_stderr(level, text) == 0)
-			return 0;
-		/* Nowhere to tell: counted for whoever reads the counters. */
-		log_loss_count(&target.loss, errno);
-		return -1;
-	}
+	if (target.sink == LOG_SINK_PLAIN)
+		return write_stderr(level, text);
 	char line[LINE_MAX_BYTES];
 	enum log_style style = target.sink == LOG_SINK_FILE ? LOG_STYLE_FILE : LOG_STYLE_SYSLOG;
 	size_t len =
@@ -142,8 +211,11 @@ static int write_target(enum log_level level, const char *text)
  * on stderr while the error log fails, in the error log once it works again. */
 static void report_own_losses(bool failing, bool force)
 {
-	if (target.sink == LOG_SINK_PLAIN)
+	if (target.sink == LOG_SINK_PLAIN) {
+		if (!failing)
+			report_stderr_losses(force);
 		return;
+	}
 	char report[512];
 	if (!log_target_loss_report(&target, "error log", force, report, sizeof report))
 		return;
@@ -229,10 +301,12 @@ void log_give_to(uid_t uid, gid_t gid)
 void log_close(void)
 {
 	report_own_losses(false, true);
+	report_stderr_losses(true);
+	send_pending(); /* a last try, without waiting */
 	log_target_close(&target);
 }
 
 uint64_t log_dropped_lines(void)
 {
-	return target.loss.total;
+	return target.loss.total + stderr_loss.total;
 }

@@ -3,7 +3,8 @@
  * Lines are written with a single write() so that they never interleave. On
  * stderr a line reads "switchboard: error: what"; when stderr is the systemd
  * journal (JOURNAL_STREAM names it) it reads "<3>error: what": the priority
- * for the journal, which adds the name and the time itself. */
+ * for the journal, which adds the name and the time itself. A journal that
+ * does not read is not waited for: its lines are dropped and counted. */
 #ifndef SWITCHBOARD_LOG_H
 #define SWITCHBOARD_LOG_H
 

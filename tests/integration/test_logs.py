@@ -255,6 +255,97 @@ def journal_stream_of_another_file_is_ignored():
            f"stderr that is not the journal gets plain lines: {text!r}")
 
 
+class StalledJournal:
+    """A journal stream (a stream socket named by JOURNAL_STREAM) that is
+    read only when told to; its sending end is the server's stderr."""
+
+    def __init__(self):
+        self.ours, self.theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        harness.at_end(self.ours.close)
+        harness.at_end(self.theirs.close)
+        self.theirs.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+        st = os.fstat(self.theirs.fileno())
+        self.value = f"{st.st_dev}:{st.st_ino}"
+        self.data = b""
+
+    def read_until(self, pattern, timeout):
+        deadline = time.monotonic() + timeout
+        while not re.search(pattern, self.data):
+            left = deadline - time.monotonic()
+            expect(left > 0, f"no {pattern!r} from the server: {self.data[-400:]!r}")
+            self.ours.settimeout(left)
+            try:
+                chunk = self.ours.recv(65536)
+            except socket.timeout:
+                continue
+            expect(chunk, f"stderr closed before {pattern!r}: {self.data[-400:]!r}")
+            self.data += chunk
+        return re.search(pattern, self.data)
+
+    def drain(self):
+        """Read everything until the server's end is closed (in a thread)."""
+        import threading
+
+        def run():
+            self.ours.settimeout(15)
+            try:
+                while True:
+                    chunk = self.ours.recv(65536)
+                    if not chunk:
+                        return
+                    self.data += chunk
+            except OSError:
+                return
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        return thread
+
+
+@test(timeout=40)
+def journal_that_does_not_read_never_stops_the_server():
+    journal = StalledJournal()
+    base = tempdir("journal-stalled")
+    conf = write_conf(base, [f'root "{site().root}"'])
+    port = harness.free_port()
+    env = dict(os.environ, JOURNAL_STREAM=journal.value)
+    proc = subprocess.Popen(
+        [harness.SWITCHBOARD, "-c", conf, "--listen", f"127.0.0.1:{port}", *user_args()],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=journal.theirs.fileno(),
+        env=env)
+    harness.at_end(lambda: proc.poll() is None and (proc.kill(), proc.wait()))
+    journal.theirs.close()  # the server holds it now
+    journal.read_until(rb"<6>switchboard \S+ serving ", 10)
+    # No more reading: every reload says two or three lines.
+    for _ in range(150):
+        proc.send_signal(signal.SIGHUP)
+        time.sleep(0.004)
+    time.sleep(0.2)
+    expect(proc.poll() is None, f"the server exited with {proc.returncode}")
+    began = time.monotonic()
+    get_page(port, 1, timeout=3.0)
+    took = time.monotonic() - began
+    expect(took < 1.0, f"a request took {took:.2f} s while the journal did not read")
+    reader = journal.drain()
+    time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    try:
+        status = proc.wait(3)
+    except subprocess.TimeoutExpired:
+        raise Failure("SIGTERM did not stop the server within 3 s") from None
+    expect_eq(status, 0, "exit status after SIGTERM")
+    reader.join(10)
+    text = journal.data.decode("utf-8", "replace")
+    lines = text.splitlines()
+    for line in lines:
+        expect(re.match(r"<[3467]>", line) and not re.search(r"<[3467]>", line[3:]),
+               f"a cut or glued line: {line!r}")
+    expect(text.endswith("\n"), f"the last line is cut: {text[-200:]!r}")
+    expect(re.search(r"^<4>warning: error log: \d+ log lines? dropped: standard error not "
+                     r"reading$", text, re.M),
+           f"no report of the lines the journal did not take: {text[-800:]!r}")
+    expect(re.search(r"^<6>stopped$", text, re.M), f"no '<6>stopped': {text[-400:]!r}")
+
+
 # ---------------------------------------------------------------- 2. syslog that does not read
 
 
