@@ -6,7 +6,9 @@ Run as `$PYTHON tests/integration/test_logs.py` with SWITCHBOARD set.
   - journal: when JOURNAL_STREAM names the file that is stderr, every line
     starts with its sd-daemon priority (<3> error, <4> warning, <6> info) and
     carries neither the program's name nor the time; start-up errors and
-    reload errors read the same;
+    reload errors read the same; a journal that does not read does not stop
+    the server, its lines are never cut or glued, and the lines it could not
+    take are reported once it reads again;
   - syslog: in a private mount namespace, /dev/log is a datagram socket that
     is never read: every request is still answered at once, SIGTERM still
     stops the server, and the error output says that lines were dropped;
