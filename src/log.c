@@ -131,10 +131,13 @@ enum log_style log_stderr_style(void)
  * written as it always was. */
 static char stderr_pending[LINE_MAX_BYTES];
 static size_t stderr_pending_len;
+static pid_t stderr_pending_pid; /* a forked child leaves the rest to its parent */
 static struct log_loss stderr_loss = LOG_LOSS_INIT;
 
 static int send_pending(void)
 {
+	if (stderr_pending_len > 0 && stderr_pending_pid != getpid())
+		stderr_pending_len = 0;
 	while (stderr_pending_len > 0) {
 		ssize_t n = send(STDERR_FILENO, stderr_pending, stderr_pending_len,
 		                 MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -161,6 +164,8 @@ static int write_stderr_line(const char *line, size_t len, bool is_socket)
 		return -1;
 	memcpy(stderr_pending, line + n, len - (size_t)n);
 	stderr_pending_len = len - (size_t)n;
+	if (stderr_pending_len > 0)
+		stderr_pending_pid = getpid();
 	return 0;
 }
 
