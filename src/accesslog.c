@@ -2,6 +2,7 @@
 
 #include "accesslog.h"
 
+#include "log.h"
 #include "logfile.h"
 
 #include <arpa/inet.h>
@@ -13,14 +14,28 @@
 #include <string.h>
 #include <sys/uio.h>
 #include <syslog.h>
-#include <unistd.h>
 
 /* The plain place of the access log is nowhere ("off"). */
 static struct log_target target = LOG_TARGET_PLAIN;
 
+/* Lost lines are told in the error log: at once for the first, then at most
+ * once per LOG_LOSS_REPORT_MS, and all that are left when the log closes. */
+static void report_losses(bool force)
+{
+	char report[512];
+	if (log_target_loss_report(&target, "access log", force, report, sizeof report))
+		log_warn("%s", report);
+}
+
 int accesslog_open(const char *where, char *err, size_t err_size)
 {
-	return log_target_open(&target, where, "off", err, err_size);
+	char warn[256];
+	report_losses(true); /* what the old target lost, before it goes */
+	if (log_target_open(&target, where, "off", warn, sizeof warn, err, err_size) < 0)
+		return -1;
+	if (warn[0] != '\0')
+		log_warn("access log: %s", warn);
+	return 0;
 }
 
 int accesslog_reopen(char *err, size_t err_size)
@@ -28,9 +43,23 @@ int accesslog_reopen(char *err, size_t err_size)
 	return logfile_reopen(&target.file, err, err_size);
 }
 
+void accesslog_give_to(uid_t uid, gid_t gid)
+{
+	char warn[512];
+	logfile_give_to(&target.file, uid, gid, warn, sizeof warn);
+	if (warn[0] != '\0')
+		log_warn("access log %s", warn);
+}
+
 void accesslog_close(void)
 {
+	report_losses(true);
 	log_target_close(&target);
+}
+
+uint64_t accesslog_dropped_lines(void)
+{
+	return target.loss.total;
 }
 
 bool accesslog_enabled(void)
@@ -120,21 +149,15 @@ void accesslog_finish(const struct buf *line, size_t split, uint64_t body_bytes)
 	char count[24];
 	size_t count_len = format_bytes(body_bytes, count);
 	const char *text = buf_head(line);
-	size_t rest = buf_len(line) - split;
-	if (target.sink == LOG_SINK_SYSLOG) {
-		syslog(LOG_INFO, "%.*s%s%.*s", (int)split, text, count, (int)rest - 1,
-		       text + split);
-		return;
-	}
 	struct iovec iov[3] = {
 	    {(void *)text, split},
 	    {count, count_len},
-	    {(void *)(text + split), rest},
+	    {(void *)(text + split), buf_len(line) - split},
 	};
-	/* One writev per line, so that lines from several processes never mix.
-	 * Best effort: a full disk must not stop the server. */
-	ssize_t ignored = writev(target.file.fd, iov, 3);
-	(void)ignored;
+	/* One writev per line, whole or not at all, so that lines from several
+	 * processes never mix; a line that cannot go is counted, not waited for. */
+	log_target_write(&target, LOG_INFO, iov, 3);
+	report_losses(false);
 }
 
 int accesslog_render(struct buf *out, const struct buf *line, size_t split, uint64_t body_bytes)

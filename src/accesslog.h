@@ -12,16 +12,25 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "buffer.h"
 
-/* "off", "syslog" (facility daemon, priority info) or a file path, opened for
+/* "off", "syslog" (facility daemon, priority info, never waited for) or a file path, opened for
  * appending. Returns 0, or -1 with "PATH: reason" in err (the old target stays). */
 int accesslog_open(const char *target, char *err, size_t err_size);
 int accesslog_reopen(char *err, size_t err_size);
 void accesslog_close(void);
 bool accesslog_enabled(void);
+
+/* Before the drop of privileges: give the log file this process created to
+ * uid:gid (see logfile_give_to); a warning when uid could not reopen it. */
+void accesslog_give_to(uid_t uid, gid_t gid);
+
+/* Access log lines that could not be written since the start (disk full,
+ * syslog not reading...); each loss is also reported in the error log. */
+uint64_t accesslog_dropped_lines(void);
 
 /* A line is written in two parts around the body's byte count, which is known
  * only once the response is over: accesslog_begin() formats everything else

@@ -82,32 +82,61 @@ static int start(struct server *srv, struct config *cfg, int argc, char **argv, 
 	return 0;
 }
 
+/* What config_load and config_check wrote to err. A start's configuration
+ * errors go to the error log, as one error line each, like those of a reload:
+ * both read the same, and under systemd both reach the journal as errors. The
+ * output of -t, usage errors and --help stay as they are. */
+static void show_config_messages(const struct config *cfg, enum config_result r, char *text)
+{
+	if (text == NULL || text[0] == '\0')
+		return;
+	if (cfg->test_only || r == CONFIG_USAGE_ERROR) {
+		fputs(text, stderr);
+		return;
+	}
+	char *save = NULL;
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		log_error("%s", line);
+}
+
+/* Load the configuration and check it. Returns -1 to go on, or the exit status. */
+static int load_config(struct config *cfg, int argc, char **argv)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *err = open_memstream(&text, &len);
+	if (err == NULL)
+		return EX_OSERR;
+	enum config_result r = config_load(cfg, argc, argv, stdout, err);
+	bool bad = r == CONFIG_OK && !cfg->test_only && config_check(cfg, err) > 0;
+	fclose(err);
+	show_config_messages(cfg, r, text);
+	free(text);
+	switch (r) {
+	case CONFIG_OK:
+		break;
+	case CONFIG_EXIT_SUCCESS:
+		return 0;
+	case CONFIG_USAGE_ERROR:
+		return EX_USAGE;
+	case CONFIG_FILE_ERROR:
+		return EX_CONFIG;
+	}
+	if (cfg->test_only)
+		return test_config(cfg);
+	return bad ? EX_CONFIG : -1;
+}
+
 int main(int argc, char **argv)
 {
 	struct config *cfg = calloc(1, sizeof *cfg);
 	if (cfg == NULL)
 		return EX_OSERR;
-	switch (config_load(cfg, argc, argv, stdout, stderr)) {
-	case CONFIG_OK:
-		break;
-	case CONFIG_EXIT_SUCCESS:
+	int early = load_config(cfg, argc, argv);
+	if (early >= 0) {
 		config_free(cfg);
 		free(cfg);
-		return 0;
-	case CONFIG_USAGE_ERROR:
-		config_free(cfg);
-		free(cfg);
-		return EX_USAGE;
-	case CONFIG_FILE_ERROR:
-		config_free(cfg);
-		free(cfg);
-		return EX_CONFIG;
-	}
-	if (cfg->test_only || config_check(cfg, stderr) > 0) {
-		int status = cfg->test_only ? test_config(cfg) : EX_CONFIG;
-		config_free(cfg);
-		free(cfg);
-		return status;
+		return early;
 	}
 
 	raise_fd_limit(cfg);

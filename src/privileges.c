@@ -2,6 +2,7 @@
 
 #include "privileges.h"
 
+#include "accesslog.h"
 #include "config.h"
 #include "log.h"
 
@@ -35,6 +36,13 @@ int privileges_drop(const struct config *cfg, char *err, size_t err_size)
 		if (gr == NULL)
 			return fail(err, err_size, "group", cfg->group);
 		gid = gr->gr_gid;
+	}
+
+	/* Log files made by us become the user's, so that it can open them again
+	 * after a rotation (SIGUSR1). */
+	if (uid != 0) {
+		log_give_to(uid, gid);
+		accesslog_give_to(uid, gid);
 	}
 
 	if (cfg->chroot != NULL) {
