@@ -450,99 +450,154 @@ static void plan_listing(const struct static_site *site, const struct http_reque
 	add_configured_headers(site, up, "", r);
 }
 
-void static_plan(const struct static_site *site, const struct http_request *req, const char *data,
-                 time_t now, struct response *r)
-{
-	char path[PATH_BUF_SIZE];
+/* One request being planned: what the steps of static_plan share. */
+struct lookup {
+	const struct static_site *site;
+	const struct http_request *req;
+	const char *data;
+	time_t now;
 	struct urlpath up;
-	int status = urlpath_resolve(http_span_ptr(data, req->target), req->target.len,
-	                             site->urlpath_flags, path, sizeof path, &up);
-	if (status != 0) {
-		response_error(r, status);
-		return;
-	}
-
-	if (up.trailing_slash && ends_with_dot_segment(req, data)) {
-		plan_redirect_to_normal_form(&up, r);
-		return;
-	}
-
+	char path[PATH_BUF_SIZE]; /* the decoded path; an index name may be appended */
 	/* The cache's key: the request path, "dir/" for a directory's index. */
 	char key[PATH_BUF_SIZE + 1];
-	size_t key_len = 0;
-	bool use_cache = site->cache != NULL && !site->precompressed;
-	if (use_cache) {
-		memcpy(key, up.path, up.len);
-		key_len = up.len;
-		if (up.trailing_slash && up.len > 0)
-			key[key_len++] = '/';
-		const struct cached_file *hit = filecache_get(site->cache, key, key_len, now);
-		if (hit != NULL) {
-			plan_file(site, req, data, hit->name, body_memory(hit, 0, hit->len),
-			          &hit->st, r);
-			add_configured_headers(site, &up, hit->name, r);
-			return;
-		}
-	}
+	size_t key_len;
+	bool use_cache;
+};
 
-	const char *name = path;
-	struct stat st;
-	int fd = open_in_root(site, path);
-	if (fd < 0 || fstat(fd, &st) < 0)
-		goto fail;
-	if (S_ISDIR(st.st_mode)) {
-		if (!up.trailing_slash) {
-			close(fd);
-			plan_redirect_to_directory(&up, r);
-			return;
-		}
-		int dir = fd;
-		fd = open_index(site, path, up.len, &name);
-		if (fd < 0) {
-			int err = errno;
-			if (err == ENOENT && site->listing) {
-				plan_listing(site, req, &up, dir, r);
-				return;
-			}
-			close(dir);
-			/* No index, no listing: 403. */
-			response_error(r, err == ENOENT ? 403 : status_for_errno(err));
-			return;
+/* A file the cache holds, validated within its bound: planned from memory. */
+static bool plan_from_cache(struct lookup *lk, struct response *r)
+{
+	const struct urlpath *up = &lk->up;
+	lk->use_cache = lk->site->cache != NULL && !lk->site->precompressed;
+	if (!lk->use_cache)
+		return false;
+	memcpy(lk->key, up->path, up->len);
+	lk->key_len = up->len;
+	if (up->trailing_slash && up->len > 0)
+		lk->key[lk->key_len++] = '/';
+	const struct cached_file *hit =
+	    filecache_get(lk->site->cache, lk->key, lk->key_len, lk->now);
+	if (hit == NULL)
+		return false;
+	plan_file(lk->site, lk->req, lk->data, hit->name, body_memory(hit, 0, hit->len), &hit->st,
+	          r);
+	add_configured_headers(lk->site, up, hit->name, r);
+	return true;
+}
+
+/* The directory dir (open, stat'ed) asked for with its slash: its index file
+ * (fd returned, *st and *name updated), or else its listing, a redirect or an
+ * error planned into r (-1 returned). dir is closed or handed on either way. */
+static int open_directory(struct lookup *lk, int dir, const char **name, struct stat *st,
+                          struct response *r)
+{
+	int fd = open_index(lk->site, lk->path, lk->up.len, name);
+	if (fd < 0) {
+		int err = errno;
+		if (err == ENOENT && lk->site->listing) {
+			plan_listing(lk->site, lk->req, &lk->up, dir, r);
+			return -1;
 		}
 		close(dir);
-		if (fstat(fd, &st) < 0)
-			goto fail;
-	} else if (up.trailing_slash && up.len > 0) {
+		/* No index, no listing: 403. */
+		response_error(r, err == ENOENT ? 403 : status_for_errno(err));
+		return -1;
+	}
+	close(dir);
+	if (fstat(fd, st) < 0) {
+		int err = errno;
+		close(fd);
+		response_error(r, status_for_errno(err));
+		return -1;
+	}
+	return fd;
+}
+
+/* Open what the path names: a regular file to serve (fd returned, *st and
+ * *name set), or else the answer is planned into r (-1 returned). */
+static int open_target(struct lookup *lk, const char **name, struct stat *st, struct response *r)
+{
+	*name = lk->path;
+	int fd = open_in_root(lk->site, lk->path);
+	if (fd < 0 || fstat(fd, st) < 0) {
+		int err = errno;
+		if (fd >= 0)
+			close(fd);
+		response_error(r, status_for_errno(err));
+		return -1;
+	}
+	if (S_ISDIR(st->st_mode)) {
+		if (lk->up.trailing_slash)
+			return open_directory(lk, fd, name, st, r);
+		close(fd);
+		plan_redirect_to_directory(&lk->up, r);
+		return -1;
+	}
+	if (lk->up.trailing_slash && lk->up.len > 0) {
 		/* "/file.txt/" names a directory that is not there. */
 		close(fd);
 		response_error(r, 404);
-		return;
+		return -1;
 	}
-	if (!S_ISREG(st.st_mode)) {
+	if (!S_ISREG(st->st_mode)) {
 		/* FIFOs, sockets and devices: opened without blocking, never read. */
 		close(fd);
 		response_error(r, 403);
-		return;
+		return -1;
 	}
-	if (site->precompressed) {
+	return fd;
+}
+
+/* A regular file: its precompressed sibling when one fits, kept in the cache
+ * when it is small, then the status its preconditions and range decide. */
+static void plan_regular_file(struct lookup *lk, int fd, const char *name, struct stat *st,
+                              struct response *r)
+{
+	if (lk->site->precompressed) {
 		r->vary_accept_encoding = true;
-		r->content_encoding = open_precompressed(site, req, data, name, &fd, &st);
+		r->content_encoding =
+		    open_precompressed(lk->site, lk->req, lk->data, name, &fd, st);
 	}
-	struct body body = body_file(fd, 0, (uint64_t)st.st_size);
-	if (use_cache) {
+	struct body body = body_file(fd, 0, (uint64_t)st->st_size);
+	if (lk->use_cache) {
 		const struct cached_file *mem =
-		    filecache_put(site->cache, key, key_len, name, fd, &st, now);
+		    filecache_put(lk->site->cache, lk->key, lk->key_len, name, fd, st, lk->now);
 		if (mem != NULL) {
 			close(fd);
 			body = body_memory(mem, 0, mem->len);
 		}
 	}
-	plan_file(site, req, data, name, body, &st, r);
-	add_configured_headers(site, &up, name, r);
-	return;
-fail:
-	status = status_for_errno(errno);
+	plan_file(lk->site, lk->req, lk->data, name, body, st, r);
+	add_configured_headers(lk->site, &lk->up, name, r);
+}
+
+void static_plan(const struct static_site *site, const struct http_request *req, const char *data,
+                 time_t now, struct response *r)
+{
+	/* Field by field: an initializer would zero the two path buffers (16 KiB)
+	 * for every request. */
+	struct lookup lk;
+	lk.site = site;
+	lk.req = req;
+	lk.data = data;
+	lk.now = now;
+	lk.key_len = 0;
+	lk.use_cache = false;
+	int status = urlpath_resolve(http_span_ptr(data, req->target), req->target.len,
+	                             site->urlpath_flags, lk.path, sizeof lk.path, &lk.up);
+	if (status != 0) {
+		response_error(r, status);
+		return;
+	}
+	if (lk.up.trailing_slash && ends_with_dot_segment(req, data)) {
+		plan_redirect_to_normal_form(&lk.up, r);
+		return;
+	}
+	if (plan_from_cache(&lk, r))
+		return;
+	const char *name;
+	struct stat st;
+	int fd = open_target(&lk, &name, &st, r);
 	if (fd >= 0)
-		close(fd);
-	response_error(r, status);
+		plan_regular_file(&lk, fd, name, &st, r);
 }
