@@ -10,6 +10,7 @@ void body_release(struct body *b)
 {
 	switch (b->kind) {
 	case BODY_NONE:
+	case BODY_STATIC:
 		break;
 	case BODY_FILE:
 		if (b->fd >= 0)

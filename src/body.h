@@ -9,6 +9,7 @@
 #ifndef SWITCHBOARD_BODY_H
 #define SWITCHBOARD_BODY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +21,7 @@ enum body_kind {
 	BODY_NONE,      /* nothing, or bytes already in the head's buffer */
 	BODY_FILE,      /* fd, from offset, remaining bytes: sent with sendfile() */
 	BODY_MEMORY,    /* mem->bytes, from offset, remaining bytes */
+	BODY_STATIC,    /* bytes with static storage (a fixed answer), from offset */
 	BODY_GENERATED, /* gen->next() until it says the body is complete */
 };
 
@@ -35,10 +37,11 @@ struct body {
 	enum body_kind kind;
 	int fd;                        /* BODY_FILE */
 	const struct cached_file *mem; /* BODY_MEMORY: a held reference */
+	const char *bytes;             /* MEMORY, STATIC: the whole body's bytes */
 	const struct body_generator *gen;
 	void *gen_state;    /* BODY_GENERATED */
-	uint64_t offset;    /* FILE, MEMORY: the first byte to send */
-	uint64_t remaining; /* FILE, MEMORY: bytes still to send */
+	uint64_t offset;    /* FILE, MEMORY, STATIC: the first byte to send */
+	uint64_t remaining; /* FILE, MEMORY, STATIC: bytes still to send */
 };
 
 static inline struct body body_file(int fd, uint64_t offset, uint64_t length)
@@ -46,11 +49,26 @@ static inline struct body body_file(int fd, uint64_t offset, uint64_t length)
 	return (struct body){.kind = BODY_FILE, .fd = fd, .offset = offset, .remaining = length};
 }
 
-static inline struct body body_memory(const struct cached_file *mem, uint64_t offset,
-                                      uint64_t length)
+/* mem_bytes: mem->bytes (given here so that this header needs no filecache.h). */
+static inline struct body body_memory(const struct cached_file *mem, const char *mem_bytes,
+                                      uint64_t offset, uint64_t length)
 {
-	return (struct body){
-	    .kind = BODY_MEMORY, .mem = mem, .offset = offset, .remaining = length};
+	return (struct body){.kind = BODY_MEMORY,
+	                     .mem = mem,
+	                     .bytes = mem_bytes,
+	                     .offset = offset,
+	                     .remaining = length};
+}
+
+static inline struct body body_static(const char *bytes, uint64_t length)
+{
+	return (struct body){.kind = BODY_STATIC, .bytes = bytes, .remaining = length};
+}
+
+/* Bytes in memory (cached or static), sent with the head in one call. */
+static inline bool body_in_memory(const struct body *b)
+{
+	return b->kind == BODY_MEMORY || b->kind == BODY_STATIC;
 }
 
 static inline struct body body_generated(const struct body_generator *gen, void *state)

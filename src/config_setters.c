@@ -60,6 +60,24 @@ int config_set_text(struct config *cfg, const struct directive *d, char **values
 	return 0;
 }
 
+/* An endpoint's path: "/" and then RFC 3986 path bytes (no query, no
+ * fragment, no percent-escape: a route is matched on the bytes as received,
+ * so it has one spelling), or off. */
+int config_set_route_path(struct config *cfg, const struct directive *d, char **values, int count,
+                          char *msg, size_t msg_size)
+{
+	static const char allowed[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                              "0123456789-._~!$&'()*+,;=:@/";
+	const char *path = values[0];
+	bool valid = strcmp(path, "off") == 0 ||
+	             (path[0] == '/' && path[1] != '\0' && strspn(path, allowed) == strlen(path));
+	if (!valid)
+		return fail(msg, msg_size,
+		            "invalid path '%s' for %s (a path like /healthz, or off)", path,
+		            d->name);
+	return config_set_text(cfg, d, values, count, msg, msg_size);
+}
+
 /* The access log can be off but not stderr, which the error log has. */
 int config_set_access_log(struct config *cfg, const struct directive *d, char **values, int count,
                           char *msg, size_t msg_size)

@@ -17,6 +17,8 @@ directive_setter config_set_duration;
 directive_setter config_set_count;
 directive_setter config_set_bool;
 directive_setter config_set_size;
+/* A path the server answers itself ("/healthz"), or off. */
+directive_setter config_set_route_path;
 /* One of the names of its enum. */
 directive_setter config_set_log_level;
 directive_setter config_set_hidden_files;

@@ -96,6 +96,10 @@ static const struct directive directives[] = {
     [DIRECTIVE_ERROR_PAGE] = {"error_page", config_add_error_page, config_clear_error_pages,
                               STORE_LIST, FIELD(error_pages), .reload = true, .repeat = true,
                               .least = 2, .most = 2},
+    [DIRECTIVE_HEALTH_PATH] = {"health_path", config_set_route_path, TEXT(health_path),
+                               .def = "off", .reload = true, ONE_VALUE},
+    [DIRECTIVE_HEALTH_LOG] = {"health_log", config_set_bool, SCALAR(health_log), .def = "off",
+                              .reload = true, ONE_VALUE},
 };
 
 _Static_assert(sizeof directives / sizeof directives[0] == DIRECTIVE_COUNT,

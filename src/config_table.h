@@ -58,6 +58,8 @@ enum directive_id {
 	DIRECTIVE_FILE_CACHE,
 	DIRECTIVE_ADD_HEADER,
 	DIRECTIVE_ERROR_PAGE,
+	DIRECTIVE_HEALTH_PATH,
+	DIRECTIVE_HEALTH_LOG,
 	DIRECTIVE_COUNT
 };
 
@@ -97,6 +99,8 @@ struct config {
 	uint64_t file_cache; /* bytes of small files kept in memory; 0: off */
 	bool precompressed;
 	bool listing;
+	char *health_path; /* the health route, "off" for none */
+	bool health_log;   /* health checks written to the access log */
 	struct header_rule headers[CONFIG_MAX_HEADERS];
 	size_t header_count;
 	struct error_page error_pages[CONFIG_MAX_ERROR_PAGES];

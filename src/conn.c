@@ -221,15 +221,15 @@ enum send_result {
 static enum send_result conn_send_buffered(struct conn *c, bool *progress)
 {
 	struct body *b = &c->body;
-	while (buf_len(&c->out) > 0 || (b->kind == BODY_MEMORY && b->remaining > 0)) {
+	while (buf_len(&c->out) > 0 || (body_in_memory(b) && b->remaining > 0)) {
 		struct iovec iov[2];
 		struct msghdr msg = {.msg_iov = iov};
 		if (buf_len(&c->out) > 0)
 			iov[msg.msg_iovlen++] =
 			    (struct iovec){(void *)buf_head(&c->out), buf_len(&c->out)};
-		if (b->kind == BODY_MEMORY && b->remaining > 0)
-			iov[msg.msg_iovlen++] = (struct iovec){(void *)(b->mem->bytes + b->offset),
-			                                       (size_t)b->remaining};
+		if (body_in_memory(b) && b->remaining > 0)
+			iov[msg.msg_iovlen++] =
+			    (struct iovec){(void *)(b->bytes + b->offset), (size_t)b->remaining};
 		bool file_follows = b->kind == BODY_FILE && b->remaining > 0;
 		ssize_t n = sendmsg(c->fd, &msg, MSG_NOSIGNAL | (file_follows ? MSG_MORE : 0));
 		if (n < 0) {
@@ -336,7 +336,7 @@ static bool conn_send_plan(struct conn *c, struct exchange_plan *plan, time_t no
 	c->discard = plan->discard;
 	c->sent = 0;
 	conn_borrow_out(c);
-	if (accesslog_enabled())
+	if (accesslog_enabled() && !plan->unlogged)
 		conn_log_begin(c, &plan->log, now);
 	size_t head_len = 0;
 	bool ok = response_write(&c->out, r, response_date(now), &head_len) == 0;

@@ -44,8 +44,8 @@ static void refuse_method(const struct route *route, const struct http_request *
 	r->allow = response_keep(r, allow, n);
 }
 
-static void dispatch(const struct exchange_ctx *ctx, const struct exchange_request *in,
-                     struct response *r)
+static const struct route *dispatch(const struct exchange_ctx *ctx,
+                                    const struct exchange_request *in, struct response *r)
 {
 	const struct http_request *req = in->req;
 	const struct route *route =
@@ -54,6 +54,7 @@ static void dispatch(const struct exchange_ctx *ctx, const struct exchange_reque
 		refuse_method(route, req, r);
 	else
 		route->handler(ctx, route, in, r);
+	return route;
 }
 
 /* Does the client want the connection kept open (RFC 9112 section 9.3)?
@@ -124,7 +125,7 @@ void exchange_answer(const struct exchange_ctx *ctx, const struct exchange_reque
 {
 	const struct http_request *req = in->req;
 	response_init(&plan->response);
-	plan->close_after = plan->peer_closes = false;
+	plan->close_after = plan->peer_closes = plan->unlogged = false;
 	plan->discard = 0;
 	plan->log = (struct accesslog_fields){.status = 0};
 	if (in->error_status != 0) {
@@ -138,7 +139,7 @@ void exchange_answer(const struct exchange_ctx *ctx, const struct exchange_reque
 	plan->discard = req->has_content_length ? req->content_length : 0;
 
 	struct response *r = &plan->response;
-	dispatch(ctx, in, r);
+	plan->unlogged = dispatch(ctx, in, r)->unlogged;
 	r->head_only = req->method == HTTP_METHOD_HEAD;
 	r->connection = connection_for(ctx, in, r->status);
 	/* A body that ends with the connection cannot leave it open. */

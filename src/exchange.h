@@ -29,6 +29,7 @@ struct exchange_ctx {
 	bool keepalive;
 	size_t max_keepalive_requests;
 	bool stopping; /* graceful stop: every response closes its connection */
+	bool draining; /* about to stop: the health route says so (503) */
 };
 
 /* A request as the connection received it. */
@@ -45,6 +46,7 @@ struct exchange_plan {
 	bool close_after;            /* shut the connection down once it is sent */
 	bool peer_closes;            /* the client said this is its last request */
 	uint64_t discard;            /* request body bytes to read and drop */
+	bool unlogged;               /* not written to the access log */
 	struct accesslog_fields log; /* all but peer and time, which the connection adds */
 };
 

@@ -36,6 +36,7 @@ struct route {
 	unsigned methods; /* ROUTE_METHOD() bits */
 	route_handler handler;
 	const void *arg; /* the handler's own data */
+	bool unlogged;   /* its answers stay out of the access log (health probes) */
 };
 
 #define ROUTER_MAX_ROUTES 16

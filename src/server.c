@@ -7,6 +7,7 @@
 #include "conn.h"
 #include "daemon.h"
 #include "filecache.h"
+#include "health.h"
 #include "mime.h"
 #include "service.h"
 #include "signals.h"
@@ -280,10 +281,22 @@ int server_open_site(struct server *srv, char *err, size_t err_size)
 	return 0;
 }
 
+/* The endpoints the server answers itself, in front of the static files. */
+static void build_routes(struct server *srv)
+{
+	const struct config *cfg = srv->cfg;
+	router_init(&srv->router, &exchange_static_route);
+	if (strcmp(cfg->health_path, "off") != 0) {
+		struct route health = health_route(cfg->health_path, !cfg->health_log);
+		router_add(&srv->router, &health);
+	}
+}
+
 /* What connections and the exchange take from the configuration. */
 static void apply_settings(struct server *srv)
 {
 	const struct config *cfg = srv->cfg;
+	build_routes(srv);
 	srv->exchange.router = &srv->router;
 	srv->exchange.max_discard_body = cfg->max_discard_body;
 	srv->exchange.keepalive = cfg->keepalive;
@@ -541,7 +554,6 @@ int server_init(struct server *srv, struct config *cfg, int argc, char **argv, c
 		return -1;
 	}
 	loop_set_before_wait(srv->loop, between_turns, srv);
-	router_init(&srv->router, &exchange_static_route);
 	apply_settings(srv);
 	if (listener_reserve_fd_init() < 0) {
 		snprintf(err, err_size, "/dev/null: %s", strerror(errno));

@@ -479,8 +479,8 @@ static bool plan_from_cache(struct lookup *lk, struct response *r)
 	    filecache_get(lk->site->cache, lk->key, lk->key_len, lk->now);
 	if (hit == NULL)
 		return false;
-	plan_file(lk->site, lk->req, lk->data, hit->name, body_memory(hit, 0, hit->len), &hit->st,
-	          r);
+	plan_file(lk->site, lk->req, lk->data, hit->name, body_memory(hit, hit->bytes, 0, hit->len),
+	          &hit->st, r);
 	add_configured_headers(lk->site, up, hit->name, r);
 	return true;
 }
@@ -564,7 +564,7 @@ static void plan_regular_file(struct lookup *lk, int fd, const char *name, struc
 		    filecache_put(lk->site->cache, lk->key, lk->key_len, name, fd, st, lk->now);
 		if (mem != NULL) {
 			close(fd);
-			body = body_memory(mem, 0, mem->len);
+			body = body_memory(mem, mem->bytes, 0, mem->len);
 		}
 	}
 	plan_file(lk->site, lk->req, lk->data, name, body, st, r);

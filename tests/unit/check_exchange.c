@@ -5,6 +5,7 @@
 #include "autoconfig.h"
 
 #include "exchange.h"
+#include "health.h"
 #include "http_parser.h"
 #include "static.h"
 
@@ -397,9 +398,10 @@ static void answer_teapot(const struct exchange_ctx *c, const struct route *rout
 START_TEST(test_router_rows)
 {
 	static const int exact_status = 299, prefix_status = 298;
-	struct route exact = {"/status", ROUTE_EXACT, ROUTE_GET_HEAD, answer_teapot, &exact_status};
-	struct route prefix = {"/api/", ROUTE_PREFIX, ROUTE_METHOD(HTTP_METHOD_GET), answer_teapot,
-	                       &prefix_status};
+	struct route exact = {"/status",     ROUTE_EXACT,   ROUTE_GET_HEAD,
+	                      answer_teapot, &exact_status, false};
+	struct route prefix = {"/api/",       ROUTE_PREFIX,   ROUTE_METHOD(HTTP_METHOD_GET),
+	                       answer_teapot, &prefix_status, false};
 	ck_assert_int_eq(router_add(&router, &exact), 0);
 	ck_assert_int_eq(router_add(&router, &prefix), 0);
 
@@ -420,7 +422,7 @@ END_TEST
 
 START_TEST(test_router_table)
 {
-	struct route row = {"/x", ROUTE_EXACT, ROUTE_GET_HEAD, answer_teapot, NULL};
+	struct route row = {"/x", ROUTE_EXACT, ROUTE_GET_HEAD, answer_teapot, NULL, false};
 	for (size_t i = 0; i < ROUTER_MAX_ROUTES; i++)
 		ck_assert_int_eq(router_add(&router, &row), 0);
 	ck_assert_int_eq(router_add(&router, &row), -1);
@@ -433,6 +435,65 @@ START_TEST(test_router_table)
 	    strlen("GET, OPTIONS"));
 	ck_assert_str_eq(allow, "GET, OPTIONS");
 	ck_assert_uint_eq(router_allow(ROUTE_GET_HEAD, allow, 5), 0);
+}
+END_TEST
+
+/* ------------------------------------------------------------ health */
+
+START_TEST(test_health_route)
+{
+	struct route health = health_route("/healthz", true);
+	ck_assert_int_eq(router_add(&router, &health), 0);
+	struct exchange_plan plan;
+
+	answer("GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n", 0, &plan);
+	ck_assert_int_eq(plan.response.status, 200);
+	ck_assert_int_eq(plan.response.body.kind, BODY_STATIC);
+	ck_assert_uint_eq(plan.response.content_length, 3);
+	ck_assert_mem_eq(plan.response.body.bytes, "ok\n", 3);
+	ck_assert_str_eq(plan.response.extra[0], "Cache-Control: no-store\r\n");
+	ck_assert(plan.unlogged);
+	ck_assert_int_eq(plan.response.connection, RESPONSE_KEEP_ALIVE);
+	exchange_plan_release(&plan);
+
+	/* The query is not part of the path; Connection: close is honoured. */
+	answer("GET /healthz?probe=1 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", 0, &plan);
+	ck_assert_int_eq(plan.response.status, 200);
+	ck_assert(plan.close_after);
+	exchange_plan_release(&plan);
+
+	answer("HEAD /healthz HTTP/1.1\r\nHost: a\r\n\r\n", 0, &plan);
+	ck_assert_int_eq(plan.response.status, 200);
+	ck_assert_int_eq(plan.response.body.kind, BODY_NONE);
+	ck_assert_uint_eq(plan.response.content_length, 3);
+	exchange_plan_release(&plan);
+
+	answer("POST /healthz HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n", 0, &plan);
+	ck_assert_int_eq(plan.response.status, 405);
+	exchange_plan_release(&plan);
+
+	ctx.draining = true;
+	answer("GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n", 0, &plan);
+	ck_assert_int_eq(plan.response.status, 503);
+	ck_assert_mem_eq(plan.response.body.bytes, "draining\n", 9);
+	/* Draining, the server still serves files and keeps connections. */
+	exchange_plan_release(&plan);
+	answer("GET /hello.txt HTTP/1.1\r\nHost: a\r\n\r\n", 0, &plan);
+	ck_assert_int_eq(plan.response.status, 200);
+	ck_assert_int_eq(plan.response.connection, RESPONSE_KEEP_ALIVE);
+	ck_assert(!plan.unlogged);
+	exchange_plan_release(&plan);
+	ctx.draining = false;
+
+	/* Other paths are files, as before. */
+	ck_assert_int_eq(status_of("GET /healthz/x HTTP/1.1\r\nHost: a\r\n\r\n"), 404);
+
+	struct route logged = health_route("/up", false);
+	ck_assert_int_eq(router_add(&router, &logged), 0);
+	answer("GET /up HTTP/1.1\r\nHost: a\r\n\r\n", 0, &plan);
+	ck_assert_int_eq(plan.response.status, 200);
+	ck_assert(!plan.unlogged);
+	exchange_plan_release(&plan);
 }
 END_TEST
 
@@ -458,6 +519,7 @@ int main(void)
 	tcase_add_test(tc, test_configured_error_page);
 	tcase_add_test(tc, test_router_rows);
 	tcase_add_test(tc, test_router_table);
+	tcase_add_test(tc, test_health_route);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);

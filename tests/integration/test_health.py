@@ -1,0 +1,125 @@
+"""The health route (health_path): answered by the server itself, from memory,
+for load balancers and monitors; its answers stay out of the access log
+unless health_log is on.
+
+Run as `$PYTHON tests/integration/test_health.py` with SWITCHBOARD set (make
+check does).
+"""
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import harness  # noqa: E402
+from harness import Client, build_request, expect, expect_eq, expect_status, fetch, test  # noqa: E402
+
+
+def start(*lines):
+    """A server with its config file and access log in a directory of their own
+    (world-readable: started as root, the server serves as nobody)."""
+    root = harness.DocRoot("switchboard-health-")
+    root.write("index.html", b"<p>home</p>\n")
+    root.write("healthz", b"a file of that name\n")
+    work = tempfile.mkdtemp(prefix="switchboard-health-conf-")
+    os.chmod(work, 0o755)
+    harness.at_end(lambda: shutil.rmtree(work, ignore_errors=True))
+    log = os.path.join(work, "access.log")
+    conf = os.path.join(work, "switchboard.conf")
+    with open(conf, "w") as f:
+        f.write(f"access_log {log}\n")
+        f.write("".join(line + "\n" for line in lines))
+    server = harness.Server(root.root, args=("-c", conf))
+    server.start()
+    harness.at_end(server.stop)
+    server.conf = conf
+    return server, log
+
+
+def log_lines(path, settle=0.3):
+    time.sleep(settle)
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode("latin-1").splitlines()
+    except FileNotFoundError:
+        return []
+
+
+@test
+def health_answers_from_memory():
+    server, log = start("health_path /healthz")
+    reply = fetch(server.port, "/healthz")
+    expect_status(reply, 200, "GET /healthz")
+    expect_eq(reply.body, b"ok\n", "body")
+    expect_eq(reply.header("cache-control"), "no-store", "Cache-Control")
+    expect_eq(reply.header("content-type"), "text/plain; charset=utf-8", "Content-Type")
+    head = fetch(server.port, "/healthz", method="HEAD")
+    expect_status(head, 200, "HEAD /healthz")
+    expect_eq(head.header("content-length"), "3", "HEAD Content-Length")
+    probe = fetch(server.port, "/healthz?from=balancer")
+    expect_status(probe, 200, "GET /healthz with a query")
+    post = fetch(server.port, "/healthz", method="POST", headers=[("Content-Length", "0")])
+    expect_status(post, 405, "POST /healthz")
+    expect_eq(post.header("allow"), "GET, HEAD", "Allow")
+    page = fetch(server.port, "/")
+    expect_status(page, 200, "GET / beside the health route")
+    # Health checks are not logged; everything else is.
+    lines = log_lines(log)
+    expect(not any("/healthz" in line and "POST" not in line for line in lines),
+           f"health checks in the access log: {lines!r}")
+    expect(any('"GET / HTTP/1.1" 200' in line for line in lines), f"GET / not logged: {lines!r}")
+
+
+@test
+def health_honours_connection_close():
+    """Varnish's probes send Connection: close and read until the close."""
+    server, _ = start("health_path /healthz")
+    with Client(server.port) as client:
+        client.send(build_request("/healthz", headers=[("Connection", "close")]))
+        reply = client.read_response()
+        expect_status(reply, 200, "GET /healthz, Connection: close")
+        expect_eq(reply.header("connection"), "close", "Connection")
+        how, _, _ = harness.wait_closed(client.sock, 3.0)
+        expect_eq(how, "eof", "how the connection ended")
+
+
+@test
+def health_logged_when_asked():
+    server, log = start("health_path /-/ready", "health_log on")
+    expect_status(fetch(server.port, "/-/ready"), 200, "GET /-/ready")
+    lines = log_lines(log)
+    expect(any('"GET /-/ready HTTP/1.1" 200' in line for line in lines),
+           f"health check not logged with health_log on: {lines!r}")
+
+
+@test
+def health_off_by_default():
+    server, _ = start()
+    reply = fetch(server.port, "/healthz")
+    expect_status(reply, 200, "GET /healthz without health_path")
+    expect_eq(reply.body, b"a file of that name\n", "the file, not the route")
+
+
+@test
+def health_path_follows_reload():
+    server, _ = start("health_path /healthz")
+    with open(server.conf) as f:
+        text = f.read()
+    with open(server.conf, "w") as f:
+        f.write(text.replace("health_path /healthz", "health_path /status"))
+    os.kill(server.pid, 1)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        if fetch(server.port, "/status").status == 200:
+            break
+        time.sleep(0.05)
+    expect_eq(fetch(server.port, "/status").body, b"ok\n", "the new path after a reload")
+    expect_eq(fetch(server.port, "/healthz").body, b"a file of that name\n",
+              "the old path is a file again")
+
+
+if __name__ == "__main__":
+    harness.main()
