@@ -4,6 +4,7 @@
 
 #include "filecache.h"
 
+#include <stdlib.h>
 #include <unistd.h>
 
 void body_release(struct body *b)
@@ -18,6 +19,9 @@ void body_release(struct body *b)
 		break;
 	case BODY_MEMORY:
 		filecache_release(b->mem);
+		break;
+	case BODY_OWNED:
+		free((void *)b->bytes);
 		break;
 	case BODY_GENERATED:
 		b->gen->release(b->gen_state);

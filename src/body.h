@@ -22,6 +22,7 @@ enum body_kind {
 	BODY_FILE,      /* fd, from offset, remaining bytes: sent with sendfile() */
 	BODY_MEMORY,    /* mem->bytes, from offset, remaining bytes */
 	BODY_STATIC,    /* bytes with static storage (a fixed answer), from offset */
+	BODY_OWNED,     /* bytes allocated for this response (malloc), freed with it */
 	BODY_GENERATED, /* gen->next() until it says the body is complete */
 };
 
@@ -37,11 +38,11 @@ struct body {
 	enum body_kind kind;
 	int fd;                        /* BODY_FILE */
 	const struct cached_file *mem; /* BODY_MEMORY: a held reference */
-	const char *bytes;             /* MEMORY, STATIC: the whole body's bytes */
+	const char *bytes;             /* MEMORY, STATIC, OWNED: the whole body's bytes */
 	const struct body_generator *gen;
 	void *gen_state;    /* BODY_GENERATED */
-	uint64_t offset;    /* FILE, MEMORY, STATIC: the first byte to send */
-	uint64_t remaining; /* FILE, MEMORY, STATIC: bytes still to send */
+	uint64_t offset;    /* FILE and bytes in memory: the first byte to send */
+	uint64_t remaining; /* FILE and bytes in memory: bytes still to send */
 };
 
 static inline struct body body_file(int fd, uint64_t offset, uint64_t length)
@@ -65,10 +66,16 @@ static inline struct body body_static(const char *bytes, uint64_t length)
 	return (struct body){.kind = BODY_STATIC, .bytes = bytes, .remaining = length};
 }
 
-/* Bytes in memory (cached or static), sent with the head in one call. */
+/* bytes: from malloc(); the body frees them. */
+static inline struct body body_owned(char *bytes, uint64_t length)
+{
+	return (struct body){.kind = BODY_OWNED, .bytes = bytes, .remaining = length};
+}
+
+/* Bytes in memory (cached, static or owned), sent with the head in one call. */
 static inline bool body_in_memory(const struct body *b)
 {
-	return b->kind == BODY_MEMORY || b->kind == BODY_STATIC;
+	return b->kind == BODY_MEMORY || b->kind == BODY_STATIC || b->kind == BODY_OWNED;
 }
 
 static inline struct body body_generated(const struct body_generator *gen, void *state)

@@ -7,6 +7,7 @@
 #include "exchange.h"
 #include "filecache.h"
 #include "log.h"
+#include "metrics.h"
 #include "response.h"
 
 #include <errno.h>
@@ -245,6 +246,7 @@ static enum send_result conn_send_buffered(struct conn *c, bool *progress)
 		b->offset += (size_t)n - head;
 		b->remaining -= (size_t)n - head;
 		c->sent += (uint64_t)n;
+		metrics->response_bytes += (uint64_t)n;
 		*progress = true;
 	}
 	return SEND_DONE;
@@ -275,6 +277,7 @@ static enum send_result conn_send_file(struct conn *c, bool *progress)
 		b->offset += (uint64_t)n;
 		b->remaining -= (uint64_t)n;
 		c->sent += (uint64_t)n;
+		metrics->response_bytes += (uint64_t)n;
 		*progress = true;
 	}
 	return SEND_DONE;
@@ -327,10 +330,20 @@ static void conn_log_begin(struct conn *c, const struct accesslog_fields *planne
 	c->response_open = accesslog_begin(&c->log_line, &f, &c->log_split) == 0;
 }
 
+static int method_class(enum http_method method)
+{
+	return method == HTTP_METHOD_GET    ? METRICS_GET
+	       : method == HTTP_METHOD_HEAD ? METRICS_HEAD
+	                                    : METRICS_OTHER_METHOD;
+}
+
 /* Take the plan's decisions and its body, queue the head and start sending. */
 static bool conn_send_plan(struct conn *c, struct exchange_plan *plan, time_t now)
 {
 	const struct response *r = &plan->response;
+	metrics_count_response(metrics, r->status, method_class(c->parser.req.method), 0);
+	if (plan->fault)
+		metrics_count_fault(metrics, r->status);
 	c->close_after = plan->close_after;
 	c->peer_closes = plan->peer_closes;
 	c->discard = plan->discard;
@@ -360,6 +373,7 @@ static bool conn_answer(struct conn *c, const char *data, int error_status)
 	    .data = data,
 	    .error_status = error_status,
 	    .served = c->requests,
+	    .client = &c->peer,
 	    .now = time(NULL),
 	};
 	struct exchange_plan plan;
@@ -565,7 +579,9 @@ static void conn_on_timeout(struct loop *loop, struct loop_timer *t)
 	if (c->state == CONN_WAITING)
 		conn_refuse_waiting(c);
 	/* Part of a request arrived: say why we hang up (best effort). */
-	if (c->state == CONN_READING && c->in_len > 0)
+	if (c->state == CONN_READING && c->in_len > 0) {
 		conn_send_closing_error(c->fd, 408);
+		metrics_count_fault(metrics, 408);
+	}
 	conn_free(c);
 }

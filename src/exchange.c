@@ -116,6 +116,7 @@ static void answer_fault(const struct exchange_ctx *ctx, const struct exchange_r
 	r->connection = RESPONSE_CLOSE;
 	r->head_only = in->req->method == HTTP_METHOD_HEAD;
 	plan->discard = 0;
+	plan->fault = true;
 	/* The request line is logged when it was understood before the fault. */
 	finish(ctx, in, plan, in->req->request_line.len > 0);
 }
@@ -125,7 +126,7 @@ void exchange_answer(const struct exchange_ctx *ctx, const struct exchange_reque
 {
 	const struct http_request *req = in->req;
 	response_init(&plan->response);
-	plan->close_after = plan->peer_closes = plan->unlogged = false;
+	plan->close_after = plan->peer_closes = plan->unlogged = plan->fault = false;
 	plan->discard = 0;
 	plan->log = (struct accesslog_fields){.status = 0};
 	if (in->error_status != 0) {

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "accesslog.h"
@@ -38,6 +39,7 @@ struct exchange_request {
 	const char *data;               /* the request's bytes (spans point into them) */
 	int error_status;               /* the parser's fault (400, 414, ...); 0: none */
 	unsigned long served;           /* responses already sent on this connection */
+	const struct sockaddr_storage *client; /* the client's address */
 	time_t now;                     /* the wall clock, read once per request */
 };
 
@@ -47,6 +49,7 @@ struct exchange_plan {
 	bool peer_closes;            /* the client said this is its last request */
 	uint64_t discard;            /* request body bytes to read and drop */
 	bool unlogged;               /* not written to the access log */
+	bool fault;                  /* the request was refused as malformed or too large */
 	struct accesslog_fields log; /* all but peer and time, which the connection adds */
 };
 
