@@ -236,6 +236,18 @@ static int absolute_paths(struct config *cfg)
 	return rc;
 }
 
+/* Two endpoints on one path: the second would never be reached. */
+static bool routes_conflict(const struct config *cfg, FILE *err)
+{
+	if (strcmp(cfg->health_path, "off") == 0 ||
+	    strcmp(cfg->health_path, cfg->metrics_path) != 0)
+		return false;
+	char where[64];
+	config_origin(cfg, "metrics_path", where, sizeof where);
+	fprintf(err, "%s: metrics_path '%s' is the health_path too\n", where, cfg->metrics_path);
+	return true;
+}
+
 enum config_result config_load(struct config *cfg, int argc, char **argv, FILE *out, FILE *err)
 {
 	config_defaults(cfg);
@@ -251,6 +263,8 @@ enum config_result config_load(struct config *cfg, int argc, char **argv, FILE *
 	for (size_t i = 0; r == CONFIG_OK && i < count; i++)
 		r = apply_cli_setting(cfg, &settings[i], err);
 	free(settings);
+	if (r == CONFIG_OK && routes_conflict(cfg, err))
+		r = CONFIG_FILE_ERROR;
 	if (r == CONFIG_OK && absolute_paths(cfg) < 0) {
 		fprintf(err, "switchboard: out of memory\n");
 		r = CONFIG_USAGE_ERROR;

@@ -5,6 +5,7 @@
 #include "config_values.h"
 #include "httpchars.h"
 #include "managed_headers.h"
+#include "netmask.h"
 #include "urlpath.h"
 
 #include <stdarg.h>
@@ -251,6 +252,32 @@ int config_set_index(struct config *cfg, const struct directive *d, char **value
 			return fail(msg, msg_size, "invalid index file name '%s' (a plain name)",
 			            values[i]);
 		if (config_replace_string(&cfg->index[cfg->index_count++], values[i]) < 0)
+			return out_of_memory(msg, msg_size);
+	}
+	return 0;
+}
+
+void config_clear_metrics_allow(struct config *cfg, const struct directive *d)
+{
+	(void)d;
+	for (size_t i = 0; i < cfg->metrics_allow_count; i++) {
+		free(cfg->metrics_allow[i]);
+		cfg->metrics_allow[i] = NULL;
+	}
+	cfg->metrics_allow_count = 0;
+}
+
+int config_set_metrics_allow(struct config *cfg, const struct directive *d, char **values,
+                             int count, char *msg, size_t msg_size)
+{
+	config_clear_metrics_allow(cfg, d);
+	for (int i = 0; i < count; i++) {
+		struct netmask net;
+		char why[128];
+		if (netmask_parse(values[i], &net, why, sizeof why) < 0)
+			return fail(msg, msg_size, "%s: %s", d->name, why);
+		if (config_replace_string(&cfg->metrics_allow[cfg->metrics_allow_count++],
+		                          values[i]) < 0)
 			return out_of_memory(msg, msg_size);
 	}
 	return 0;

@@ -100,6 +100,12 @@ static const struct directive directives[] = {
                                .def = "off", .reload = true, ONE_VALUE},
     [DIRECTIVE_HEALTH_LOG] = {"health_log", config_set_bool, SCALAR(health_log), .def = "off",
                               .reload = true, ONE_VALUE},
+    [DIRECTIVE_METRICS_PATH] = {"metrics_path", config_set_route_path, TEXT(metrics_path),
+                                .def = "off", .reload = true, ONE_VALUE},
+    [DIRECTIVE_METRICS_ALLOW] = {"metrics_allow", config_set_metrics_allow,
+                                 config_clear_metrics_allow, STORE_LIST, FIELD(metrics_allow),
+                                 .def = "127.0.0.1 ::1", .reload = true, .least = 1,
+                                 .most = CONFIG_MAX_NETWORKS},
 };
 
 _Static_assert(sizeof directives / sizeof directives[0] == DIRECTIVE_COUNT,
@@ -168,10 +174,15 @@ void config_defaults(struct config *cfg)
 		const struct directive *d = &directives[i];
 		if (d->def == NULL)
 			continue;
-		char value[64], msg[128];
-		snprintf(value, sizeof value, "%s", d->def);
-		char *values[] = {value};
-		if (config_set_directive(cfg, d, values, 1, ORIGIN_DEFAULT, msg, sizeof msg) < 0) {
+		/* A default of several values is written with spaces between them. */
+		char text[128], msg[128], *values[8], *save = NULL;
+		int count = 0;
+		snprintf(text, sizeof text, "%s", d->def);
+		for (char *v = strtok_r(text, " ", &save); v != NULL && count < 8;
+		     v = strtok_r(NULL, " ", &save))
+			values[count++] = v;
+		if (config_set_directive(cfg, d, values, count, ORIGIN_DEFAULT, msg, sizeof msg) <
+		    0) {
 			/* The table's defaults are valid; only memory can fail here. */
 			fprintf(stderr, "switchboard: default %s: %s\n", d->name, msg);
 			abort();

@@ -19,6 +19,7 @@
 #define CONFIG_MAX_INDEX 8
 #define CONFIG_MAX_HEADERS 32
 #define CONFIG_MAX_ERROR_PAGES 16
+#define CONFIG_MAX_NETWORKS 16
 /* select() watches at most FD_SETSIZE descriptors; keep room for listeners,
  * the signal pipe, the reserve descriptor, open files and logs. */
 #define CONFIG_FD_RESERVED 24
@@ -60,6 +61,8 @@ enum directive_id {
 	DIRECTIVE_ERROR_PAGE,
 	DIRECTIVE_HEALTH_PATH,
 	DIRECTIVE_HEALTH_LOG,
+	DIRECTIVE_METRICS_PATH,
+	DIRECTIVE_METRICS_ALLOW,
 	DIRECTIVE_COUNT
 };
 
@@ -99,8 +102,11 @@ struct config {
 	uint64_t file_cache; /* bytes of small files kept in memory; 0: off */
 	bool precompressed;
 	bool listing;
-	char *health_path; /* the health route, "off" for none */
-	bool health_log;   /* health checks written to the access log */
+	char *health_path;                        /* the health route, "off" for none */
+	bool health_log;                          /* health checks written to the access log */
+	char *metrics_path;                       /* the metrics route, "off" for none */
+	char *metrics_allow[CONFIG_MAX_NETWORKS]; /* networks that may read it */
+	size_t metrics_allow_count;
 	struct header_rule headers[CONFIG_MAX_HEADERS];
 	size_t header_count;
 	struct error_page error_pages[CONFIG_MAX_ERROR_PAGES];

@@ -35,12 +35,12 @@ struct exchange_ctx {
 
 /* A request as the connection received it. */
 struct exchange_request {
-	const struct http_request *req; /* the parser's: complete unless error_status */
-	const char *data;               /* the request's bytes (spans point into them) */
-	int error_status;               /* the parser's fault (400, 414, ...); 0: none */
-	unsigned long served;           /* responses already sent on this connection */
+	const struct http_request *req;        /* the parser's: complete unless error_status */
+	const char *data;                      /* the request's bytes (spans point into them) */
+	int error_status;                      /* the parser's fault (400, 414, ...); 0: none */
+	unsigned long served;                  /* responses already sent on this connection */
 	const struct sockaddr_storage *client; /* the client's address */
-	time_t now;                     /* the wall clock, read once per request */
+	time_t now;                            /* the wall clock, read once per request */
 };
 
 struct exchange_plan {

@@ -124,7 +124,8 @@ static int render_requests(const struct metrics *m, struct buf *out)
 	for (size_t i = 0; i < METRICS_METHODS; i++)
 		for (size_t c = 0; c < 5; c++) {
 			char labels[64];
-			snprintf(labels, sizeof labels, "method=\"%s\",code=\"%zuxx\"", methods[i], c + 1);
+			snprintf(labels, sizeof labels, "method=\"%s\",code=\"%zuxx\"", methods[i],
+			         c + 1);
 			rc |= sample(out, name, labels, m->requests[i][c]);
 		}
 	return rc;
@@ -135,15 +136,16 @@ static int render_connections(const struct metrics *m, struct buf *out)
 	static const char *const causes[METRICS_REFUSALS] = {"per_client", "fd_setsize", "emfile"};
 	int rc = one(out, "switchboard_connections_accepted_total", "counter",
 	             "Connections accepted.", m->accepted);
-	rc |= one(out, "switchboard_connections_active", "gauge",
-	          "Connections holding a slot now.", (uint64_t)(m->active > 0 ? m->active : 0));
+	rc |= one(out, "switchboard_connections_active", "gauge", "Connections holding a slot now.",
+	          (uint64_t)(m->active > 0 ? m->active : 0));
 	rc |= one(out, "switchboard_connections_waiting", "gauge",
 	          "Connections accepted while full, waiting for a slot now.",
 	          (uint64_t)(m->waiting > 0 ? m->waiting : 0));
 	rc |= one(out, "switchboard_connections_evicted_total", "counter",
 	          "Connections closed to make room for another client.", m->evicted);
 	const char *name = "switchboard_connections_refused_total";
-	rc |= family(out, name, "counter", "Connections refused with 503 before a request, by cause.");
+	rc |= family(out, name, "counter",
+	             "Connections refused with 503 before a request, by cause.");
 	for (size_t i = 0; i < METRICS_REFUSALS; i++) {
 		char labels[48];
 		snprintf(labels, sizeof labels, "cause=\"%s\"", causes[i]);

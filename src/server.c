@@ -8,12 +8,15 @@
 #include "daemon.h"
 #include "filecache.h"
 #include "health.h"
+#include "metrics.h"
+#include "metrics_route.h"
 #include "mime.h"
 #include "service.h"
 #include "signals.h"
 #include "urlpath.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,16 +29,18 @@
 /* Connections waiting for a slot, at most: beyond, the kernel backlog waits. */
 #define WAITING_ROOM 64
 
-/* Refuse a connection with a short answer rather than silence. */
-static void shed(struct server *srv, int fd, unsigned long *counter, const char *why)
+/* Refuse a connection with a short answer rather than silence; counted by
+ * cause in the metrics, and said in the error log (rate-limited). */
+static void shed(struct server *srv, int fd, enum metrics_refusal cause, const char *why)
 {
 	conn_send_closing_error(fd, 503);
 	close(fd);
-	(*counter)++;
+	metrics->refused[cause]++;
 	log_limited(&srv->shed_log, loop_now(srv->loop), LOG_LEVEL_WARN,
-	            "new connection refused: %s (%lu over the limit per client, "
-	            "%lu beyond select(); %lu evicted)",
-	            why, srv->shed_per_client, srv->shed_fd_setsize, srv->evicted);
+	            "new connection refused: %s (%" PRIu64 " over the limit per client, "
+	            "%" PRIu64 " beyond select(); %" PRIu64 " evicted)",
+	            why, metrics->refused[METRICS_REFUSED_PER_CLIENT],
+	            metrics->refused[METRICS_REFUSED_FD_SETSIZE], metrics->evicted);
 }
 
 static void pause_listeners(struct server *srv, bool pause)
@@ -148,7 +153,7 @@ static bool evict_for(struct server *srv, unsigned mine)
 	}
 	if (victim == NULL)
 		return false;
-	srv->evicted++;
+	metrics->evicted++;
 	conn_free(victim);
 	return true;
 }
@@ -158,16 +163,17 @@ static bool on_accept(void *arg, int fd, const struct sockaddr_storage *peer, so
 	struct server *srv = arg;
 	const struct config *cfg = srv->cfg;
 	(void)peer_len;
+	metrics->accepted++;
 	if (fd >= LOOP_MAX_FD) {
 		/* select() cannot watch it: FD_SET on it would corrupt memory. */
-		shed(srv, fd, &srv->shed_fd_setsize, "descriptor beyond FD_SETSIZE");
+		shed(srv, fd, METRICS_REFUSED_FD_SETSIZE, "descriptor beyond FD_SETSIZE");
 		return true;
 	}
 	struct client_key key;
 	client_key_from(peer, &key);
 	unsigned mine = clients_count(&srv->clients, &key);
 	if (mine >= cfg->max_connections_per_client) {
-		shed(srv, fd, &srv->shed_per_client, "the client's address is at its limit");
+		shed(srv, fd, METRICS_REFUSED_PER_CLIENT, "the client's address is at its limit");
 		return true;
 	}
 	struct conn *c =
@@ -209,12 +215,18 @@ static void between_turns(struct loop *loop, void *arg)
 		loop_stop(loop);
 	else
 		admit_waiting(srv);
+	/* The gauges, as of this turn: a few stores, no system call. */
+	metrics->active = (int64_t)srv->conn_count;
+	metrics->waiting = (int64_t)srv->waiting_count;
+	metrics->draining = srv->exchange.draining || srv->stopping;
+	metrics->log_lines_dropped = log_dropped_lines() + accesslog_dropped_lines();
 }
 
 /* The listener's own shedding (out of descriptors) answers like ours. */
 static void shed_unaccounted(int fd)
 {
 	conn_send_closing_error(fd, 503);
+	metrics->refused[METRICS_REFUSED_EMFILE]++;
 }
 
 /* ---------------------------------------------------------- the site */
@@ -289,6 +301,16 @@ static void build_routes(struct server *srv)
 	if (strcmp(cfg->health_path, "off") != 0) {
 		struct route health = health_route(cfg->health_path, !cfg->health_log);
 		router_add(&srv->router, &health);
+	}
+	if (strcmp(cfg->metrics_path, "off") != 0) {
+		/* Checked when the configuration was read: cannot fail here. */
+		char err[128];
+		netmask_list_init(&srv->metrics_allow);
+		for (size_t i = 0; i < cfg->metrics_allow_count; i++)
+			netmask_list_add(&srv->metrics_allow, cfg->metrics_allow[i], err,
+			                 sizeof err);
+		struct route row = metrics_route(cfg->metrics_path, &srv->metrics_allow, true);
+		router_add(&srv->router, &row);
 	}
 }
 
@@ -408,6 +430,7 @@ static void server_reload(struct server *srv)
 			config_free(next);
 			free(next);
 		}
+		metrics->reloads_failed++;
 		log_error("reload failed: still serving with the previous configuration");
 		service_notify("READY=1\nSTATUS=reload failed; serving the previous configuration");
 		return;
@@ -429,6 +452,7 @@ static void server_reload(struct server *srv)
 	srv->cfg = next;
 	apply_settings(srv);
 	admit_waiting(srv); /* max_connections may have grown */
+	metrics->reloads_ok++;
 	log_info("configuration reloaded: serving %s", srv->site.root_real);
 	service_notifyf("READY=1\nSTATUS=serving %s", srv->site.root_real);
 }
@@ -555,6 +579,11 @@ int server_init(struct server *srv, struct config *cfg, int argc, char **argv, c
 	}
 	loop_set_before_wait(srv->loop, between_turns, srv);
 	apply_settings(srv);
+	/* One slot per process: the supervisor's and each worker's. */
+	if (metrics_init(cfg->workers > 1 ? (unsigned)cfg->workers + 1 : 1) < 0) {
+		snprintf(err, err_size, "shared memory for the metrics: %s", strerror(errno));
+		return -1;
+	}
 	if (listener_reserve_fd_init() < 0) {
 		snprintf(err, err_size, "/dev/null: %s", strerror(errno));
 		return -1;

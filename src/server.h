@@ -14,6 +14,7 @@
 #include "listener.h"
 #include "log.h"
 #include "loop.h"
+#include "netmask.h"
 #include "router.h"
 #include "static.h"
 
@@ -31,6 +32,7 @@ struct server {
 	/* What connections and the exchange see of the server: set from cfg at
 	 * start and by every reload. */
 	struct router router;
+	struct netmask_list metrics_allow; /* who may read the metrics route */
 	struct exchange_ctx exchange;
 	struct conn_ctx conn_ctx;
 
@@ -51,9 +53,6 @@ struct server {
 	bool stopping;
 	struct loop_timer graceful_timer;
 
-	unsigned long shed_fd_setsize; /* refused: fd >= FD_SETSIZE */
-	unsigned long shed_per_client; /* refused: the client's address is at its cap */
-	unsigned long evicted;         /* closed to make room for another client */
 	struct log_ratelimit shed_log;
 };
 

@@ -4,6 +4,7 @@
 
 #include "container.h"
 #include "daemon.h"
+#include "metrics.h"
 #include "log.h"
 #include "loop.h"
 #include "server.h"
@@ -72,6 +73,8 @@ static void start_worker(struct supervisor *sv, struct worker *w)
 	}
 	if (pid == 0) {
 		loop_free(sv->loop);
+		/* Slot 0 is the supervisor's; a replacement counts on in its slot. */
+		metrics_use_slot((unsigned)(w - sv->workers) + 1);
 		run_worker(sv->srv);
 	}
 	w->pid = pid;

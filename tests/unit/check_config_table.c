@@ -39,6 +39,9 @@ static void render_list(const struct config *cfg, enum directive_id id, char *ou
 		    (size_t)snprintf(out + n, size - n, "%s%.*s@%s", i ? " " : "",
 		                     (int)strcspn(cfg->headers[i].line, "\r"), cfg->headers[i].line,
 		                     cfg->headers[i].scope ? cfg->headers[i].scope : "*");
+	for (size_t i = 0; id == DIRECTIVE_METRICS_ALLOW && i < cfg->metrics_allow_count; i++)
+		n += (size_t)snprintf(out + n, size - n, "%s%s", i ? " " : "",
+		                      cfg->metrics_allow[i]);
 	for (size_t i = 0; id == DIRECTIVE_ERROR_PAGE && i < cfg->error_page_count; i++)
 		n += (size_t)snprintf(out + n, size - n, "%s%d %s", i ? " " : "",
 		                      cfg->error_pages[i].status, cfg->error_pages[i].path);
@@ -138,15 +141,22 @@ START_TEST(test_rows)
 }
 END_TEST
 
-/* The defaults are set through the rows, from the table's own text. */
+/* The defaults are set through the rows, from the table's own text (a default
+ * of several values has spaces between them). */
 START_TEST(test_defaults_through_rows)
 {
 	struct config cfg, fresh;
 	config_defaults(&cfg);
 	for (int i = 0; i < DIRECTIVE_COUNT; i++) {
 		const struct directive *d = config_directive((enum directive_id)i);
-		char msg[256], got[512], want[512];
-		const char *const values[] = {d->def, NULL};
+		char msg[256], got[512], want[512], words[128];
+		const char *values[MAX_VALUES + 1] = {NULL};
+		char *save = NULL;
+		int nvalues = 0;
+		snprintf(words, sizeof words, "%s", d->def != NULL ? d->def : "");
+		for (char *w = strtok_r(words, " ", &save); w != NULL && nvalues < MAX_VALUES;
+		     w = strtok_r(NULL, " ", &save))
+			values[nvalues++] = w;
 		render(&cfg, d, want, sizeof want);
 		if (d->def == NULL) {
 			ck_assert_msg(strcmp(want, "-") == 0 || want[0] == '\0', "%s: %s", d->name,
@@ -206,6 +216,8 @@ static const struct good_case good_cases[] = {
     {"error_page", {"404", "/errors/../404.html"}, "404 /404.html"},
     {"health_path", {"/healthz"}, "/healthz"},
     {"health_log", {"on"}, "1"},
+    {"metrics_path", {"/metrics"}, "/metrics"},
+    {"metrics_allow", {"10.0.0.0/8", "fd00::/8", "192.0.2.7"}, "10.0.0.0/8 fd00::/8 192.0.2.7"},
     /* More of the same kinds. */
     {"health_path", {"/-/ready:now"}, "/-/ready:now"},
     {"health_path", {"off"}, "off"},
@@ -299,6 +311,15 @@ static const struct bad_case bad_cases[] = {
      {"healthz"},
      "invalid path 'healthz' for health_path (a path like /healthz, or off)"},
     {"health_log", {"yes"}, "invalid value 'yes' for health_log (on or off)"},
+    {"metrics_path",
+     {"metrics"},
+     "invalid path 'metrics' for metrics_path (a path like /healthz, or off)"},
+    {"metrics_allow",
+     {"10.0.0.1/8"},
+     "metrics_allow: \"10.0.0.1/8\": bits set past the prefix length"},
+    {"metrics_allow",
+     {"localhost"},
+     "metrics_allow: \"localhost\" is not an IP address or network"},
     /* More of the same kinds. */
     {"health_path", {"/"}, "invalid path '/' for health_path (a path like /healthz, or off)"},
     {"health_path", {"/a?b"}, "invalid path '/a?b' for health_path (a path like /healthz, or off)"},
