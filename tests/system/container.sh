@@ -114,6 +114,12 @@ boot_container() {
 		tail -n 20 "$RUN_DIR/nspawn.log" >&2
 		return 1
 	fi
+	# Until systemd has made its private socket, systemctl cannot connect.
+	for i in $(seq 600); do
+		in_container_for 5 test -S /run/systemd/private 2>/dev/null && break
+		kill -0 "$NSPAWN_PID" 2>/dev/null || break
+		sleep 0.1
+	done
 	in_container_for 120 systemctl is-system-running --wait >/dev/null
 	case $(in_container systemctl is-system-running) in
 	running | degraded) return 0 ;;
