@@ -240,6 +240,10 @@ status_field() {
 check_hardening() { # check_hardening UNIT EXPECTED-CapEff
 	local unit=$1 caps=$2 pid uid mounts
 	pid=$(show "$unit" MainPID)
+	if [ "${pid:-0}" = 0 ]; then
+		fail "$unit" "not running: no process to check"
+		return
+	fi
 	uid=$(status_field "$pid" Uid)
 	if [ -n "$uid" ] && ! printf '%s\n' "$uid" | tr '\t ' '\n\n' | grep -qx 0; then
 		pass "$unit: runs as a transient user (Uid $uid), not root"
