@@ -49,9 +49,9 @@ no_such_directive on"
 
 # Wait up to SECONDS for a shell condition to hold.
 wait_for() {
-	local seconds=$1 i
+	local seconds=$1 _
 	shift
-	for i in $(seq $((seconds * 10))); do
+	for _ in $(seq $((seconds * 10))); do
 		eval "$*" && return 0
 		sleep 0.1
 	done
@@ -76,9 +76,10 @@ check_lintian() {
 		echo "# lintian is not installed: not checked"
 		return
 	fi
-	changes=$(ls "$(dirname "$deb")"/switchboard_*.changes 2>/dev/null | head -n 1)
-	out=$(timeout 300 lintian --fail-on error,warning "${changes:-$deb}" 2>&1)
-	if [ $? -eq 0 ] && ! printf '%s\n' "$out" | grep -q '^[EW]: '; then
+	# The .changes next to a package just built names the package and its dbgsym.
+	changes=$(find "$(dirname "$deb")" -maxdepth 1 -name 'switchboard_*.changes' | head -n 1)
+	if out=$(timeout 300 lintian --fail-on error,warning "${changes:-$deb}" 2>&1) &&
+		! printf '%s\n' "$out" | grep -q '^[EW]: '; then
 		pass "lintian: no error, no warning"
 	else
 		fail "lintian" "$(printf '%s\n' "$out" | grep '^[EW]: ' | head -n 10)"
@@ -107,10 +108,11 @@ check_install() {
 	else
 		fail "install" "switchboard.socket is $(in_container systemctl is-enabled switchboard.socket)"
 	fi
-	if [ -z "$(in_container dpkg-query -W -f='${Conffiles}' switchboard | grep -F "$CONF")" ]; then
-		fail "conffile" "$CONF is not a conffile"
-	else
+	# shellcheck disable=SC2016 # ${Conffiles} is dpkg-query's, not the shell's
+	if in_container dpkg-query -W -f='${Conffiles}' switchboard | grep -qF "$CONF"; then
 		pass "$CONF is a conffile"
+	else
+		fail "conffile" "$CONF is not a conffile"
 	fi
 	mkdir -p "$(container_path /srv/www)" "$(container_path /srv/www2)"
 	write_file /srv/www/index.html "$SITE_A"
@@ -245,7 +247,7 @@ check_hardening() { # check_hardening UNIT EXPECTED-CapEff
 		return
 	fi
 	uid=$(status_field "$pid" Uid)
-	if [ -n "$uid" ] && ! printf '%s\n' "$uid" | tr '\t ' '\n\n' | grep -qx 0; then
+	if [ -n "$uid" ] && ! printf '%s\n' "$uid" | tr -s '\t ' '\n' | grep -qx 0; then
 		pass "$unit: runs as a transient user (Uid $uid), not root"
 	else
 		fail "$unit" "Uid '$uid'"
@@ -348,10 +350,10 @@ reset_units() {
 }
 
 check_switches() {
-	local i to_pair=0 to_service=0 why_pair= why_service= out next_switch
+	local _ to_pair=0 to_service=0 why_pair='' why_service='' out next_switch
 	reset_units
 	in_container systemctl start switchboard.service
-	for i in $(seq "$SWITCHES"); do
+	for _ in $(seq "$SWITCHES"); do
 		# systemd refuses a sixth start of a unit within 10 s (StartLimitBurst=):
 		# an administrator does not switch that often, nor does this loop.
 		next_switch=$(($(date +%s%N) + SWITCH_PERIOD_MS * 1000000))

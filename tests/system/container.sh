@@ -89,7 +89,7 @@ prepare_root() {
 
 # Boot the copy; wait until its systemd says it has finished starting up.
 boot_container() {
-	local budget=$1 nspawn i
+	local budget=$1 nspawn _
 	mkdir -p /run/systemd/nspawn
 	if ! mountpoint -q /run/systemd/nspawn; then
 		mount -t tmpfs -o mode=0755 tmpfs /run/systemd/nspawn || return 1
@@ -102,7 +102,7 @@ boot_container() {
 		--system-call-filter="bpf @keyring" --capability=CAP_BPF \
 		--console=passive >"$RUN_DIR/nspawn.log" 2>&1 &
 	NSPAWN_PID=$!
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		nspawn=$(pgrep -P "$NSPAWN_PID" systemd-nspawn | head -n 1)
 		[ -n "$nspawn" ] && CONTAINER_INIT=$(pgrep -P "$nspawn" | head -n 1)
 		[ -n "$CONTAINER_INIT" ] && break
@@ -115,7 +115,7 @@ boot_container() {
 		return 1
 	fi
 	# Until systemd has made its private socket, systemctl cannot connect.
-	for i in $(seq 600); do
+	for _ in $(seq 600); do
 		in_container_for 5 test -S /run/systemd/private 2>/dev/null && break
 		kill -0 "$NSPAWN_PID" 2>/dev/null || break
 		sleep 0.1
@@ -151,11 +151,11 @@ container_path() {
 }
 
 stop_container() {
-	local i
+	local _
 	[ -n "$NSPAWN_PID" ] || return 0
 	# SIGTERM to systemd-nspawn powers the container off; then a bounded wait.
 	pkill -TERM -P "$NSPAWN_PID" systemd-nspawn 2>/dev/null
-	for i in $(seq 300); do
+	for _ in $(seq 300); do
 		kill -0 "$NSPAWN_PID" 2>/dev/null || break
 		sleep 0.1
 	done
@@ -172,10 +172,10 @@ stop_container() {
 # Remove the cgroups systemd-nspawn made for this run (deepest first), once
 # every process in them is gone.
 remove_cgroups() {
-	local top dir i
+	local top _
 	for top in $(cgroup_dirs); do
 		printf '%s\n' "$CGROUPS_BEFORE" | grep -qxF "$top" && continue
-		for i in $(seq 50); do
+		for _ in $(seq 50); do
 			find "$top" -name cgroup.procs -exec cat {} + 2>/dev/null | grep -q . || break
 			sleep 0.1
 		done
