@@ -404,6 +404,25 @@ check_socket_activation() {
 	done
 }
 
+# Purge stops every unit and removes the configuration and the logs.
+check_purge() {
+	local out path left=''
+	if ! out=$(in_container_for 180 env DEBIAN_FRONTEND=noninteractive apt-get purge -y -q switchboard 2>&1); then
+		fail "purge" "$(printf '%s\n' "$out" | tail -n 5)"
+		return
+	fi
+	for path in "$CONF" /etc/logrotate.d/switchboard /var/log/switchboard /var/log/private/switchboard; do
+		in_container test -e "$path" && left="$left $path"
+	done
+	if get http://127.0.0.1/ >/dev/null; then
+		fail "purge" "something still answers on port 80"
+	elif [ -n "$left" ]; then
+		fail "purge" "left behind:$left"
+	else
+		pass "apt-get purge stops the server and removes the configuration and the logs"
+	fi
+}
+
 run_checks() {
 	local deb=$1
 	check_install "$deb" || return
@@ -420,4 +439,5 @@ run_checks() {
 	check_hardening switchboard-activated.service 0000000000000000
 	check_firewall_supported
 	check_security_score switchboard-activated.service
+	check_purge
 }
