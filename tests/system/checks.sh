@@ -15,6 +15,10 @@ SWITCHES=10
 SWITCH_PERIOD_MS=2500 # one switch each way
 LOAD_REQUESTS=600  # the request loop under logrotate, at LOAD_RATE
 LOAD_RATE=100/s
+# The server writes its error lines to stderr without a <3> priority prefix, so
+# the journal files them at priority info: 1 reports that as XFAIL; set it to 0
+# once the server marks its lines, and the missing priority is a failure.
+JOURNAL_PRIORITY_XFAIL=1
 
 # ---------------------------------------------------------------- helpers
 
@@ -131,8 +135,12 @@ check_start() {
 	# Type=notify: systemctl returns once the unit is active, which must be
 	# once the server has said READY=1, with its sockets listening: the very
 	# first request, made without a retry, is answered.
-	expect_site "active only once ready: the first request after systemctl start is served" \
-		http://127.0.0.1/ "$SITE_A"
+	if [ "$(show switchboard.service Type)" = notify ]; then
+		expect_site "active only once ready (Type=notify): the first request after systemctl start is served" \
+			http://127.0.0.1/ "$SITE_A"
+	else
+		fail "start" "switchboard.service is Type=$(show switchboard.service Type), not notify"
+	fi
 	status=$(show switchboard.service StatusText)
 	if [[ $status == *127.0.0.1:80* && $status == *"[::1]:80"* ]]; then
 		pass "StatusText names the listen addresses: $status"
@@ -223,7 +231,8 @@ check_journal_error() {
 	local wanted="$CONF:$BROKEN_LINE:"
 	if in_container journalctl -u switchboard.service -p err -o cat | grep -qF "$wanted"; then
 		pass "journalctl -u switchboard -p err shows the server's '$wanted' error"
-	elif in_container journalctl -u switchboard.service -o cat | grep -qF "$wanted"; then
+	elif [ "$JOURNAL_PRIORITY_XFAIL" = 1 ] &&
+		in_container journalctl -u switchboard.service -o cat | grep -qF "$wanted"; then
 		# The line is there, but at the default priority (info) of a plain
 		# stderr line: the server does not prefix its error lines with <3>.
 		xfail "journal priority" "needs <3> priority prefixes: '$wanted' reaches the journal, but not at priority err"
