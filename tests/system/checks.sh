@@ -413,6 +413,45 @@ check_socket_activation() {
 	done
 }
 
+reinstall() {
+	in_container_for 180 env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -q --reinstall /var/tmp/switchboard.deb >/dev/null 2>&1
+}
+
+# An upgrade (a reinstall runs the same maintainer scripts) restarts the setup
+# the administrator chose, and does not bring back the other one.
+check_upgrade() {
+	local pid
+	reset_units
+	in_container systemctl disable --now switchboard.service 2>/dev/null
+	in_container systemctl enable --now switchboard.socket 2>/dev/null
+	get http://127.0.0.1/ >/dev/null
+	pid=$(show switchboard-activated.service MainPID)
+	if ! reinstall; then
+		fail "upgrade" "apt-get install --reinstall failed"
+	elif [ "$(show switchboard.service ActiveState)" = inactive ] &&
+		[ "$(show switchboard.socket ActiveState)" = active ] &&
+		[ "$(show switchboard-activated.service MainPID)" != "$pid" ] &&
+		[ "$(get http://127.0.0.1/)" = "$SITE_A" ]; then
+		pass "upgrade with the socket pair chosen: the pair restarted, switchboard.service left off"
+	else
+		fail "upgrade" "socket pair chosen; after the upgrade switchboard.service is $(show switchboard.service ActiveState), the socket $(show switchboard.socket ActiveState), the server $pid -> $(show switchboard-activated.service MainPID)"
+	fi
+	in_container systemctl disable --now switchboard.socket 2>/dev/null
+	in_container systemctl enable --now switchboard.service 2>/dev/null
+	pid=$(show switchboard.service MainPID)
+	if reinstall && [ "$(show switchboard.socket ActiveState)" = inactive ] &&
+		[ "$(show switchboard.service MainPID)" != "$pid" ] &&
+		[ "$(show switchboard.service ActiveState)" = active ]; then
+		pass "upgrade with switchboard.service chosen: it is restarted, the pair left off"
+	else
+		fail "upgrade" "switchboard.service chosen; after the upgrade it is $(show switchboard.service ActiveState) (main process $pid -> $(show switchboard.service MainPID)), the socket $(show switchboard.socket ActiveState)"
+	fi
+	# Removal must stop the pair too: leave it running for check_purge.
+	in_container systemctl start switchboard.socket
+	get http://127.0.0.1/ >/dev/null
+}
+
 # Purge stops every unit and removes the configuration and the logs.
 check_purge() {
 	local out path left=''
@@ -448,5 +487,6 @@ run_checks() {
 	check_hardening switchboard-activated.service 0000000000000000
 	check_firewall_supported
 	check_security_score switchboard-activated.service
+	check_upgrade
 	check_purge
 }
