@@ -75,10 +75,9 @@ trap 'exit 1' INT TERM HUP
 
 # The package, from the files git knows of (tracked, or new and not ignored)
 # copied out of the tree, so that a configured source tree stays as it is.
+# Run in a command substitution: BUILD_DIR, for the clean-up, is made before.
 build_package() {
-	local src
-	BUILD_DIR=$(mktemp -d "${TMPDIR:-/tmp}/switchboard-deb.XXXXXX")
-	src=$BUILD_DIR/switchboard
+	local src=$BUILD_DIR/switchboard
 	mkdir "$src"
 	if git -C "$SB_SRCDIR" rev-parse --git-dir >/dev/null 2>&1; then
 		git -C "$SB_SRCDIR" ls-files -z --cached --others --exclude-standard |
@@ -103,7 +102,7 @@ mkdir -p "$SYSTEM_CACHE" && exec 9>>"$SYSTEM_CACHE/lock" && timeout 900 flock 9 
 
 if [ -n "${SB_DEB:-}" ]; then
 	deb=$SB_DEB
-elif deb=$(build_package); then
+elif BUILD_DIR=$(mktemp -d "${TMPDIR:-/tmp}/switchboard-deb.XXXXXX") && deb=$(build_package); then
 	pass "dpkg-buildpackage -us -uc -b builds $(basename "$deb")"
 else
 	fail "dpkg-buildpackage" "the package did not build"
