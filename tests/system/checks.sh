@@ -15,9 +15,8 @@ SWITCHES=10
 SWITCH_PERIOD_MS=2500 # one switch each way
 LOAD_REQUESTS=600  # the request loop under logrotate, at LOAD_RATE
 LOAD_RATE=100/s
-# The server writes its error lines to stderr without a <3> priority prefix, so
-# the journal files them at priority info: 1 reports that as XFAIL; set it to 0
-# once the server marks its lines, and the missing priority is a failure.
+# The server marks its error lines with the <3> priority prefix when stderr is
+# the journal; 1 would report a missing priority as XFAIL instead of a failure.
 JOURNAL_PRIORITY_XFAIL=0
 
 # ---------------------------------------------------------------- helpers
