@@ -29,13 +29,13 @@ directive_setter config_set_index;
 directive_setter config_add_header;
 directive_setter config_add_error_page;
 /* Networks ("10.0.0.0/8", "::1"), which replace the previous ones. */
-directive_setter config_set_metrics_allow;
+directive_setter config_set_networks;
 
 directive_clearer config_clear_text;
 directive_clearer config_clear_listen;
 directive_clearer config_clear_index;
 directive_clearer config_clear_headers;
 directive_clearer config_clear_error_pages;
-directive_clearer config_clear_metrics_allow;
+directive_clearer config_clear_networks;
 
 #endif

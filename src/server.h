@@ -33,6 +33,7 @@ struct server {
 	 * start and by every reload. */
 	struct router router;
 	struct netmask_list metrics_allow; /* who may read the metrics route */
+	struct netmask_list proxy_trusted; /* who may send a PROXY header */
 	struct exchange_ctx exchange;
 	struct conn_ctx conn_ctx;
 
