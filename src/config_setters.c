@@ -112,6 +112,20 @@ int config_set_duration(struct config *cfg, const struct directive *d, char **va
 	return 0;
 }
 
+/* A delay, which may be 0 (none). */
+int config_set_delay(struct config *cfg, const struct directive *d, char **values, int count,
+                     char *msg, size_t msg_size)
+{
+	int64_t ms;
+	(void)count;
+	if (!config_parse_duration(values[0], &ms))
+		return fail(msg, msg_size,
+		            "invalid duration '%s' for %s (a number with ms, s, m or h)", values[0],
+		            d->name);
+	*(int64_t *)config_field(cfg, d) = ms;
+	return 0;
+}
+
 int config_set_count(struct config *cfg, const struct directive *d, char **values, int count,
                      char *msg, size_t msg_size)
 {

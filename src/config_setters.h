@@ -14,6 +14,7 @@ directive_setter config_set_error_log;
 /* One value at the row's field: a positive duration, a count from 1 to the
  * row's max, on or off, a size. */
 directive_setter config_set_duration;
+directive_setter config_set_delay; /* a duration that may be 0 */
 directive_setter config_set_count;
 directive_setter config_set_bool;
 directive_setter config_set_size;

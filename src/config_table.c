@@ -106,6 +106,8 @@ static const struct directive directives[] = {
     [DIRECTIVE_METRICS_ALLOW] = {"metrics_allow", config_set_networks, config_clear_networks,
                                  STORE_LIST, FIELD(metrics_allow), .def = "127.0.0.1 ::1",
                                  .reload = true, .least = 1, .most = CONFIG_MAX_NETWORKS},
+    [DIRECTIVE_DRAIN_DELAY] = {"drain_delay", config_set_delay, SCALAR(drain_delay_ms), .def = "0",
+                               .reload = true, ONE_VALUE},
     [DIRECTIVE_PROXY_TRUSTED] = {"proxy_trusted", config_set_networks, config_clear_networks,
                                  STORE_LIST, FIELD(proxy_trusted), .def = "127.0.0.1 ::1",
                                  .reload = true, .least = 1, .most = CONFIG_MAX_NETWORKS},

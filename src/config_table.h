@@ -64,6 +64,7 @@ enum directive_id {
 	DIRECTIVE_METRICS_PATH,
 	DIRECTIVE_METRICS_ALLOW,
 	DIRECTIVE_PROXY_TRUSTED,
+	DIRECTIVE_DRAIN_DELAY,
 	DIRECTIVE_COUNT
 };
 
@@ -98,6 +99,7 @@ struct config {
 	int64_t keepalive_timeout_ms;
 	int64_t send_timeout_ms;
 	int64_t graceful_timeout_ms;
+	int64_t drain_delay_ms; /* SIGTERM: serve this long with health at 503 first */
 	bool keepalive;
 	size_t max_keepalive_requests;
 

@@ -516,6 +516,7 @@ static void server_stop(struct server *srv, const char *why)
 	if (srv->stopping)
 		return;
 	service_notify("STOPPING=1");
+	loop_timer_cancel(srv->loop, &srv->drain_timer);
 	srv->stopping = true;
 	srv->exchange.stopping = true;
 	log_info("%s: stopping (%zu connection(s) open)", why, srv->conn_count);
@@ -537,9 +538,40 @@ static void server_stop(struct server *srv, const char *why)
 	               loop_now(srv->loop) + srv->cfg->graceful_timeout_ms);
 }
 
+static void on_drain_over(struct loop *loop, struct loop_timer *t)
+{
+	struct server *srv = container_of(t, struct server, drain_timer);
+	(void)loop;
+	server_stop(srv, "drain_delay over");
+}
+
+/* SIGTERM with a drain_delay: say so first (the health route answers 503,
+ * STATUS= says draining) and go on accepting and serving for that long, so
+ * that a load balancer takes this server out of rotation before its
+ * listeners close. A second SIGTERM, or SIGINT (Ctrl-C), stops at once. */
+static void server_drain(struct server *srv, const char *why)
+{
+	if (srv->stopping)
+		return;
+	if (srv->exchange.draining || srv->cfg->drain_delay_ms <= 0) {
+		server_stop(srv, why);
+		return;
+	}
+	srv->exchange.draining = true;
+	log_info("%s: draining for %lld ms (health answers 503), then stopping", why,
+	         (long long)srv->cfg->drain_delay_ms);
+	service_notifyf("STATUS=draining: stopping in %lld ms",
+	                (long long)srv->cfg->drain_delay_ms);
+	loop_timer_set(srv->loop, &srv->drain_timer,
+	               loop_now(srv->loop) + srv->cfg->drain_delay_ms);
+}
+
 static void on_stop_signal(void *arg, const char *why)
 {
-	server_stop(arg, why);
+	if (strcmp(why, "SIGINT") == 0)
+		server_stop(arg, why);
+	else
+		server_drain(arg, why);
 }
 
 static void on_reload_signal(void *arg)
@@ -616,6 +648,7 @@ int server_init(struct server *srv, struct config *cfg, int argc, char **argv, c
 	srv->shed_log = (struct log_ratelimit)LOG_RATELIMIT_INIT(10000);
 	clients_init(&srv->clients);
 	loop_timer_init(&srv->graceful_timer, on_graceful_timeout);
+	loop_timer_init(&srv->drain_timer, on_drain_over);
 
 	srv->loop = loop_new();
 	if (srv->loop == NULL) {

@@ -53,6 +53,7 @@ struct server {
 	int signal_fd;
 	bool stopping;
 	struct loop_timer graceful_timer;
+	struct loop_timer drain_timer; /* drain_delay: when the listeners close */
 
 	struct log_ratelimit shed_log;
 };
