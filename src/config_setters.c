@@ -112,6 +112,26 @@ int config_set_duration(struct config *cfg, const struct directive *d, char **va
 	return 0;
 }
 
+int config_set_file_mode(struct config *cfg, const struct directive *d, char **values, int count,
+                         char *msg, size_t msg_size)
+{
+	(void)count;
+	const char *text = values[0];
+	unsigned mode = 0;
+	size_t len = strlen(text);
+	bool valid = len >= 3 && len <= 4;
+	for (size_t i = 0; valid && i < len; i++) {
+		valid = text[i] >= '0' && text[i] <= '7';
+		mode = mode * 8 + (unsigned)(text[i] - '0');
+	}
+	if (!valid || mode > 0777)
+		return fail(msg, msg_size,
+		            "invalid mode '%s' for %s (octal permission bits, like 0660)", text,
+		            d->name);
+	*(unsigned *)config_field(cfg, d) = mode;
+	return 0;
+}
+
 /* A delay, which may be 0 (none). */
 int config_set_delay(struct config *cfg, const struct directive *d, char **values, int count,
                      char *msg, size_t msg_size)

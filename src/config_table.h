@@ -68,6 +68,8 @@ enum directive_id {
 	DIRECTIVE_PROXY_TRUSTED,
 	DIRECTIVE_DRAIN_DELAY,
 	DIRECTIVE_REDIRECT,
+	DIRECTIVE_UNIX_SOCKET_MODE,
+	DIRECTIVE_UNIX_SOCKET_GROUP,
 	DIRECTIVE_COUNT
 };
 
@@ -82,6 +84,8 @@ struct config {
 
 	struct listen_addr listen[CONFIG_MAX_LISTEN];
 	size_t listen_count;
+	unsigned unix_socket_mode; /* for unix: listen addresses */
+	char *unix_socket_group;   /* NULL: the server's own */
 	char *root;
 	char *index[CONFIG_MAX_INDEX];
 	size_t index_count;

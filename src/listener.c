@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 /* Connections accepted per wake-up before the loop serves the others again. */
@@ -57,6 +59,32 @@ static int fail(struct listener *l, char *err, size_t err_size, const char *what
 	return -1;
 }
 
+/* A Unix-domain socket: a socket file left by an earlier run is replaced (never
+ * any other kind of file), and the new one gets the configured mode and
+ * group before anyone can connect. */
+static int bind_unix(struct listener *l, char *err, size_t err_size)
+{
+	const char *path = ((const struct sockaddr_un *)&l->addr.ss)->sun_path;
+	struct stat st;
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			errno = EEXIST;
+			return fail(l, err, err_size, "not a socket, left alone");
+		}
+		unlink(path);
+	}
+	if (bind(l->fd, (const struct sockaddr *)&l->addr.ss, l->addr.len) < 0)
+		return fail(l, err, err_size, "cannot bind");
+	l->unlink_on_close = true;
+	if (chmod(path, l->addr.unix_mode) < 0)
+		return fail(l, err, err_size, "chmod");
+	if (l->addr.unix_group != (gid_t)-1 && chown(path, (uid_t)-1, l->addr.unix_group) < 0)
+		return fail(l, err, err_size, "chown");
+	if (listen(l->fd, SOMAXCONN) < 0)
+		return fail(l, err, err_size, "cannot listen");
+	return 0;
+}
+
 int listener_open(struct listener *l, const struct listen_addr *addr, char *err, size_t err_size)
 {
 	listener_init(l);
@@ -66,6 +94,8 @@ int listener_open(struct listener *l, const struct listen_addr *addr, char *err,
 	if (l->fd < 0)
 		return fail(l, err, err_size, "socket");
 	int one = 1;
+	if (family == AF_UNIX)
+		return bind_unix(l, err, err_size);
 	if (setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0)
 		return fail(l, err, err_size, "SO_REUSEADDR");
 	/* "[::]:80" means IPv6 only; "*:80" is there for IPv4. */
@@ -197,4 +227,9 @@ void listener_close(struct listener *l)
 	close(l->fd);
 	l->fd = -1;
 	l->watching = false;
+	/* Best effort: after the privilege drop the directory may not let us;
+	 * the next start replaces the socket file anyway. */
+	if (l->unlink_on_close)
+		unlink(((const struct sockaddr_un *)&l->addr.ss)->sun_path);
+	l->unlink_on_close = false;
 }

@@ -16,6 +16,7 @@
 #include "urlpath.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -163,7 +164,9 @@ static bool evict_for(struct server *srv, unsigned mine)
 static bool from_untrusted_proxy(struct server *srv, const struct listener *l, int fd,
                                  const struct sockaddr_storage *peer)
 {
-	if (!l->addr.proxy_protocol ||
+	/* A Unix-domain socket's peers are this host's processes, allowed in by
+	 * the socket file's mode: trusted like the file says. */
+	if (!l->addr.proxy_protocol || peer->ss_family == AF_UNIX ||
 	    netmask_list_contains(&srv->proxy_trusted, (const struct sockaddr *)peer))
 		return false;
 	close(fd);
@@ -630,8 +633,22 @@ static int open_listeners(struct server *srv, char *err, size_t err_size)
 	int inherited = adopt_listeners(srv, err, err_size);
 	if (inherited != 0)
 		return inherited < 0 ? -1 : 0;
-	for (size_t i = 0; i < srv->cfg->listen_count; i++) {
-		if (listener_open(&srv->listeners[i], &srv->cfg->listen[i], err, err_size) < 0)
+	const struct config *cfg = srv->cfg;
+	gid_t group = (gid_t)-1;
+	if (cfg->unix_socket_group != NULL) {
+		const struct group *gr = getgrnam(cfg->unix_socket_group);
+		if (gr == NULL) {
+			snprintf(err, err_size, "unix_socket_group '%s': no such group",
+			         cfg->unix_socket_group);
+			return -1;
+		}
+		group = gr->gr_gid;
+	}
+	for (size_t i = 0; i < cfg->listen_count; i++) {
+		struct listen_addr addr = cfg->listen[i];
+		addr.unix_mode = (mode_t)cfg->unix_socket_mode;
+		addr.unix_group = group;
+		if (listener_open(&srv->listeners[i], &addr, err, err_size) < 0)
 			return -1;
 		srv->listener_count++;
 	}
