@@ -115,6 +115,8 @@ static const struct directive directives[] = {
                                     SCALAR(unix_socket_mode), .def = "0666", ONE_VALUE},
     [DIRECTIVE_UNIX_SOCKET_GROUP] = {"unix_socket_group", config_set_text, TEXT(unix_socket_group),
                                      ONE_VALUE},
+    [DIRECTIVE_ACCESS_LOG_PROXY] = {"access_log_proxy", config_set_bool, SCALAR(access_log_proxy),
+                                    .def = "off", .reload = true, ONE_VALUE},
     [DIRECTIVE_PROXY_TRUSTED] = {"proxy_trusted", config_set_networks, config_clear_networks,
                                  STORE_LIST, FIELD(proxy_trusted), .def = "127.0.0.1 ::1",
                                  .reload = true, .least = 1, .most = CONFIG_MAX_NETWORKS},

@@ -70,6 +70,7 @@ enum directive_id {
 	DIRECTIVE_REDIRECT,
 	DIRECTIVE_UNIX_SOCKET_MODE,
 	DIRECTIVE_UNIX_SOCKET_GROUP,
+	DIRECTIVE_ACCESS_LOG_PROXY,
 	DIRECTIVE_COUNT
 };
 
@@ -120,6 +121,7 @@ struct config {
 	bool listing;
 	char *health_path;                    /* the health route, "off" for none */
 	bool health_log;                      /* health checks written to the access log */
+	bool access_log_proxy;                /* the access log names each connection's proxy */
 	char *metrics_path;                   /* the metrics route, "off" for none */
 	struct config_networks metrics_allow; /* who may read it */
 	struct config_networks proxy_trusted; /* who may send a PROXY header */

@@ -337,6 +337,7 @@ static void conn_log_begin(struct conn *c, const struct accesslog_fields *planne
 	struct accesslog_fields f = *planned;
 	f.peer = &c->peer;
 	f.when = now;
+	f.via = c->ctx->log_via ? &c->via : NULL;
 
 	c->response_open = accesslog_begin(&c->log_line, &f, &c->log_split) == 0;
 }

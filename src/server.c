@@ -375,6 +375,7 @@ static void apply_settings(struct server *srv)
 	srv->conn_ctx.keepalive_timeout_ms = cfg->keepalive_timeout_ms;
 	srv->conn_ctx.send_timeout_ms = cfg->send_timeout_ms;
 	srv->conn_ctx.linger_timeout_ms = cfg->linger_timeout_ms;
+	srv->conn_ctx.log_via = cfg->access_log_proxy;
 	srv->conn_ctx.on_closed = on_conn_closed;
 	srv->conn_ctx.on_client_known = on_client_known;
 	srv->conn_ctx.owner = srv;
