@@ -50,9 +50,11 @@ static void dispatch(const struct exchange_ctx *ctx, const struct exchange_reque
 	const struct http_request *req = in->req;
 	const struct route *route =
 	    router_find(ctx->router, http_span_ptr(in->data, req->target), req->target.len);
-	if (!(route->methods & ROUTE_METHOD(req->method)))
+	if (!(route->methods & ROUTE_METHOD(req->method))) {
 		refuse_method(route, req, r);
-	else
+		if (ctx->site != NULL)
+			static_add_always_headers(ctx->site, req, in->data, r);
+	} else
 		route->handler(ctx, route, in, r);
 }
 
@@ -115,6 +117,8 @@ static void answer_fault(const struct exchange_ctx *ctx, const struct exchange_r
 	r->connection = RESPONSE_CLOSE;
 	r->head_only = in->req->method == HTTP_METHOD_HEAD;
 	plan->discard = 0;
+	if (ctx->site != NULL)
+		static_add_always_headers(ctx->site, in->req, in->data, r);
 	/* The request line is logged when it was understood before the fault. */
 	finish(ctx, in, plan, in->req->request_line.len > 0);
 }
