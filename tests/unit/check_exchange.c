@@ -384,6 +384,119 @@ START_TEST(test_configured_error_page)
 }
 END_TEST
 
+/* ------------------------------------------------------------ symlinks */
+
+static void make_symlink(const char *target, const char *name)
+{
+	char path[300];
+	snprintf(path, sizeof path, "%s/%s", root, name);
+	ck_assert_int_eq(symlink(target, path), 0);
+}
+
+/* An absolute link is followed when it stays inside the root ("inside"
+ * policy), refused when it leads out. */
+START_TEST(test_absolute_symlinks)
+{
+	char target[300];
+	snprintf(target, sizeof target, "%s/hello.txt", root);
+	make_symlink(target, "abs-in.txt");
+	snprintf(target, sizeof target, "%s/dir", root);
+	make_symlink(target, "abs-dir");
+	make_symlink("/etc/passwd", "abs-out.txt");
+	make_symlink("/etc", "abs-out-dir");
+
+	struct exchange_plan plan;
+	answer("GET /abs-in.txt HTTP/1.1\r\nHost: a\r\n\r\n", 0, &plan);
+	ck_assert_int_eq(plan.response.status, 200);
+	ck_assert_uint_eq(plan.response.content_length, 6);
+	exchange_plan_release(&plan);
+	ck_assert_int_eq(status_of("GET /abs-dir/ HTTP/1.1\r\nHost: a\r\n\r\n"), 200);
+	ck_assert_int_eq(status_of("GET /abs-out.txt HTTP/1.1\r\nHost: a\r\n\r\n"), 403);
+	ck_assert_int_eq(status_of("GET /abs-out-dir/passwd HTTP/1.1\r\nHost: a\r\n\r\n"), 403);
+
+	/* "never" refuses them all. */
+	site.symlinks = SYMLINKS_NEVER;
+	ck_assert_int_eq(status_of("GET /abs-in.txt HTTP/1.1\r\nHost: a\r\n\r\n"), 403);
+	ck_assert_int_eq(status_of("GET /abs-out.txt HTTP/1.1\r\nHost: a\r\n\r\n"), 403);
+	site.symlinks = SYMLINKS_INSIDE_ROOT;
+}
+END_TEST
+
+/* ------------------------------------------------------------ listings */
+
+/* A listing has no validator, but it exists: "If-None-Match: *" is false. */
+START_TEST(test_listing_preconditions)
+{
+	ck_assert_int_eq(status_of("GET /dir/ HTTP/1.1\r\nHost: a\r\nIf-None-Match: *\r\n\r\n"),
+	                 304);
+	ck_assert_int_eq(status_of("HEAD /dir/ HTTP/1.1\r\nHost: a\r\nIf-None-Match: *\r\n\r\n"),
+	                 304);
+	ck_assert_int_eq(status_of("GET /dir/ HTTP/1.1\r\nHost: a\r\nIf-None-Match: \"x\"\r\n\r\n"),
+	                 200);
+	ck_assert_int_eq(status_of("GET /dir/ HTTP/1.1\r\nHost: a\r\nIf-Match: *\r\n\r\n"), 200);
+	ck_assert_int_eq(status_of("GET /dir/ HTTP/1.1\r\nHost: a\r\nIf-Match: \"x\"\r\n\r\n"),
+	                 412);
+}
+END_TEST
+
+/* ------------------------------------------------------------ add_header */
+
+static bool has_extra(const struct response *r, const char *line)
+{
+	for (size_t i = 0; i < r->extra_count; i++)
+		if (strcmp(r->extra[i], line) == 0)
+			return true;
+	return false;
+}
+
+static struct header_rule header_rules[] = {
+    {NULL, (char *)"X-Always: 1\r\n", true},
+    {NULL, (char *)"X-Success: 1\r\n", false},
+    {(char *)"/dir", (char *)"X-Dir: 1\r\n", true},
+};
+
+struct header_case {
+	const char *request;
+	int status;
+	bool always, success, dir;
+};
+
+static const struct header_case header_cases[] = {
+    {"GET /hello.txt HTTP/1.1\r\nHost: a\r\n\r\n", 200, true, true, false},
+    {"GET /hello.txt HTTP/1.1\r\nHost: a\r\nIf-None-Match: *\r\n\r\n", 304, true, true, false},
+    {"GET /dir/ HTTP/1.1\r\nHost: a\r\n\r\n", 200, true, true, true},
+    {"GET /dir HTTP/1.1\r\nHost: a\r\n\r\n", 301, true, false, true},
+    {"GET /dir/missing HTTP/1.1\r\nHost: a\r\n\r\n", 404, true, false, true},
+    {"GET /missing HTTP/1.1\r\nHost: a\r\n\r\n", 404, true, false, false},
+    {"GET /hello.txt HTTP/1.1\r\nHost: a\r\nIf-Match: \"x\"\r\n\r\n", 412, true, false, false},
+    {"POST /dir/ HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\n", 405, true, false, true},
+    {"BREW /dir/ HTTP/1.1\r\nHost: a\r\n\r\n", 501, true, false, true},
+    {"GET /dir/ HTTP/1.1\r\nHost: a\r\nContent-Length: 99999\r\n\r\n", 413, true, false, true},
+    {"GET /../x HTTP/1.1\r\nHost: a\r\n\r\n", 400, true, false, false},
+    {"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400, true, false, false},
+};
+
+/* "always" rules go on every status, the server's own errors and redirects
+ * included; the others only on 2xx and 304. */
+START_TEST(test_add_header_always)
+{
+	const struct header_case *c = &header_cases[_i];
+	site.headers = header_rules;
+	site.header_count = sizeof header_rules / sizeof header_rules[0];
+	struct exchange_plan plan;
+	answer(c->request, 0, &plan);
+	const struct response *r = &plan.response;
+	ck_assert_int_eq(r->status, c->status);
+	ck_assert_msg(has_extra(r, "X-Always: 1\r\n") == c->always, "X-Always on %d", c->status);
+	ck_assert_msg(has_extra(r, "X-Success: 1\r\n") == c->success, "X-Success on %d", c->status);
+	ck_assert_msg(has_extra(r, "X-Dir: 1\r\n") == c->dir, "X-Dir on %d", c->status);
+	ck_assert_uint_eq(r->extra_count, (size_t)c->always + c->success + c->dir);
+	exchange_plan_release(&plan);
+	site.headers = NULL;
+	site.header_count = 0;
+}
+END_TEST
+
 /* ------------------------------------------------------------ the router */
 
 static void answer_teapot(const struct exchange_ctx *c, const struct route *route,
@@ -457,6 +570,10 @@ int main(void)
 	tcase_add_test(tc, test_range_body);
 	tcase_add_test(tc, test_builtin_error_page);
 	tcase_add_test(tc, test_configured_error_page);
+	tcase_add_test(tc, test_absolute_symlinks);
+	tcase_add_test(tc, test_listing_preconditions);
+	tcase_add_loop_test(tc, test_add_header_always, 0,
+	                    (int)(sizeof header_cases / sizeof header_cases[0]));
 	tcase_add_test(tc, test_router_rows);
 	tcase_add_test(tc, test_router_table);
 	suite_add_tcase(s, tc);
