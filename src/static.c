@@ -166,30 +166,36 @@ static bool path_is_inside(const char *real, const char *root_real, const char *
 
 /* Without openat2 (kernels before 5.6, or a seccomp filter that refuses it),
  * or for an absolute symlink (which RESOLVE_BENEATH refuses wherever it
- * points): open, then ask the kernel where the descriptor really is. */
+ * points): find the file with O_PATH (which opens no device), ask the kernel
+ * where it really is, and only then open it for reading, through that very
+ * descriptor. */
 static int open_checked_by_proc(const struct static_site *site, const char *path, int flags)
 {
 	const struct static_root *root = site->roots->current;
-	int fd = openat(root->fd, path, flags);
-	if (fd < 0 || site->symlinks == SYMLINKS_ALWAYS)
-		return fd;
+	if (site->symlinks == SYMLINKS_ALWAYS)
+		return openat(root->fd, path, flags);
+	int found = openat(root->fd, path, O_PATH | O_CLOEXEC);
+	if (found < 0)
+		return -1;
 	char link[64], real[PATH_MAX];
-	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	snprintf(link, sizeof link, "/proc/self/fd/%d", found);
 	ssize_t n = readlink(link, real, sizeof real - 1);
-	if (n < 0) {
-		close(fd);
-		return -1;
+	int fd = -1;
+	if (n >= 0) {
+		real[n] = '\0';
+		const char *rest;
+		bool inside = path_is_inside(real, root->real, &rest);
+		/* "never": no symlink on the way means the real path is the lexical one. */
+		bool exact = inside && strcmp(rest, path) == 0;
+		if (!inside ||
+		    (site->symlinks == SYMLINKS_NEVER && !exact && strcmp(path, ".") != 0))
+			errno = EXDEV;
+		else
+			fd = open(link, flags);
 	}
-	real[n] = '\0';
-	const char *rest;
-	bool inside = path_is_inside(real, root->real, &rest);
-	/* "never": no symlink on the way means the real path is the lexical one. */
-	bool exact = inside && strcmp(rest, path) == 0;
-	if (!inside || (site->symlinks == SYMLINKS_NEVER && !exact && strcmp(path, ".") != 0)) {
-		close(fd);
-		errno = EXDEV;
-		return -1;
-	}
+	int err = errno;
+	close(found);
+	errno = err;
 	return fd;
 }
 
