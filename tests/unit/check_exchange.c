@@ -5,6 +5,7 @@
 #include "autoconfig.h"
 
 #include "exchange.h"
+#include "filecache.h"
 #include "http_parser.h"
 #include "static.h"
 
@@ -89,6 +90,16 @@ static void answer(const char *text, unsigned long served, struct exchange_plan 
 	    .served = served,
 	    .now = time(NULL),
 	};
+	exchange_answer(&ctx, &in, plan);
+}
+
+/* The same at a given second of the wall clock. */
+static void answer_at(const char *text, time_t now, struct exchange_plan *plan)
+{
+	static struct http_parser parser;
+	http_parser_init(&parser);
+	ck_assert_int_eq(http_parser_feed(&parser, text, strlen(text)), HTTP_PARSE_DONE);
+	struct exchange_request in = {.req = &parser.req, .data = text, .now = now};
 	exchange_answer(&ctx, &in, plan);
 }
 
@@ -497,6 +508,89 @@ START_TEST(test_add_header_always)
 }
 END_TEST
 
+/* ------------------------------------------------------------ deploys */
+
+/* A release directory under root/releases, with hello.txt saying text. */
+static void make_release(const char *name, const char *text)
+{
+	char dir[300];
+	snprintf(dir, sizeof dir, "%s/releases", root);
+	mkdir(dir, 0755);
+	snprintf(dir, sizeof dir, "%s/releases/%s", root, name);
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	char file[64];
+	snprintf(file, sizeof file, "releases/%s/hello.txt", name);
+	write_file(file, text);
+	snprintf(file, sizeof file, "releases/%s/other.txt", name);
+	write_file(file, text);
+}
+
+/* ln -s releases/NAME tmp && mv -T tmp current */
+static void switch_release(const char *name)
+{
+	char target[300], tmp[300], current[300];
+	snprintf(target, sizeof target, "releases/%s", name);
+	snprintf(tmp, sizeof tmp, "%s/current.tmp", root);
+	snprintf(current, sizeof current, "%s/current", root);
+	ck_assert_int_eq(symlink(target, tmp), 0);
+	ck_assert_int_eq(rename(tmp, current), 0);
+}
+
+/* The body of GET target at now: the release it came from. */
+static char release_seen_for(const char *target, time_t now)
+{
+	char request[128];
+	snprintf(request, sizeof request, "GET %s HTTP/1.1\r\nHost: a\r\n\r\n", target);
+	struct exchange_plan plan;
+	answer_at(request, now, &plan);
+	ck_assert_int_eq(plan.response.status, 200);
+	ck_assert_int_eq(plan.response.body.kind, BODY_MEMORY);
+	char seen = plan.response.body.mem->bytes[0];
+	exchange_plan_release(&plan);
+	return seen;
+}
+
+static char release_seen(time_t now)
+{
+	return release_seen_for("/hello.txt", now);
+}
+
+/* The root is a symlink switched to another release: seen at the next
+ * second (the path is opened again at most once a second), or at once when
+ * the old release is gone. The file cache never answers for the old one. */
+START_TEST(test_root_switch)
+{
+	make_release("v1", "1");
+	make_release("v2", "2");
+	make_release("v3", "3");
+	switch_release("v1");
+	char current[300], err[256];
+	snprintf(current, sizeof current, "%s/current", root);
+	static_site_close(&site);
+	site.cache = filecache_new(1 << 20, 1 << 16);
+	ck_assert_int_eq(static_site_open(&site, current, err, sizeof err), 0);
+	time_t now = time(NULL) + 10; /* the files are settled: they are kept */
+
+	ck_assert_int_eq(release_seen(now), '1');
+	switch_release("v2");
+	ck_assert_int_eq(release_seen(now), '1'); /* within the same second */
+	ck_assert_int_eq(release_seen(now + 1), '2');
+	ck_assert_int_eq(release_seen(now + 1), '2');
+
+	/* The old release deleted right after the switch: no 404, no wait. */
+	switch_release("v3");
+	char cmd[400];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s/releases/v2'", root);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(release_seen_for("/other.txt", now + 1), '3');
+	/* What the cache held was flushed with the old release. */
+	ck_assert_int_eq(release_seen(now + 1), '3');
+	ck_assert_int_eq(status_of("GET /missing HTTP/1.1\r\nHost: a\r\n\r\n"), 404);
+	filecache_free(site.cache);
+	site.cache = NULL;
+}
+END_TEST
+
 /* ------------------------------------------------------------ the router */
 
 static void answer_teapot(const struct exchange_ctx *c, const struct route *route,
@@ -571,6 +665,7 @@ int main(void)
 	tcase_add_test(tc, test_builtin_error_page);
 	tcase_add_test(tc, test_configured_error_page);
 	tcase_add_test(tc, test_absolute_symlinks);
+	tcase_add_test(tc, test_root_switch);
 	tcase_add_test(tc, test_listing_preconditions);
 	tcase_add_loop_test(tc, test_add_header_always, 0,
 	                    (int)(sizeof header_cases / sizeof header_cases[0]));
