@@ -408,13 +408,16 @@ static void plan_file(const struct static_site *site, const struct http_request 
                       const struct cached_file *mem, const struct stat *st, struct response *r)
 {
 	_Static_assert(RESPONSE_ETAG_MAX >= ETAG_MAX, "a plan holds any ETag");
+	/* Copied: a 304 or an error releases the body, and mem (st may be in it) with it. */
+	const uint64_t size = (uint64_t)st->st_size;
+	const time_t mtime = st->st_mtime;
 	char *etag = r->etag_text;
 	if (mem != NULL)
 		etag_from_content(mem->len, mem->hash, etag);
 	else
 		etag_from_stat(st, etag);
 	r->body = body;
-	switch (conditional_evaluate(req, data, etag, st->st_mtime)) {
+	switch (conditional_evaluate(req, data, etag, mtime)) {
 	case CONDITIONAL_PROCEED:
 		break;
 	case CONDITIONAL_NOT_MODIFIED:
@@ -422,7 +425,7 @@ static void plan_file(const struct static_site *site, const struct http_request 
 		r->status = 304;
 		r->etag = etag;
 		r->has_last_modified = true;
-		r->last_modified = st->st_mtime;
+		r->last_modified = mtime;
 		return;
 	case CONDITIONAL_PRECONDITION_FAILED:
 		response_error(r, 412);
@@ -431,26 +434,25 @@ static void plan_file(const struct static_site *site, const struct http_request 
 
 	r->status = 200;
 	r->content_type = content_type_for(site, name, r);
-	r->content_length = (uint64_t)st->st_size;
+	r->content_length = size;
 	r->has_last_modified = true;
-	r->last_modified = st->st_mtime;
+	r->last_modified = mtime;
 	r->etag = etag;
 	r->accept_ranges = true;
 	r->body.offset = 0;
-	r->body.remaining = (uint64_t)st->st_size;
-	if (req->range.len == 0 || !conditional_range_allowed(req, data, etag, st->st_mtime))
+	r->body.remaining = size;
+	if (req->range.len == 0 || !conditional_range_allowed(req, data, etag, mtime))
 		return;
 
 	struct byte_range br;
-	switch (range_parse(http_span_ptr(data, req->range), req->range.len, (uint64_t)st->st_size,
-	                    &br)) {
+	switch (range_parse(http_span_ptr(data, req->range), req->range.len, size, &br)) {
 	case RANGE_IGNORE:
 		break;
 	case RANGE_SATISFIABLE:
 		r->status = 206;
 		r->range = RESPONSE_RANGE_PARTIAL;
 		r->range_first = br.first;
-		r->complete_length = (uint64_t)st->st_size;
+		r->complete_length = size;
 		r->content_length = br.length;
 		r->body.offset = br.first;
 		r->body.remaining = br.length;
@@ -458,14 +460,14 @@ static void plan_file(const struct static_site *site, const struct http_request 
 	case RANGE_UNSATISFIABLE:
 		response_error(r, 416);
 		r->range = RESPONSE_RANGE_UNSATISFIED;
-		r->complete_length = (uint64_t)st->st_size;
+		r->complete_length = size;
 		r->accept_ranges = true;
 		break;
 	}
 }
 
 /* Is the encoded file at least as new as the original? To the second: brotli
- * and gzip copy the modification time rounded down to it. */
+ * -k and pigz -k copy the modification time without its nanoseconds. */
 static bool is_as_new(const struct stat *encoded, const struct stat *original)
 {
 	return encoded->st_mtim.tv_sec >= original->st_mtim.tv_sec;
