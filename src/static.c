@@ -536,6 +536,11 @@ static void add_configured_headers(const struct static_site *site, const struct 
 void static_add_always_headers(const struct static_site *site, const struct http_request *req,
                                const char *data, struct response *r)
 {
+	bool any_always = false;
+	for (size_t i = 0; i < site->header_count; i++)
+		any_always |= site->headers[i].always;
+	if (!any_always)
+		return; /* the path need not be resolved again */
 	char path[PATH_BUF_SIZE];
 	struct urlpath up;
 	bool has_path = req->target.len > 0 &&
