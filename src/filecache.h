@@ -25,7 +25,7 @@
  * through a mapping that is already dirty moves no time stamp. */
 #define FILECACHE_TRUST_SECONDS 2
 
-    struct cached_file {
+struct cached_file {
 	const char *name;  /* the served file's path below the root (for its type) */
 	struct stat st;    /* as it was across the read (st_size == len) */
 	const char *bytes; /* the whole file */
