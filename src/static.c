@@ -83,29 +83,43 @@ static struct static_root *root_from_fd(int fd, const char *path)
 	return root;
 }
 
+/* The roots of path, whose release is the directory dir (not taken over). */
+static struct static_roots *roots_new(const char *path, int dir)
+{
+	struct static_roots *roots = calloc(1, sizeof *roots);
+	if (roots == NULL)
+		return NULL;
+	int fd = fcntl(dir, F_DUPFD_CLOEXEC, 0);
+	roots->path = strdup(path);
+	if (fd < 0 || roots->path == NULL || (roots->current = root_from_fd(fd, path)) == NULL) {
+		int err = errno;
+		if (fd >= 0 && roots->path == NULL)
+			close(fd); /* root_from_fd was not called */
+		free(roots->path);
+		free(roots);
+		errno = err;
+		return NULL;
+	}
+	roots->checked = time(NULL);
+	return roots;
+}
+
 int static_site_open(struct static_site *site, const char *root, char *err, size_t err_size)
 {
 	site->roots = NULL;
+	site->root_real = NULL;
 	site->root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (site->root_fd < 0) {
 		snprintf(err, err_size, "%s: %s", root,
 		         errno == ENOTDIR ? "not a directory" : strerror(errno));
 		return -1;
 	}
-	site->root_real = realpath(root, NULL);
-	struct static_roots *roots = calloc(1, sizeof *roots);
-	int fd = fcntl(site->root_fd, F_DUPFD_CLOEXEC, 0);
-	if (site->root_real == NULL || roots == NULL || (roots->path = strdup(root)) == NULL ||
-	    fd < 0 || (roots->current = root_from_fd(fd, root)) == NULL) {
+	if ((site->root_real = realpath(root, NULL)) == NULL ||
+	    (site->roots = roots_new(root, site->root_fd)) == NULL) {
 		snprintf(err, err_size, "%s: %s", root, strerror(errno));
-		if (roots != NULL)
-			free(roots->path);
-		free(roots);
 		static_site_close(site);
 		return -1;
 	}
-	roots->checked = time(NULL);
-	site->roots = roots;
 	return 0;
 }
 
