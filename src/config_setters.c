@@ -344,6 +344,16 @@ int config_set_networks(struct config *cfg, const struct directive *d, char **va
 	return 0;
 }
 
+/* add_header NAME VALUE [SCOPE] [always]: a last word "always" (never a
+ * scope, which starts with '/' or "*.") asks for every status. */
+static bool take_always(char **values, int *count)
+{
+	if (*count < 3 || strcmp(values[*count - 1], "always") != 0)
+		return false;
+	(*count)--;
+	return true;
+}
+
 /* A field the administrator may add: a token, not one the server writes, a
  * value without control characters, a scope that is a prefix or a suffix. */
 static int check_header_rule(char **values, int count, char *msg, size_t msg_size)
@@ -357,6 +367,9 @@ static int check_header_rule(char **values, int count, char *msg, size_t msg_siz
 		if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f)
 			return fail(msg, msg_size, "header '%s': control character in the value",
 			            name);
+	if (count > 3)
+		return fail(msg, msg_size, "header '%s': '%s' after the scope (only 'always')",
+		            name, values[3]);
 	const char *scope = count == 3 ? values[2] : NULL;
 	if (scope != NULL && scope[0] != '/' && strncmp(scope, "*.", 2) != 0)
 		return fail(msg, msg_size,
@@ -368,6 +381,7 @@ int config_add_header(struct config *cfg, const struct directive *d, char **valu
                       char *msg, size_t msg_size)
 {
 	(void)d;
+	bool always = take_always(values, &count);
 	if (check_header_rule(values, count, msg, msg_size) < 0)
 		return -1;
 	if (cfg->header_count == CONFIG_MAX_HEADERS)
@@ -385,6 +399,7 @@ int config_add_header(struct config *cfg, const struct directive *d, char **valu
 		return out_of_memory(msg, msg_size);
 	}
 	snprintf(rule->line, n, "%s: %s\r\n", name, value);
+	rule->always = always;
 	cfg->header_count++;
 	return 0;
 }

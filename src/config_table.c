@@ -93,7 +93,7 @@ static const struct directive directives[] = {
                               .reload = true, ONE_VALUE},
     [DIRECTIVE_ADD_HEADER] = {"add_header", config_add_header, config_clear_headers, STORE_LIST,
                               FIELD(headers), .reload = true, .repeat = true, .least = 2,
-                              .most = 3},
+                              .most = 4},
     [DIRECTIVE_ERROR_PAGE] = {"error_page", config_add_error_page, config_clear_error_pages,
                               STORE_LIST, FIELD(error_pages), .reload = true, .repeat = true,
                               .least = 2, .most = 2},

@@ -37,9 +37,10 @@ static void render_list(const struct config *cfg, enum directive_id id, char *ou
 		n += (size_t)snprintf(out + n, size - n, "%s%s", i ? " " : "", cfg->index[i]);
 	for (size_t i = 0; id == DIRECTIVE_ADD_HEADER && i < cfg->header_count; i++)
 		n +=
-		    (size_t)snprintf(out + n, size - n, "%s%.*s@%s", i ? " " : "",
+		    (size_t)snprintf(out + n, size - n, "%s%.*s@%s%s", i ? " " : "",
 		                     (int)strcspn(cfg->headers[i].line, "\r"), cfg->headers[i].line,
-		                     cfg->headers[i].scope ? cfg->headers[i].scope : "*");
+		                     cfg->headers[i].scope ? cfg->headers[i].scope : "*",
+		                     cfg->headers[i].always ? "!always" : "");
 	const struct config_networks *nets = id == DIRECTIVE_METRICS_ALLOW   ? &cfg->metrics_allow
 	                                     : id == DIRECTIVE_PROXY_TRUSTED ? &cfg->proxy_trusted
 	                                                                     : NULL;
@@ -248,6 +249,11 @@ static const struct good_case good_cases[] = {
     {"file_cache", {"1g"}, "1073741824"},
     {"add_header", {"X-Frame-Options", "DENY"}, "X-Frame-Options: DENY@*"},
     {"add_header", {"X-Tab", "a\tb", "*.css"}, "X-Tab: a\tb@*.css"},
+    {"add_header",
+     {"Access-Control-Allow-Origin", "*", "always"},
+     "Access-Control-Allow-Origin: *@*!always"},
+    {"add_header", {"X-A", "a", "/docs/", "always"}, "X-A: a@/docs/!always"},
+    {"add_header", {"X-A", "always"}, "X-A: always@*"}, /* a value, not the word */
     {"error_page", {"599", "/e.html"}, "599 /e.html"},
 };
 
@@ -393,8 +399,12 @@ static const struct bad_case bad_cases[] = {
     {"root", {"a", "b"}, "root takes one value"},
     {"listen", {NULL}, "listen takes 1 to 2 values"},
     {"index", {"1", "2", "3", "4", "5", "6", "7", "8", "9"}, "index takes 1 to 8 values"},
-    {"add_header", {"X-A"}, "add_header takes 2 to 3 values"},
-    {"add_header", {"X-A", "a", "/b", "/c"}, "add_header takes 2 to 3 values"},
+    {"add_header", {"X-A"}, "add_header takes 2 to 4 values"},
+    {"add_header", {"X-A", "a", "/b", "/c"}, "header 'X-A': '/c' after the scope (only 'always')"},
+    {"add_header", {"X-A", "a", "/b", "always", "x"}, "add_header takes 2 to 4 values"},
+    {"add_header",
+     {"X-A", "a", "always", "always"},
+     "invalid scope 'always' (a path prefix like /assets/ or *.css)"},
     {"error_page", {"404"}, "error_page takes 2 values"},
 };
 
