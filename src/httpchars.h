@@ -16,6 +16,7 @@ enum {
 	HTTP_CHAR_VCHAR = 1u << 3, /* visible ASCII: the bytes of a request-target */
 	HTTP_CHAR_HOST = 1u << 4,  /* unreserved, sub-delims: a reg-name (RFC 3986) */
 	HTTP_CHAR_HEX = 1u << 5,   /* HEXDIG, either case */
+	HTTP_CHAR_DIGIT = 1u << 6, /* DIGIT */
 };
 
 extern const unsigned char http_char_class[256];
@@ -48,6 +49,11 @@ static inline bool http_is_host_byte(unsigned char c)
 static inline bool http_is_hex(unsigned char c)
 {
 	return (http_char_class[c] & HTTP_CHAR_HEX) != 0;
+}
+
+static inline bool http_is_digit(unsigned char c)
+{
+	return (http_char_class[c] & HTTP_CHAR_DIGIT) != 0;
 }
 
 /* A non-empty NUL-terminated run of tchar. */

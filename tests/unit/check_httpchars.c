@@ -1,6 +1,6 @@
 /* Unit tests for httpchars: each class checked byte by byte against the
  * definitions of RFC 9110 section 5.6.2 (tchar), 5.6.3 (OWS) and 5.5 (field
- * values), RFC 5234 appendix B.1 (VCHAR, HEXDIG) and RFC 3986 section 2
+ * values), RFC 5234 appendix B.1 (VCHAR, HEXDIG, DIGIT) and RFC 3986 section 2
  * (unreserved, sub-delims). */
 #include "autoconfig.h"
 
@@ -54,6 +54,8 @@ START_TEST(test_every_byte)
 		ck_assert_msg(http_is_host_byte((unsigned char)c) == rfc_host_byte(c),
 		              "host byte 0x%02x", c);
 		ck_assert_msg(http_is_hex((unsigned char)c) == rfc_hexdig(c), "HEXDIG 0x%02x", c);
+		ck_assert_msg(http_is_digit((unsigned char)c) == (c >= '0' && c <= '9'),
+		              "DIGIT 0x%02x", c);
 	}
 }
 END_TEST
