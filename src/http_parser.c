@@ -119,7 +119,7 @@ static bool same_bytes(const char *a, const char *b, size_t n)
 
 #define METHOD(name, method)                                                                       \
 	{                                                                                          \
-		name, sizeof name - 1, method                                                      \
+		name, sizeof(name) - 1, method                                                     \
 	}
 
 static const struct {
@@ -170,8 +170,9 @@ static inline size_t last_lf_index(const struct http_parser *p, const char *data
 }
 
 /* Does the line that starts at line_start end with a CRLF whose CR is at cr,
- * within its size limit? Then *lf is where its LF is. Only a line that has
- * parsed so far is asked, so an LF follows cr: data[cr + 1] is there to read. */
+ * within its size limit? Then *lf is where its LF is. The bytes before cr have
+ * parsed, so none is an LF: the one known to follow is at cr or after it, and
+ * data[cr + 1] is read only when data[cr] is a CR. */
 static inline bool line_ends_at(const struct http_parser *p, const char *data, size_t cr,
                                 size_t *lf)
 {
@@ -234,9 +235,9 @@ static bool valid_host(const char *data, struct http_span value)
 	if (i < end && data[i] == '[') {
 		/* HEXDIG, ":" and "." of an address: ":" is the only one that is not
 		 * a reg-name byte. */
-		for (i++; i < end && (http_is_host_byte((unsigned char)data[i]) || data[i] == ':');
-		     i++)
-			continue;
+		i++;
+		while (i < end && (http_is_host_byte((unsigned char)data[i]) || data[i] == ':'))
+			i++;
 		if (i == end || data[i] != ']')
 			return false;
 		i++;
@@ -430,7 +431,7 @@ struct known_field {
 #define FIELD_SLOTS 32u
 #define FIELD_SLOT(len, last) (((len)*5u + ((unsigned)(last) | 0x20u)) % FIELD_SLOTS)
 #define KNOWN_FIELD(name, last, use, offset)                                                       \
-	[FIELD_SLOT(sizeof name - 1, last)] = {name, sizeof name - 1, use, offset}
+	[FIELD_SLOT(sizeof(name) - 1, last)] = {name, sizeof(name) - 1, use, offset}
 #define SPAN_FIELD(name, last, member)                                                             \
 	KNOWN_FIELD(name, last, FIELD_SPAN, offsetof(struct http_request, member))
 
