@@ -198,11 +198,15 @@ static int parse_request_line(struct http_parser *p, const char *data, size_t *l
 	size_t method_end = skip_class(data, start, HTTP_CHAR_TCHAR);
 	if (method_end == start || data[method_end] != ' ')
 		return 400;
+	/* Noted as soon as known: the answer to a faulty HEAD has no body. */
+	p->req.method_name = span(start, method_end);
+	p->req.method = classify_method(data + start, method_end - start);
 	size_t target_start = method_end + 1;
 	size_t target_end = skip_class(data, target_start, HTTP_CHAR_VCHAR);
 	/* No second SP: an HTTP/0.9 request, or a target with a forbidden byte. */
 	if (target_end == target_start || data[target_end] != ' ')
 		return 400;
+	p->req.target = span(target_start, target_end);
 	size_t version = target_end + 1;
 	size_t end = skip_class(data, version, HTTP_CHAR_VCHAR);
 	if (!line_ends_at(p, data, end, lf))
@@ -210,9 +214,6 @@ static int parse_request_line(struct http_parser *p, const char *data, size_t *l
 	int status = parse_version(p, data + version, end - version);
 	if (status != 0)
 		return status;
-	p->req.method_name = span(start, method_end);
-	p->req.method = classify_method(data + start, method_end - start);
-	p->req.target = span(target_start, target_end);
 	p->req.request_line = span(start, end);
 	p->state = STATE_FIELDS;
 	p->fields_start = end + 2;
@@ -574,13 +575,20 @@ static int parse_line(struct http_parser *p, const char *data, size_t *lf)
 /* The status for a line that did not parse, with the given syntax status,
  * whose LF is the first at or after pos: a framing fault comes first, as it
  * comes earlier in byte order than the end of the line, where syntax is
- * judged. */
+ * judged. A line with a framing fault is not read at all: what the parse of
+ * a request-line noted is forgotten (nothing before it notes anything). */
 static int line_fault(struct http_parser *p, const char *data, size_t len, int status)
 {
 	const char *lf = memchr(data + p->pos, '\n', len - p->pos);
 	size_t lf_off = (size_t)(lf - data);
 	int framing = framing_fault(p, data, lf_off + 1, lf_off);
-	return framing != 0 ? framing : status;
+	if (framing == 0)
+		return status;
+	if (p->state == STATE_REQUEST_LINE) {
+		p->req.method = HTTP_METHOD_OTHER;
+		p->req.method_name = p->req.target = (struct http_span){0, 0};
+	}
+	return framing;
 }
 
 enum http_parse_result http_parser_feed(struct http_parser *p, const char *data, size_t len)

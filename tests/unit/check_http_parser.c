@@ -1525,6 +1525,31 @@ START_TEST(test_host_values)
 }
 END_TEST
 
+/* An error answer uses what was read before the fault: the method (the answer
+ * to HEAD has no body), the request-line and the fields before the faulty
+ * line (for the access log). */
+START_TEST(test_error_keeps_what_came_before)
+{
+	static const char bad_version[] = "HEAD /a HTTP/2.0\r\nHost: h\r\n\r\n";
+	static const char bad_target[] = "HEAD /a\x01 HTTP/1.1\r\nHost: h\r\n\r\n";
+	static const char bad_field[] = "GET /x HTTP/1.1\r\nUser-Agent: u\r\nHost: a b\r\n\r\n";
+	struct outcome o = parse_whole(bad_version, sizeof bad_version - 1);
+
+	ck_assert_int_eq(o.result, HTTP_PARSE_ERROR);
+	ck_assert_int_eq(o.status, 505);
+	ck_assert_int_eq(o.req.method, HTTP_METHOD_HEAD);
+	assert_span_text(bad_version, o.req.target, "/a", "bad version", "target");
+	o = parse_byte_by_byte(bad_target, sizeof bad_target - 1);
+	ck_assert_int_eq(o.status, 400);
+	ck_assert_int_eq(o.req.method, HTTP_METHOD_HEAD);
+	o = parse_whole(bad_field, sizeof bad_field - 1);
+	ck_assert_int_eq(o.status, 400);
+	assert_span_text(bad_field, o.req.request_line, "GET /x HTTP/1.1", "bad field",
+	                 "request_line");
+	assert_span_text(bad_field, o.req.user_agent, "u", "bad field", "user_agent");
+}
+END_TEST
+
 /* More Host values: IP-literals, escapes, ports, and the OWS around a value,
  * which is not part of it. */
 START_TEST(test_host_values_edges)
@@ -1695,6 +1720,7 @@ static Suite *http_parser_suite(void)
 	tcase_add_loop_test(limits, test_fault_order_does_not_depend_on_splits, 0, 4);
 	tcase_add_test(limits, test_host_values);
 	tcase_add_test(limits, test_host_values_edges);
+	tcase_add_test(errors, test_error_keeps_what_came_before);
 	tcase_add_loop_test(limits, test_known_field_names, 0, (int)ARRAY_LEN(field_probes));
 	tcase_add_loop_test(limits, test_limit_incomplete, 0, (int)ARRAY_LEN(incomplete_cases));
 	suite_add_tcase(s, limits);
