@@ -609,9 +609,9 @@ enum http_parse_result http_parser_feed(struct http_parser *p, const char *data,
 		int status = parse_line(p, data, &lf);
 		if (status != 0)
 			return fail(p, line_fault(p, data, len, status));
+		p->pos = p->line_start = lf + 1;
 		if (p->state == STATE_DONE)
 			return HTTP_PARSE_DONE;
-		p->pos = p->line_start = lf + 1;
 	}
 	/* An unfinished line: refuse it as soon as it cannot become valid, so that
 	 * a peer cannot make us buffer more than a head can be. */

@@ -14,7 +14,7 @@ enum {
 	HTTP_CHAR_OWS = 1u << 1,   /* optional whitespace: SP, HTAB */
 	HTTP_CHAR_VALUE = 1u << 2, /* field-value: VCHAR, SP, HTAB, obs-text */
 	HTTP_CHAR_VCHAR = 1u << 3, /* visible ASCII: the bytes of a request-target */
-	HTTP_CHAR_HOST = 1u << 4,  /* unreserved, sub-delims: a reg-name (RFC 3986) */
+	HTTP_CHAR_HOST = 1u << 4,  /* unreserved, sub-delims: reg-name bytes (RFC 3986) */
 	HTTP_CHAR_HEX = 1u << 5,   /* HEXDIG, either case */
 	HTTP_CHAR_DIGIT = 1u << 6, /* DIGIT */
 };
