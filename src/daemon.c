@@ -14,6 +14,9 @@
 #include <unistd.h>
 
 static int ready_fd = -1;
+/* Detached by daemon_detach(): inherited by the workers, whose stdio also
+ * leaves the terminal once they serve. */
+static bool detached;
 
 /* The original process: wait for the word from the detached one. */
 static void wait_for_ready(int fd)
@@ -56,12 +59,13 @@ int daemon_detach(char *err, size_t err_size)
 	if (chdir("/") < 0)
 		_exit(1);
 	ready_fd = fds[1];
+	detached = true;
 	return 0;
 }
 
 void daemon_ready(void)
 {
-	if (ready_fd < 0)
+	if (!detached)
 		return;
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null >= 0) {
@@ -71,6 +75,8 @@ void daemon_ready(void)
 		if (null > STDERR_FILENO)
 			close(null);
 	}
+	if (ready_fd < 0)
+		return;
 	char ok = 0;
 	ssize_t ignored = write(ready_fd, &ok, 1);
 	(void)ignored;

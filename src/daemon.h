@@ -14,7 +14,8 @@ int daemon_detach(char *err, size_t err_size);
  * and stderr at /dev/null. A no-op without daemon_detach(). */
 void daemon_ready(void);
 
-/* In a child process that must not speak for the daemon: drop the pipe. */
+/* In a child process that must not speak for the daemon: drop the pipe.
+ * Its daemon_ready() then only points its stdio at /dev/null. */
 void daemon_forget_ready(void);
 
 /* Open path (created if need be) and lock it (flock): -1 with a message when

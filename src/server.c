@@ -635,9 +635,10 @@ int server_run(struct server *srv)
 		}
 	}
 	/* A worker reports to its supervisor, which speaks for all of them. */
-	if (srv->report_fd >= 0)
+	if (srv->report_fd >= 0) {
 		readiness_send(srv->report_fd, READINESS_SERVING, srv->site.root_real);
-	else
+		daemon_ready(); /* under -d: off the terminal, as the supervisor */
+	} else
 		server_announce(srv, srv->site.root_real, "");
 	if (loop_run(srv->loop) < 0) {
 		log_error("select: %s", strerror(errno));

@@ -358,6 +358,32 @@ def workers_that_cannot_serve_fail_the_start():
         expect(not URL_RE.search(err), f"no start-up line: {err!r}")
 
 
+@test(timeout=30)
+def daemon_with_workers_returns_once_they_serve():
+    """-d --workers N: the parent exits 0 once every worker serves, and no
+    process keeps the terminal (here: the pipes) open."""
+    root = site("daemon")
+    piddir = tempdir("daemon", 0o777)
+    pidfile = os.path.join(piddir, "switchboard.pid")
+    port = harness.free_port()
+    conf = os.path.join(tempdir("conf"), "switchboard.conf")
+    write_conf(conf, [f"listen {HOST}:{port}", f'root "{root.root}"', f'pidfile "{pidfile}"'])
+    try:
+        done = subprocess.run([harness.SWITCHBOARD, "-c", conf, "-d", "--workers",
+                               str(WORKERS)], stdin=subprocess.DEVNULL, capture_output=True,
+                              timeout=10)
+        expect_eq(done.returncode, 0, f"exit status of -d: {done.stderr!r}")
+        expect(URL_RE.search(done.stderr.decode(errors="replace")),
+               f"the start-up line before detaching: {done.stderr!r}")
+        expect_eq(harness.fetch(port, "/who.txt").body, b"daemon", "served")
+    finally:
+        pid = int(read_text(pidfile).strip() or 0)
+        if pid > 0:
+            os.kill(pid, signal.SIGTERM)
+    expect(wait_for(lambda: refused(port) and not os.path.exists(pidfile), 5),
+           "the daemon stopped and removed its pidfile")
+
+
 @test(timeout=20)
 def workers_die_with_a_killed_supervisor():
     """kill -9 of the supervisor: the workers stop too and the port is free.
