@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 int readiness_channel(int fds[2])
@@ -25,15 +26,16 @@ void readiness_send(int fd, enum readiness_kind kind, const char *text)
 {
 	if (fd < 0)
 		return;
-	char record[1 + READINESS_TEXT_MAX];
+	char kind_byte = (char)kind;
 	size_t len = strlen(text);
-	if (len > READINESS_TEXT_MAX)
-		len = READINESS_TEXT_MAX;
-	record[0] = (char)kind;
-	memcpy(record + 1, text, len);
+	struct iovec iov[2] = {
+	    {&kind_byte, 1},
+	    {(void *)text, len < READINESS_TEXT_MAX ? len : READINESS_TEXT_MAX},
+	};
+	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 2};
 	ssize_t sent;
 	do
-		sent = send(fd, record, len + 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+		sent = sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
 	while (sent < 0 && errno == EINTR);
 }
 
