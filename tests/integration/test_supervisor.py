@@ -315,6 +315,47 @@ def sigusr1_reopens_the_supervisors_logs():
 
 
 @test(timeout=30)
+def reloaded_graceful_timeout_bounds_the_stop():
+    """graceful_timeout from 60 s to 1 s by a reload: a worker that does not
+    stop (SIGSTOP) is killed 1 s + 5 s after SIGTERM, not 65 s."""
+    root = site("timeout")
+    port = harness.free_port()
+    conf = os.path.join(tempdir("conf"), "switchboard.conf")
+    lines = [f"listen {HOST}:{port}", f'root "{root.root}"', "graceful_timeout 60s"]
+    write_conf(conf, lines)
+    proc = subprocess.Popen([harness.SWITCHBOARD, "-c", conf, "--workers", str(WORKERS)],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    workers = []
+    try:
+        workers = wait_workers(proc.pid)
+        expect(wait_for(lambda: not refused(port), 5), "the workers serve")
+        write_conf(conf, lines[:-1] + ["graceful_timeout 1s"])
+        os.kill(proc.pid, signal.SIGHUP)
+        time.sleep(1)  # the reload is done long before: it takes milliseconds
+        os.kill(workers[0], signal.SIGSTOP)
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            raise Failure("the supervisor still waits 15 s after SIGTERM: the reloaded "
+                          "graceful_timeout is not applied")
+        took = time.monotonic() - started
+        expect(5 <= took < 9, f"stopped after {took:.1f} s (1 s graceful + 5 s grace)")
+        expect("did not stop in time" in proc.stderr.read(), "the kill is logged")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+        for w in workers:
+            try:
+                os.kill(w, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+@test(timeout=30)
 def graceful_stop_refuses_new_connections_at_once():
     """While the workers finish a download, nothing listens any more."""
     root = site("drain")
