@@ -20,7 +20,8 @@
 
 /* Connections accepted per wake-up before the loop serves the others again. */
 #define ACCEPT_BATCH 256
-/* How long to stop accepting when descriptors run out and none can be freed. */
+/* How long to stop accepting when descriptors or memory run out and nothing
+ * can be freed. */
 #define EMFILE_BACKOFF_MS 100
 
 static int reserve_fd = -1;
@@ -151,6 +152,13 @@ static bool shed_with_reserve_fd(struct listener *l)
 	return fd >= 0;
 }
 
+/* Look away from the listener for a moment instead of spinning on it. */
+static void back_off(struct listener *l, struct loop *loop)
+{
+	listener_pause(l);
+	loop_timer_set(loop, &l->backoff, loop_now(loop) + EMFILE_BACKOFF_MS);
+}
+
 static void on_listener_readable(struct loop *loop, int fd, unsigned events, void *arg)
 {
 	struct listener *l = arg;
@@ -178,12 +186,19 @@ static void on_listener_readable(struct loop *loop, int fd, unsigned events, voi
 			    "accept: %s: shedding new connections (raise the open file limit)",
 			    strerror(errno));
 			if (!shed_with_reserve_fd(l)) {
-				listener_pause(l);
-				loop_timer_set(loop, &l->backoff,
-				               loop_now(loop) + EMFILE_BACKOFF_MS);
+				back_off(l, loop);
 				return;
 			}
 			continue;
+		case ENOBUFS:
+		case ENOMEM:
+		case EPERM: /* a firewall rule refused it */
+			/* The listener stays readable: retrying next turn would spin. */
+			log_limited(&emfile_log, loop_now(loop), LOG_LEVEL_ERROR,
+			            "accept: %s: not accepting for %d ms", strerror(errno),
+			            EMFILE_BACKOFF_MS);
+			back_off(l, loop);
+			return;
 		default: /* EAGAIN: the backlog is empty. Anything else: retry next turn. */
 			return;
 		}
