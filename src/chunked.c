@@ -60,17 +60,6 @@ static enum chunked_result go(struct chunked_decoder *d, int state)
 	return CHUNKED_NEED_MORE;
 }
 
-static int hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* qdtext: a field-value byte but DQUOTE and backslash (RFC 9110 section 5.6.4). */
 static bool is_qdtext(unsigned char c)
 {
@@ -157,7 +146,7 @@ static enum chunked_result ext_byte(struct chunked_decoder *d, unsigned char c)
 /* A byte of the size line: digits, then extensions; the CR ends it. */
 static enum chunked_result size_line_byte(struct chunked_decoder *d, unsigned char c)
 {
-	int digit = hex_value(c);
+	int digit = http_hex_value(c);
 	if (d->state == S_SIZE_FIRST)
 		return digit >= 0 ? size_digit(d, digit) : fail(d, 400);
 	if (d->state == S_SIZE && digit >= 0)

@@ -56,6 +56,15 @@ static inline bool http_is_digit(unsigned char c)
 	return (http_char_class[c] & HTTP_CHAR_DIGIT) != 0;
 }
 
+/* The value of a HEXDIG (either case), or -1 for any other byte: for
+ * percent-escapes and chunk sizes. */
+static inline int http_hex_value(unsigned char c)
+{
+	if (!http_is_hex(c))
+		return -1;
+	return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+}
+
 /* A non-empty NUL-terminated run of tchar. */
 bool http_is_token(const char *s);
 

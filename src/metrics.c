@@ -133,6 +133,25 @@ static int render_requests(const struct metrics *m, struct buf *out)
 	return rc;
 }
 
+/* A counter family with one label: one sample per value of the label. */
+struct labelled {
+	const char *name, *help, *label;
+	const char *const *values; /* the label's values, one per count */
+	const uint64_t *counts;
+	size_t n;
+};
+
+static int render_labelled(struct buf *out, const struct labelled *f)
+{
+	int rc = family(out, f->name, "counter", f->help);
+	for (size_t i = 0; i < f->n; i++) {
+		char labels[64];
+		snprintf(labels, sizeof labels, "%s=\"%s\"", f->label, f->values[i]);
+		rc |= sample(out, f->name, labels, f->counts[i]);
+	}
+	return rc;
+}
+
 static int render_connections(const struct metrics *m, struct buf *out)
 {
 	static const char *const causes[METRICS_REFUSALS] = {"per_client", "fd_setsize", "emfile"};
@@ -145,58 +164,61 @@ static int render_connections(const struct metrics *m, struct buf *out)
 	          (uint64_t)(m->waiting > 0 ? m->waiting : 0));
 	rc |= one(out, "switchboard_connections_evicted_total", "counter",
 	          "Connections closed to make room for another client.", m->evicted);
-	const char *name = "switchboard_connections_refused_total";
-	rc |= family(out, name, "counter",
-	             "Connections refused with 503 before a request, by cause.");
-	for (size_t i = 0; i < METRICS_REFUSALS; i++) {
-		char labels[48];
-		snprintf(labels, sizeof labels, "cause=\"%s\"", causes[i]);
-		rc |= sample(out, name, labels, m->refused[i]);
-	}
-	return rc;
+	const struct labelled refused = {"switchboard_connections_refused_total",
+	                                 "Connections refused with 503 before a request, by cause.",
+	                                 "cause",
+	                                 causes,
+	                                 m->refused,
+	                                 METRICS_REFUSALS};
+	return rc | render_labelled(out, &refused);
 }
 
 static int render_faults_and_cache(const struct metrics *m, struct buf *out)
 {
+	static const char *const codes[METRICS_FAULT_STATUSES] = {"400", "408", "413", "414",
+	                                                          "431", "501", "505"};
 	static const char *const results[METRICS_CACHE_RESULTS] = {"hit", "miss"};
-	const char *name = "switchboard_request_faults_total";
-	int rc = family(out, name, "counter",
-	                "Requests refused as malformed, too large or unsupported, by status.");
-	for (size_t i = 0; i < METRICS_FAULT_STATUSES; i++) {
-		char labels[32];
-		snprintf(labels, sizeof labels, "code=\"%d\"", fault_statuses[i]);
-		rc |= sample(out, name, labels, m->faults[i]);
-	}
-	name = "switchboard_file_cache_lookups_total";
-	rc |= family(out, name, "counter", "Lookups in the small-file cache, by result.");
-	for (size_t i = 0; i < METRICS_CACHE_RESULTS; i++) {
-		char labels[32];
-		snprintf(labels, sizeof labels, "result=\"%s\"", results[i]);
-		rc |= sample(out, name, labels, m->cache[i]);
-	}
-	return rc;
+	const struct labelled faults = {
+	    "switchboard_request_faults_total",
+	    "Requests refused as malformed, too large or unsupported, by status.",
+	    "code",
+	    codes,
+	    m->faults,
+	    METRICS_FAULT_STATUSES};
+	const struct labelled cache = {"switchboard_file_cache_lookups_total",
+	                               "Lookups in the small-file cache, by result.",
+	                               "result",
+	                               results,
+	                               m->cache,
+	                               METRICS_CACHE_RESULTS};
+	return render_labelled(out, &faults) | render_labelled(out, &cache);
 }
 
 static int render_service(const struct metrics *m, struct buf *out)
 {
-	const char *name = "switchboard_reloads_total";
-	int rc = family(out, name, "counter", "Configuration reloads, by result.");
-	rc |= sample(out, name, "result=\"ok\"", m->reloads_ok);
-	rc |= sample(out, name, "result=\"failed\"", m->reloads_failed);
+	static const char *const results[] = {"ok", "failed"};
+	static const char *const reasons[METRICS_PROXY_ERRORS] = {
+	    "untrusted", "no_header", "malformed", "oversized", "unsupported", "truncated"};
+	const uint64_t reloads[] = {m->reloads_ok, m->reloads_failed};
+	const struct labelled reload = {"switchboard_reloads_total",
+	                                "Configuration reloads, by result.",
+	                                "result",
+	                                results,
+	                                reloads,
+	                                2};
+	const struct labelled proxy = {
+	    "switchboard_proxy_header_errors_total",
+	    "Connections on proxy_protocol listeners closed before a request, by reason.",
+	    "reason",
+	    reasons,
+	    m->proxy_errors,
+	    METRICS_PROXY_ERRORS};
+	int rc = render_labelled(out, &reload);
 	rc |= one(out, "switchboard_worker_restarts_total", "counter",
 	          "Worker processes started again after one ended.", m->worker_restarts);
 	rc |= one(out, "switchboard_log_lines_dropped_total", "counter",
 	          "Log lines that could not be written and were dropped.", m->log_lines_dropped);
-	static const char *const reasons[METRICS_PROXY_ERRORS] = {
-	    "untrusted", "no_header", "malformed", "oversized", "unsupported", "truncated"};
-	name = "switchboard_proxy_header_errors_total";
-	rc |= family(out, name, "counter",
-	             "Connections on proxy_protocol listeners closed before a request, by reason.");
-	for (size_t i = 0; i < METRICS_PROXY_ERRORS; i++) {
-		char labels[48];
-		snprintf(labels, sizeof labels, "reason=\"%s\"", reasons[i]);
-		rc |= sample(out, name, labels, m->proxy_errors[i]);
-	}
+	rc |= render_labelled(out, &proxy);
 	rc |= one(out, "switchboard_draining", "gauge",
 	          "1 while a graceful stop is under way, else 0.", m->draining ? 1 : 0);
 	return rc;

@@ -6,6 +6,7 @@
 #include "encoding.h"
 #include "filecache.h"
 #include "listing.h"
+#include "metrics.h"
 #include "mime.h"
 #include "range.h"
 #include "redirect.h"
@@ -698,11 +699,12 @@ static bool plan_from_cache(struct lookup *lk, struct response *r)
 		lk->key[lk->key_len++] = '/';
 	const struct cached_file *hit =
 	    filecache_get(lk->site->cache, lk->key, lk->key_len, lk->now);
+	metrics->cache[hit != NULL ? METRICS_CACHE_HIT : METRICS_CACHE_MISS]++;
 	if (hit == NULL)
 		return false;
 	lk->name = hit->name;
-	plan_file(lk->site, lk->req, lk->data, hit->name, body_memory(hit, hit->bytes, 0, hit->len), hit,
-	          &hit->st, r);
+	plan_file(lk->site, lk->req, lk->data, hit->name, body_memory(hit, hit->bytes, 0, hit->len),
+	          hit, &hit->st, r);
 	return true;
 }
 
@@ -820,8 +822,8 @@ static void plan_regular_file(struct lookup *lk, int fd, const char *name, struc
 	}
 	if (mem != NULL) {
 		close(fd);
-		plan_file(lk->site, lk->req, lk->data, name, body_memory(mem, mem->bytes, 0, mem->len), mem,
-		          &mem->st, r);
+		plan_file(lk->site, lk->req, lk->data, name,
+		          body_memory(mem, mem->bytes, 0, mem->len), mem, &mem->st, r);
 		return;
 	}
 	plan_file(lk->site, lk->req, lk->data, name, body_file(fd, 0, (uint64_t)st->st_size), NULL,

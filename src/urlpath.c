@@ -22,6 +22,8 @@
 
 #include "urlpath.h"
 
+#include "httpchars.h"
+
 #include <string.h>
 
 enum { BAD_REQUEST = 400, NOT_FOUND = 404 };
@@ -31,17 +33,6 @@ static const char WELL_KNOWN[] = ".well-known";
 static bool is_control(unsigned char c)
 {
 	return c < 0x20 || c == 0x7F;
-}
-
-static int hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 static unsigned char ascii_lower(unsigned char c)
@@ -123,8 +114,8 @@ static int decode_byte(const char *seg, size_t seg_len, size_t *pos, unsigned ch
 	if (c == '%') {
 		if (seg_len - *pos < 3)
 			return BAD_REQUEST;
-		int high = hex_value((unsigned char)seg[*pos + 1]);
-		int low = hex_value((unsigned char)seg[*pos + 2]);
+		int high = http_hex_value((unsigned char)seg[*pos + 1]);
+		int low = http_hex_value((unsigned char)seg[*pos + 2]);
 		if (high < 0 || low < 0)
 			return BAD_REQUEST;
 		c = (unsigned char)(high << 4 | low);

@@ -78,6 +78,9 @@ def metrics_count_what_happened():
     expect(grew("switchboard_response_bytes_total") > 5 * len(b"<p>home</p>\n"),
            "response bytes")
     expect_eq(after["switchboard_draining"], 0, "draining")
+    lookups = grew('switchboard_file_cache_lookups_total{result="hit"}') + \
+        grew('switchboard_file_cache_lookups_total{result="miss"}')
+    expect(lookups >= 7, f"file cache lookups: {lookups}")
 
 
 @test

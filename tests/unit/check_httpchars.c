@@ -60,6 +60,18 @@ START_TEST(test_every_byte)
 }
 END_TEST
 
+START_TEST(test_hex_value)
+{
+	for (int c = 0; c < 256; c++) {
+		int want = c >= '0' && c <= '9'   ? c - '0'
+		           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+		           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+		                                  : -1;
+		ck_assert_msg(http_hex_value((unsigned char)c) == want, "hex value of 0x%02x", c);
+	}
+}
+END_TEST
+
 START_TEST(test_token)
 {
 	ck_assert(http_is_token("Cache-Control"));
@@ -77,6 +89,7 @@ int main(void)
 	TCase *tc = tcase_create("classes");
 	tcase_add_test(tc, test_every_byte);
 	tcase_add_test(tc, test_token);
+	tcase_add_test(tc, test_hex_value);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
