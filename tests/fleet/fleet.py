@@ -34,7 +34,9 @@ INSTANCE_HOSTS = ("127.0.0.2", "127.0.0.3", "127.0.0.4")
 BALANCER_HOST = "127.0.0.1"
 DRAIN_DELAY = 3.0
 GRACEFUL_TIMEOUT = 10.0
-CLIENT_CAP = 4  # max_connections_per_client on every instance
+# max_connections_per_client on every instance. HAProxy's health checks count
+# as its own address's (127.0.0.1), as do the direct probes and Varnish.
+CLIENT_CAP = 8
 CHECK_INTER = 1.0  # HAProxy: inter 1s fall 2 rise 1
 
 # Paths of a release, and how big each file is: a page, a small file that
@@ -187,7 +189,13 @@ class Instance:
         self.features = features
         self._write_config()
         self.server = None
-        self.starts = 0
+        self.runs = []  # every start, for the error log of each
+
+    def save_stderr(self):
+        """Each run's standard error in sbN/stderr.N (kept with SB_FLEET_KEEP=1)."""
+        for number, run in enumerate(self.runs, 1):
+            with open(os.path.join(self.dir, f"stderr.{number}"), "w") as f:
+                f.write(run.stderr_text())
 
     def _write_config(self):
         proxy = " proxy_protocol" if self.features.proxy_protocol else ""
@@ -199,7 +207,9 @@ class Instance:
             "metrics_path /metrics",
             "metrics_allow 127.0.0.1",
             f"access_log {self.access_log}",
-            f"max_connections_per_client {CLIENT_CAP}",
+            # Without the PROXY protocol every request comes from HAProxy's
+            # address: the cap would starve its own health checks.
+            f"max_connections_per_client {CLIENT_CAP if self.features.proxy_protocol else 1000}",
             f"graceful_timeout {GRACEFUL_TIMEOUT:g}s",
             "precompressed on",
             f"add_header X-Instance {self.name}",
@@ -214,8 +224,8 @@ class Instance:
 
     def start(self):
         self.server = harness.Server(None, args=("-c", self.conf), listen=())
+        self.runs.append(self.server)
         self.server.start()
-        self.starts += 1
         return self
 
     def stop(self, sig=signal.SIGTERM):
@@ -237,7 +247,10 @@ class Instance:
 
     def metric(self, name, labels=""):
         """A sample of the server's own counters (None when absent)."""
-        body = self.get("/metrics").body.decode()
+        reply = self.get("/metrics")
+        if reply.status != 200:
+            raise Failure(f"{self.name}: GET /metrics answered {reply.status}")
+        body = reply.body.decode()
         wanted = name + (f"{{{labels}}}" if labels else "")
         for line in body.splitlines():
             if line.startswith(wanted + " "):
@@ -426,7 +439,10 @@ class Fleet:
     def __init__(self):
         self.base = tempfile.mkdtemp(prefix="switchboard-fleet-")
         os.chmod(self.base, 0o755)
-        harness.at_end(self.remove)
+        if os.environ.get("SB_FLEET_KEEP") == "1":
+            print(f"# SB_FLEET_KEEP=1: {self.base} is kept", flush=True)
+        else:
+            harness.at_end(self.remove)
         self.features = Features(self.base)
         self.releases = Releases(self.base)
         self.version = "v1"
@@ -454,6 +470,7 @@ class Fleet:
         for instance in self.instances:
             if instance.alive():
                 instance.stop()
+            instance.save_stderr()
 
     def remove(self):
         shutil.rmtree(self.base, ignore_errors=True)
