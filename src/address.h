@@ -5,12 +5,15 @@
 #ifndef SWITCHBOARD_ADDRESS_H
 #define SWITCHBOARD_ADDRESS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
 
 struct listen_addr {
 	struct sockaddr_storage ss;
 	socklen_t len;
+	/* Connections begin with a PROXY protocol header (from a trusted proxy). */
+	bool proxy_protocol;
 };
 
 /* "127.0.0.1:8080", "[::1]:8080", "*:8080" (every IPv4 address), "[::]:8080"

@@ -112,6 +112,20 @@ int config_set_duration(struct config *cfg, const struct directive *d, char **va
 	return 0;
 }
 
+/* A delay, which may be 0 (none). */
+int config_set_delay(struct config *cfg, const struct directive *d, char **values, int count,
+                     char *msg, size_t msg_size)
+{
+	int64_t ms;
+	(void)count;
+	if (!config_parse_duration(values[0], &ms))
+		return fail(msg, msg_size,
+		            "invalid duration '%s' for %s (a number with ms, s, m or h)", values[0],
+		            d->name);
+	*(int64_t *)config_field(cfg, d) = ms;
+	return 0;
+}
+
 int config_set_count(struct config *cfg, const struct directive *d, char **values, int count,
                      char *msg, size_t msg_size)
 {
@@ -216,12 +230,16 @@ int config_add_listen(struct config *cfg, const struct directive *d, char **valu
                       char *msg, size_t msg_size)
 {
 	(void)d;
-	(void)count;
 	if (cfg->listen_count == CONFIG_MAX_LISTEN)
 		return fail(msg, msg_size, "too many listen addresses (at most %d)",
 		            CONFIG_MAX_LISTEN);
-	if (listen_addr_parse(values[0], &cfg->listen[cfg->listen_count], msg, msg_size) < 0)
+	struct listen_addr *addr = &cfg->listen[cfg->listen_count];
+	if (listen_addr_parse(values[0], addr, msg, msg_size) < 0)
 		return -1;
+	if (count == 2 && strcmp(values[1], "proxy_protocol") != 0)
+		return fail(msg, msg_size, "unknown listen option '%s' (proxy_protocol)",
+		            values[1]);
+	addr->proxy_protocol = count == 2;
 	cfg->listen_count++;
 	return 0;
 }
@@ -257,27 +275,27 @@ int config_set_index(struct config *cfg, const struct directive *d, char **value
 	return 0;
 }
 
-void config_clear_metrics_allow(struct config *cfg, const struct directive *d)
+void config_clear_networks(struct config *cfg, const struct directive *d)
 {
-	(void)d;
-	for (size_t i = 0; i < cfg->metrics_allow_count; i++) {
-		free(cfg->metrics_allow[i]);
-		cfg->metrics_allow[i] = NULL;
+	struct config_networks *list = config_field(cfg, d);
+	for (size_t i = 0; i < list->count; i++) {
+		free(list->items[i]);
+		list->items[i] = NULL;
 	}
-	cfg->metrics_allow_count = 0;
+	list->count = 0;
 }
 
-int config_set_metrics_allow(struct config *cfg, const struct directive *d, char **values,
-                             int count, char *msg, size_t msg_size)
+int config_set_networks(struct config *cfg, const struct directive *d, char **values, int count,
+                        char *msg, size_t msg_size)
 {
-	config_clear_metrics_allow(cfg, d);
+	struct config_networks *list = config_field(cfg, d);
+	config_clear_networks(cfg, d);
 	for (int i = 0; i < count; i++) {
 		struct netmask net;
 		char why[128];
 		if (netmask_parse(values[i], &net, why, sizeof why) < 0)
 			return fail(msg, msg_size, "%s: %s", d->name, why);
-		if (config_replace_string(&cfg->metrics_allow[cfg->metrics_allow_count++],
-		                          values[i]) < 0)
+		if (config_replace_string(&list->items[list->count++], values[i]) < 0)
 			return out_of_memory(msg, msg_size);
 	}
 	return 0;

@@ -14,6 +14,7 @@ directive_setter config_set_error_log;
 /* One value at the row's field: a positive duration, a count from 1 to the
  * row's max, on or off, a size. */
 directive_setter config_set_duration;
+directive_setter config_set_delay; /* a duration that may be 0 */
 directive_setter config_set_count;
 directive_setter config_set_bool;
 directive_setter config_set_size;
@@ -29,13 +30,13 @@ directive_setter config_set_index;
 directive_setter config_add_header;
 directive_setter config_add_error_page;
 /* Networks ("10.0.0.0/8", "::1"), which replace the previous ones. */
-directive_setter config_set_metrics_allow;
+directive_setter config_set_networks;
 
 directive_clearer config_clear_text;
 directive_clearer config_clear_listen;
 directive_clearer config_clear_index;
 directive_clearer config_clear_headers;
 directive_clearer config_clear_error_pages;
-directive_clearer config_clear_metrics_allow;
+directive_clearer config_clear_networks;
 
 #endif

@@ -35,7 +35,8 @@ const void *config_const_field(const struct config *cfg, const struct directive 
 
 static const struct directive directives[] = {
     [DIRECTIVE_LISTEN] = {"listen", config_add_listen, config_clear_listen, STORE_LISTEN,
-                          FIELD(listen), .def = "127.0.0.1:8080", .repeat = true, ONE_VALUE},
+                          FIELD(listen), .def = "127.0.0.1:8080", .repeat = true, .least = 1,
+                          .most = 2},
     [DIRECTIVE_ROOT] = {"root", config_set_text, TEXT(root), .def = ".", .reload = true, ONE_VALUE},
     [DIRECTIVE_INDEX] = {"index", config_set_index, config_clear_index, STORE_LIST, FIELD(index),
                          .def = "index.html", .reload = true, .least = 1, .most = CONFIG_MAX_INDEX},
@@ -102,10 +103,14 @@ static const struct directive directives[] = {
                               .reload = true, ONE_VALUE},
     [DIRECTIVE_METRICS_PATH] = {"metrics_path", config_set_route_path, TEXT(metrics_path),
                                 .def = "off", .reload = true, ONE_VALUE},
-    [DIRECTIVE_METRICS_ALLOW] = {"metrics_allow", config_set_metrics_allow,
-                                 config_clear_metrics_allow, STORE_LIST, FIELD(metrics_allow),
-                                 .def = "127.0.0.1 ::1", .reload = true, .least = 1,
-                                 .most = CONFIG_MAX_NETWORKS},
+    [DIRECTIVE_METRICS_ALLOW] = {"metrics_allow", config_set_networks, config_clear_networks,
+                                 STORE_LIST, FIELD(metrics_allow), .def = "127.0.0.1 ::1",
+                                 .reload = true, .least = 1, .most = CONFIG_MAX_NETWORKS},
+    [DIRECTIVE_DRAIN_DELAY] = {"drain_delay", config_set_delay, SCALAR(drain_delay_ms), .def = "0",
+                               .reload = true, ONE_VALUE},
+    [DIRECTIVE_PROXY_TRUSTED] = {"proxy_trusted", config_set_networks, config_clear_networks,
+                                 STORE_LIST, FIELD(proxy_trusted), .def = "127.0.0.1 ::1",
+                                 .reload = true, .least = 1, .most = CONFIG_MAX_NETWORKS},
 };
 
 _Static_assert(sizeof directives / sizeof directives[0] == DIRECTIVE_COUNT,

@@ -63,7 +63,15 @@ enum directive_id {
 	DIRECTIVE_HEALTH_LOG,
 	DIRECTIVE_METRICS_PATH,
 	DIRECTIVE_METRICS_ALLOW,
+	DIRECTIVE_PROXY_TRUSTED,
+	DIRECTIVE_DRAIN_DELAY,
 	DIRECTIVE_COUNT
+};
+
+/* Networks as written ("10.0.0.0/8", "::1"), checked when read. */
+struct config_networks {
+	char *items[CONFIG_MAX_NETWORKS];
+	size_t count;
 };
 
 struct config {
@@ -91,6 +99,7 @@ struct config {
 	int64_t keepalive_timeout_ms;
 	int64_t send_timeout_ms;
 	int64_t graceful_timeout_ms;
+	int64_t drain_delay_ms; /* SIGTERM: serve this long with health at 503 first */
 	bool keepalive;
 	size_t max_keepalive_requests;
 
@@ -102,11 +111,11 @@ struct config {
 	uint64_t file_cache; /* bytes of small files kept in memory; 0: off */
 	bool precompressed;
 	bool listing;
-	char *health_path;                        /* the health route, "off" for none */
-	bool health_log;                          /* health checks written to the access log */
-	char *metrics_path;                       /* the metrics route, "off" for none */
-	char *metrics_allow[CONFIG_MAX_NETWORKS]; /* networks that may read it */
-	size_t metrics_allow_count;
+	char *health_path;                    /* the health route, "off" for none */
+	bool health_log;                      /* health checks written to the access log */
+	char *metrics_path;                   /* the metrics route, "off" for none */
+	struct config_networks metrics_allow; /* who may read it */
+	struct config_networks proxy_trusted; /* who may send a PROXY header */
 	struct header_rule headers[CONFIG_MAX_HEADERS];
 	size_t header_count;
 	struct error_page error_pages[CONFIG_MAX_ERROR_PAGES];

@@ -45,11 +45,20 @@ static int64_t now_ms(const struct conn *c)
 
 /* ------------------------------------------------------------ life cycle */
 
-struct conn *conn_new(const struct conn_ctx *ctx, int fd, const struct sockaddr_storage *peer)
+struct conn *conn_new(const struct conn_ctx *ctx, int fd, const struct sockaddr_storage *peer,
+                      bool proxy_header)
 {
 	struct conn *c = calloc(1, sizeof *c);
 	if (c == NULL)
 		return NULL;
+	if (proxy_header) {
+		c->proxy = malloc(sizeof *c->proxy);
+		if (c->proxy == NULL) {
+			free(c);
+			return NULL;
+		}
+		proxy_parser_init(c->proxy);
+	}
 	c->ctx = ctx;
 	c->fd = fd;
 	c->peer = *peer;
@@ -60,6 +69,7 @@ struct conn *conn_new(const struct conn_ctx *ctx, int fd, const struct sockaddr_
 	 * a client that left while it waited does not keep its place for long. */
 	if (loop_timer_set(ctx->loop, &c->timer, loop_now(ctx->loop) + ctx->header_timeout_ms) <
 	    0) {
+		free(c->proxy);
 		free(c);
 		return NULL;
 	}
@@ -135,6 +145,7 @@ void conn_free(struct conn *c)
 	close(c->fd);
 	body_release(&c->body);
 	free(c->in);
+	free(c->proxy);
 	buf_free(&c->out);
 	ctx->on_closed(ctx->owner, c);
 	free(c);
@@ -442,6 +453,48 @@ static enum body_step conn_read_chunked(struct conn *c, const char *head, const 
 	return BODY_STEP_ANSWERED;
 }
 
+static const enum metrics_proxy_error proxy_reasons[] = {
+    [PROXY_ERR_NONE] = METRICS_PROXY_MALFORMED,
+    [PROXY_ERR_NO_HEADER] = METRICS_PROXY_NO_HEADER,
+    [PROXY_ERR_MALFORMED] = METRICS_PROXY_MALFORMED,
+    [PROXY_ERR_OVERSIZED] = METRICS_PROXY_OVERSIZED,
+    [PROXY_ERR_UNSUPPORTED] = METRICS_PROXY_UNSUPPORTED,
+};
+
+/* The PROXY header that must come first: the bytes of it in base[0..have)
+ * are taken (*used advances). Returns false when the connection was closed
+ * (a bad header is counted and closed without an answer: the peer is a
+ * proxy that does not speak the protocol, not a client). */
+static bool conn_read_proxy_header(struct conn *c, const char *base, size_t have, size_t *used)
+{
+	size_t consumed = 0;
+	enum proxy_status st = proxy_parser_feed(c->proxy, base, have, &consumed);
+	*used += consumed;
+	if (st == PROXY_NEED_MORE)
+		return true;
+	if (st == PROXY_ERROR) {
+		metrics->proxy_errors[proxy_reasons[c->proxy->error]]++;
+		log_debug("closing a connection: PROXY header %s (%s)",
+		          proxy_error_name(c->proxy->error), c->proxy->detail);
+		conn_free(c);
+		return false;
+	}
+	/* LOCAL (the proxy's own health check) keeps the socket's addresses. */
+	bool relayed = !c->proxy->result.local;
+	if (relayed) {
+		c->via = c->peer;
+		c->peer = c->proxy->result.src;
+	}
+	free(c->proxy);
+	c->proxy = NULL;
+	if (relayed && !c->ctx->on_client_known(c->ctx->owner, c)) {
+		conn_send_closing_error(c->fd, 503);
+		conn_free(c);
+		return false;
+	}
+	return true;
+}
+
 /* Parse and answer the requests in base[0..have), in order, for as long as
  * each response can be completed at once. A request whose chunked body is
  * still arriving has its head at base[0..) on entry. Returns false when c was
@@ -450,6 +503,10 @@ static bool conn_process(struct conn *c, char *base, size_t have)
 {
 	size_t head_at = 0;
 	size_t used = c->body_pending ? c->parser.req.head_len : 0;
+	if (c->proxy != NULL && !conn_read_proxy_header(c, base, have, &used))
+		return false;
+	if (c->proxy != NULL) /* all bytes so far were header: none are kept */
+		return conn_keep_input(c, base, 0, base, 0);
 	while (c->state == CONN_READING || c->state == CONN_IDLE) {
 		/* The rest of the previous request's body is not a request. */
 		uint64_t drop = have - used < c->discard ? have - used : c->discard;
@@ -502,6 +559,8 @@ static void conn_read(struct conn *c)
 		return;
 	if (n <= 0) {
 		/* 0: the peer closed its side: no request can complete now. */
+		if (c->proxy != NULL)
+			metrics->proxy_errors[METRICS_PROXY_TRUNCATED]++;
 		conn_free(c);
 		return;
 	}
@@ -576,7 +635,9 @@ static void conn_on_timeout(struct loop *loop, struct loop_timer *t)
 	(void)loop;
 	if (c->state == CONN_WRITING && conn_peer_is_reading(c))
 		return;
-	if (c->state == CONN_WAITING)
+	if (c->proxy != NULL) /* a proxy that sent no complete header: no answer */
+		metrics->proxy_errors[METRICS_PROXY_TRUNCATED]++;
+	else if (c->state == CONN_WAITING)
 		conn_refuse_waiting(c);
 	/* Part of a request arrived: say why we hang up (best effort). */
 	if (c->state == CONN_READING && c->in_len > 0) {

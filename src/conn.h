@@ -20,6 +20,7 @@
 #include "clients.h"
 #include "http_parser.h"
 #include "loop.h"
+#include "proxy_proto.h"
 
 struct conn;
 struct exchange_ctx;
@@ -38,6 +39,11 @@ struct conn_ctx {
 	 * the owner unlinks it and counts it. It must not start or free another
 	 * connection from here: that waits for the loop's next turn. */
 	void (*on_closed)(void *owner, struct conn *c);
+	/* Told when a PROXY header has named the real client (c->peer now holds
+	 * it; c->via the proxy): the owner counts the connection under that
+	 * client. False: the client may not have another connection (answered
+	 * with 503 and closed). */
+	bool (*on_client_known)(void *owner, struct conn *c);
 	void *owner;
 };
 
@@ -78,6 +84,11 @@ struct conn {
 	int unacked;      /* bytes in the socket's send queue when the send deadline was set */
 	unsigned long requests;
 
+	/* A PROXY protocol header still to be read (NULL: none expected, or read). */
+	struct proxy_parser *proxy;
+	/* The proxy the connection came through (AF_UNSPEC: it came directly). */
+	struct sockaddr_storage via;
+
 	/* For the access log: the client, the line so far, and what was sent. */
 	struct sockaddr_storage peer;
 	struct buf log_line;
@@ -88,8 +99,11 @@ struct conn {
 };
 
 /* Take over an accepted, non-blocking socket, in CONN_WAITING: not yet watched.
- * NULL when out of memory (the caller still owns fd then). */
-struct conn *conn_new(const struct conn_ctx *ctx, int fd, const struct sockaddr_storage *peer);
+ * proxy_header: it begins with a PROXY protocol header (v1 or v2) that names
+ * the real client, read under the header deadline. NULL when out of memory
+ * (the caller still owns fd then). */
+struct conn *conn_new(const struct conn_ctx *ctx, int fd, const struct sockaddr_storage *peer,
+                      bool proxy_header);
 
 /* Give it a slot: watch it (its header deadline runs from conn_new). False
  * when the loop refused it (the caller frees it). */

@@ -132,7 +132,7 @@ static void on_listener_readable(struct loop *loop, int fd, unsigned events, voi
 		int cfd = accept4(l->fd, (struct sockaddr *)&peer, &peer_len,
 		                  SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (cfd >= 0) {
-			if (!l->on_accept(l->arg, cfd, &peer, peer_len))
+			if (!l->on_accept(l->arg, l, cfd, &peer, peer_len))
 				return;
 			continue;
 		}

@@ -15,9 +15,12 @@
 #include "address.h"
 #include "loop.h"
 
-/* Return false to stop accepting for this wake-up (e.g. the server is full). */
-typedef bool (*listener_accept_cb)(void *arg, int fd, const struct sockaddr_storage *peer,
-                                   socklen_t peer_len);
+struct listener;
+
+/* A connection accepted on l. Return false to stop accepting for this wake-up
+ * (e.g. the server is full). */
+typedef bool (*listener_accept_cb)(void *arg, const struct listener *l, int fd,
+                                   const struct sockaddr_storage *peer, socklen_t peer_len);
 
 struct listener {
 	int fd;

@@ -91,6 +91,8 @@ static void add_up(const struct metrics *in, unsigned count, struct metrics *sum
 		sum->reloads_failed += m->reloads_failed;
 		sum->worker_restarts += m->worker_restarts;
 		sum->log_lines_dropped += m->log_lines_dropped;
+		for (size_t i = 0; i < METRICS_PROXY_ERRORS; i++)
+			sum->proxy_errors[i] += m->proxy_errors[i];
 		if (m->in_use) {
 			sum->active += m->active;
 			sum->waiting += m->waiting;
@@ -185,6 +187,16 @@ static int render_service(const struct metrics *m, struct buf *out)
 	          "Worker processes started again after one ended.", m->worker_restarts);
 	rc |= one(out, "switchboard_log_lines_dropped_total", "counter",
 	          "Log lines that could not be written and were dropped.", m->log_lines_dropped);
+	static const char *const reasons[METRICS_PROXY_ERRORS] = {
+	    "untrusted", "no_header", "malformed", "oversized", "unsupported", "truncated"};
+	name = "switchboard_proxy_header_errors_total";
+	rc |= family(out, name, "counter",
+	             "Connections on proxy_protocol listeners closed before a request, by reason.");
+	for (size_t i = 0; i < METRICS_PROXY_ERRORS; i++) {
+		char labels[48];
+		snprintf(labels, sizeof labels, "reason=\"%s\"", reasons[i]);
+		rc |= sample(out, name, labels, m->proxy_errors[i]);
+	}
 	rc |= one(out, "switchboard_draining", "gauge",
 	          "1 while a graceful stop is under way, else 0.", m->draining ? 1 : 0);
 	return rc;

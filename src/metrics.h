@@ -28,6 +28,17 @@ enum metrics_refusal {
 
 enum metrics_cache { METRICS_CACHE_HIT, METRICS_CACHE_MISS, METRICS_CACHE_RESULTS };
 
+/* Why a connection on a proxy_protocol listener was closed before a request. */
+enum metrics_proxy_error {
+	METRICS_PROXY_UNTRUSTED,   /* from an address not in proxy_trusted */
+	METRICS_PROXY_NO_HEADER,   /* it did not begin with a PROXY header */
+	METRICS_PROXY_MALFORMED,   /* a header that breaks the specification */
+	METRICS_PROXY_OVERSIZED,   /* a header past its bound */
+	METRICS_PROXY_UNSUPPORTED, /* another version, or a datagram flow */
+	METRICS_PROXY_TRUNCATED,   /* the header did not complete before the deadline or EOF */
+	METRICS_PROXY_ERRORS
+};
+
 /* The request faults counted by status: 400, 408, 413, 414, 431, 501, 505. */
 #define METRICS_FAULT_STATUSES 7
 
@@ -43,6 +54,7 @@ struct metrics {
 	uint64_t reloads_failed;
 	uint64_t worker_restarts;
 	uint64_t log_lines_dropped;
+	uint64_t proxy_errors[METRICS_PROXY_ERRORS];
 	/* Gauges: this process's figures now. */
 	int64_t active;
 	int64_t waiting;

@@ -158,12 +158,32 @@ static bool evict_for(struct server *srv, unsigned mine)
 	return true;
 }
 
-static bool on_accept(void *arg, int fd, const struct sockaddr_storage *peer, socklen_t peer_len)
+/* A connection on a proxy_protocol listener from a host not in
+ * proxy_trusted: closed unread, counted, said (rate-limited). */
+static bool from_untrusted_proxy(struct server *srv, const struct listener *l, int fd,
+                                 const struct sockaddr_storage *peer)
+{
+	if (!l->addr.proxy_protocol ||
+	    netmask_list_contains(&srv->proxy_trusted, (const struct sockaddr *)peer))
+		return false;
+	close(fd);
+	metrics->proxy_errors[METRICS_PROXY_UNTRUSTED]++;
+	log_limited(&srv->shed_log, loop_now(srv->loop), LOG_LEVEL_WARN,
+	            "connection closed: a PROXY listener, and the peer is not in proxy_trusted "
+	            "(%" PRIu64 " so far)",
+	            metrics->proxy_errors[METRICS_PROXY_UNTRUSTED]);
+	return true;
+}
+
+static bool on_accept(void *arg, const struct listener *l, int fd,
+                      const struct sockaddr_storage *peer, socklen_t peer_len)
 {
 	struct server *srv = arg;
 	const struct config *cfg = srv->cfg;
 	(void)peer_len;
 	metrics->accepted++;
+	if (from_untrusted_proxy(srv, l, fd, peer))
+		return true;
 	if (fd >= LOOP_MAX_FD) {
 		/* select() cannot watch it: FD_SET on it would corrupt memory. */
 		shed(srv, fd, METRICS_REFUSED_FD_SETSIZE, "descriptor beyond FD_SETSIZE");
@@ -176,8 +196,9 @@ static bool on_accept(void *arg, int fd, const struct sockaddr_storage *peer, so
 		shed(srv, fd, METRICS_REFUSED_PER_CLIENT, "the client's address is at its limit");
 		return true;
 	}
-	struct conn *c =
-	    clients_add(&srv->clients, &key) != 0 ? conn_new(&srv->conn_ctx, fd, peer) : NULL;
+	struct conn *c = clients_add(&srv->clients, &key) != 0
+	                     ? conn_new(&srv->conn_ctx, fd, peer, l->addr.proxy_protocol)
+	                     : NULL;
 	if (c == NULL) {
 		if (clients_count(&srv->clients, &key) > mine)
 			clients_remove(&srv->clients, &key);
@@ -204,6 +225,24 @@ static void on_conn_closed(void *owner, struct conn *c)
 	struct server *srv = owner;
 	unlink_conn(srv, c);
 	clients_remove(&srv->clients, &c->client);
+}
+
+/* A PROXY header named the real client: the connection now counts for it,
+ * under the same per-client cap (the proxy's own count is given back). */
+static bool on_client_known(void *owner, struct conn *c)
+{
+	struct server *srv = owner;
+	struct client_key key;
+	client_key_from(&c->peer, &key);
+	if (clients_count(&srv->clients, &key) >= srv->cfg->max_connections_per_client) {
+		metrics->refused[METRICS_REFUSED_PER_CLIENT]++;
+		return false; /* on_conn_closed gives back the proxy's count */
+	}
+	if (clients_add(&srv->clients, &key) == 0)
+		return false;
+	clients_remove(&srv->clients, &c->client);
+	c->client = key;
+	return true;
 }
 
 /* Between two turns of the loop: slots freed during the turn go to waiting
@@ -302,12 +341,14 @@ static void build_routes(struct server *srv)
 		struct route health = health_route(cfg->health_path, !cfg->health_log);
 		router_add(&srv->router, &health);
 	}
+	char err[128]; /* the networks were checked when the configuration was read */
+	netmask_list_init(&srv->proxy_trusted);
+	for (size_t i = 0; i < cfg->proxy_trusted.count; i++)
+		netmask_list_add(&srv->proxy_trusted, cfg->proxy_trusted.items[i], err, sizeof err);
 	if (strcmp(cfg->metrics_path, "off") != 0) {
-		/* Checked when the configuration was read: cannot fail here. */
-		char err[128];
 		netmask_list_init(&srv->metrics_allow);
-		for (size_t i = 0; i < cfg->metrics_allow_count; i++)
-			netmask_list_add(&srv->metrics_allow, cfg->metrics_allow[i], err,
+		for (size_t i = 0; i < cfg->metrics_allow.count; i++)
+			netmask_list_add(&srv->metrics_allow, cfg->metrics_allow.items[i], err,
 			                 sizeof err);
 		struct route row = metrics_route(cfg->metrics_path, &srv->metrics_allow, true);
 		router_add(&srv->router, &row);
@@ -330,6 +371,7 @@ static void apply_settings(struct server *srv)
 	srv->conn_ctx.send_timeout_ms = cfg->send_timeout_ms;
 	srv->conn_ctx.linger_timeout_ms = cfg->linger_timeout_ms;
 	srv->conn_ctx.on_closed = on_conn_closed;
+	srv->conn_ctx.on_client_known = on_client_known;
 	srv->conn_ctx.owner = srv;
 }
 
@@ -474,6 +516,7 @@ static void server_stop(struct server *srv, const char *why)
 	if (srv->stopping)
 		return;
 	service_notify("STOPPING=1");
+	loop_timer_cancel(srv->loop, &srv->drain_timer);
 	srv->stopping = true;
 	srv->exchange.stopping = true;
 	log_info("%s: stopping (%zu connection(s) open)", why, srv->conn_count);
@@ -495,9 +538,40 @@ static void server_stop(struct server *srv, const char *why)
 	               loop_now(srv->loop) + srv->cfg->graceful_timeout_ms);
 }
 
+static void on_drain_over(struct loop *loop, struct loop_timer *t)
+{
+	struct server *srv = container_of(t, struct server, drain_timer);
+	(void)loop;
+	server_stop(srv, "drain_delay over");
+}
+
+/* SIGTERM with a drain_delay: say so first (the health route answers 503,
+ * STATUS= says draining) and go on accepting and serving for that long, so
+ * that a load balancer takes this server out of rotation before its
+ * listeners close. A second SIGTERM, or SIGINT (Ctrl-C), stops at once. */
+static void server_drain(struct server *srv, const char *why)
+{
+	if (srv->stopping)
+		return;
+	if (srv->exchange.draining || srv->cfg->drain_delay_ms <= 0) {
+		server_stop(srv, why);
+		return;
+	}
+	srv->exchange.draining = true;
+	log_info("%s: draining for %lld ms (health answers 503), then stopping", why,
+	         (long long)srv->cfg->drain_delay_ms);
+	service_notifyf("STATUS=draining: stopping in %lld ms",
+	                (long long)srv->cfg->drain_delay_ms);
+	loop_timer_set(srv->loop, &srv->drain_timer,
+	               loop_now(srv->loop) + srv->cfg->drain_delay_ms);
+}
+
 static void on_stop_signal(void *arg, const char *why)
 {
-	server_stop(arg, why);
+	if (strcmp(why, "SIGINT") == 0)
+		server_stop(arg, why);
+	else
+		server_drain(arg, why);
 }
 
 static void on_reload_signal(void *arg)
@@ -540,6 +614,9 @@ static int adopt_listeners(struct server *srv, char *err, size_t err_size)
 		if (listener_adopt(&srv->listeners[i], fds[i], err, err_size) < 0)
 			return -1;
 		snprintf(srv->listeners[i].name, sizeof srv->listeners[i].name, "%s", names[i]);
+		/* FileDescriptorName=proxy_protocol in the .socket unit: what the
+		 * listen option says for a socket of our own. */
+		srv->listeners[i].addr.proxy_protocol = strcmp(names[i], "proxy_protocol") == 0;
 		srv->listener_count++;
 	}
 	srv->inherited_listeners = true;
@@ -571,6 +648,7 @@ int server_init(struct server *srv, struct config *cfg, int argc, char **argv, c
 	srv->shed_log = (struct log_ratelimit)LOG_RATELIMIT_INIT(10000);
 	clients_init(&srv->clients);
 	loop_timer_init(&srv->graceful_timer, on_graceful_timeout);
+	loop_timer_init(&srv->drain_timer, on_drain_over);
 
 	srv->loop = loop_new();
 	if (srv->loop == NULL) {

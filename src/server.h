@@ -33,6 +33,7 @@ struct server {
 	 * start and by every reload. */
 	struct router router;
 	struct netmask_list metrics_allow; /* who may read the metrics route */
+	struct netmask_list proxy_trusted; /* who may send a PROXY header */
 	struct exchange_ctx exchange;
 	struct conn_ctx conn_ctx;
 
@@ -52,6 +53,7 @@ struct server {
 	int signal_fd;
 	bool stopping;
 	struct loop_timer graceful_timer;
+	struct loop_timer drain_timer; /* drain_delay: when the listeners close */
 
 	struct log_ratelimit shed_log;
 };

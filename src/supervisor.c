@@ -167,8 +167,11 @@ static void stop(void *arg, const char *why)
 	log_info("%s: stopping %u worker(s)", why, sv->running);
 	loop_timer_cancel(sv->loop, &sv->restart_timer);
 	forward(sv, SIGTERM);
+	/* Each worker drains, then finishes its responses: wait for both. */
+	const struct config *cfg = sv->srv->cfg;
 	loop_timer_set(sv->loop, &sv->kill_timer,
-	               loop_now(sv->loop) + sv->srv->cfg->graceful_timeout_ms + KILL_GRACE_MS);
+	               loop_now(sv->loop) + cfg->drain_delay_ms + cfg->graceful_timeout_ms +
+	                   KILL_GRACE_MS);
 	if (sv->running == 0)
 		loop_stop(sv->loop);
 }

@@ -8,6 +8,7 @@ check does).
 
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -119,6 +120,51 @@ def health_path_follows_reload():
     expect_eq(fetch(server.port, "/status").body, b"ok\n", "the new path after a reload")
     expect_eq(fetch(server.port, "/healthz").body, b"a file of that name\n",
               "the old path is a file again")
+
+
+@test(timeout=30)
+def drain_turns_health_503_and_keeps_serving():
+    """SIGTERM with drain_delay: 503 from the health route at once, files
+    still served on new and kept-alive connections, then the listeners close
+    and the server exits."""
+    server, _ = start("health_path /healthz", "drain_delay 2s")
+    with Client(server.port) as kept:
+        kept.send(build_request("/"))
+        expect_status(kept.read_response(), 200, "before the stop")
+        signalled = time.monotonic()
+        server.stop_signal = signal.SIGTERM  # stopped on purpose
+        os.kill(server.pid, signal.SIGTERM)
+        deadline = signalled + 1.0
+        status = None
+        while time.monotonic() < deadline:
+            status = fetch(server.port, "/healthz").status
+            if status == 503:
+                break
+            time.sleep(0.02)
+        expect_eq(status, 503, "health while draining")
+        expect_status(fetch(server.port, "/"), 200, "a new connection while draining")
+        kept.send(build_request("/"))
+        reply = kept.read_response()
+        expect_status(reply, 200, "a kept-alive connection while draining")
+        expect(time.monotonic() - signalled < 1.8, "the checks took the whole drain")
+    code = server.proc.wait(timeout=15)
+    took = time.monotonic() - signalled
+    expect_eq(code, 0, "exit status")
+    expect(took >= 1.9, f"stopped after {took:.2f} s, before the 2 s drain")
+
+
+@test(timeout=20)
+def a_second_sigterm_stops_at_once():
+    server, _ = start("health_path /healthz", "drain_delay 30s")
+    server.stop_signal = signal.SIGTERM  # stopped on purpose
+    os.kill(server.pid, signal.SIGTERM)
+    time.sleep(0.3)
+    expect_eq(fetch(server.port, "/healthz").status, 503, "health while draining")
+    signalled = time.monotonic()
+    os.kill(server.pid, signal.SIGTERM)
+    code = server.proc.wait(timeout=10)
+    expect_eq(code, 0, "exit status")
+    expect(time.monotonic() - signalled < 5, "the second SIGTERM did not stop it at once")
 
 
 if __name__ == "__main__":

@@ -30,7 +30,8 @@ static void render_list(const struct config *cfg, enum directive_id id, char *ou
 	for (size_t i = 0; id == DIRECTIVE_LISTEN && i < cfg->listen_count; i++) {
 		char url[128];
 		listen_addr_url((const struct sockaddr *)&cfg->listen[i].ss, url, sizeof url);
-		n += (size_t)snprintf(out + n, size - n, "%s%s", i ? " " : "", url);
+		n += (size_t)snprintf(out + n, size - n, "%s%s%s", i ? " " : "", url,
+		                      cfg->listen[i].proxy_protocol ? " proxy_protocol" : "");
 	}
 	for (size_t i = 0; id == DIRECTIVE_INDEX && i < cfg->index_count; i++)
 		n += (size_t)snprintf(out + n, size - n, "%s%s", i ? " " : "", cfg->index[i]);
@@ -39,9 +40,11 @@ static void render_list(const struct config *cfg, enum directive_id id, char *ou
 		    (size_t)snprintf(out + n, size - n, "%s%.*s@%s", i ? " " : "",
 		                     (int)strcspn(cfg->headers[i].line, "\r"), cfg->headers[i].line,
 		                     cfg->headers[i].scope ? cfg->headers[i].scope : "*");
-	for (size_t i = 0; id == DIRECTIVE_METRICS_ALLOW && i < cfg->metrics_allow_count; i++)
-		n += (size_t)snprintf(out + n, size - n, "%s%s", i ? " " : "",
-		                      cfg->metrics_allow[i]);
+	const struct config_networks *nets = id == DIRECTIVE_METRICS_ALLOW   ? &cfg->metrics_allow
+	                                     : id == DIRECTIVE_PROXY_TRUSTED ? &cfg->proxy_trusted
+	                                                                     : NULL;
+	for (size_t i = 0; nets != NULL && i < nets->count; i++)
+		n += (size_t)snprintf(out + n, size - n, "%s%s", i ? " " : "", nets->items[i]);
 	for (size_t i = 0; id == DIRECTIVE_ERROR_PAGE && i < cfg->error_page_count; i++)
 		n += (size_t)snprintf(out + n, size - n, "%s%d %s", i ? " " : "",
 		                      cfg->error_pages[i].status, cfg->error_pages[i].path);
@@ -216,8 +219,12 @@ static const struct good_case good_cases[] = {
     {"error_page", {"404", "/errors/../404.html"}, "404 /404.html"},
     {"health_path", {"/healthz"}, "/healthz"},
     {"health_log", {"on"}, "1"},
+    {"drain_delay", {"3s"}, "3000"},
+    {"drain_delay", {"0"}, "0"},
     {"metrics_path", {"/metrics"}, "/metrics"},
     {"metrics_allow", {"10.0.0.0/8", "fd00::/8", "192.0.2.7"}, "10.0.0.0/8 fd00::/8 192.0.2.7"},
+    {"proxy_trusted", {"127.0.0.0/8", "::ffff:10.0.0.0/104"}, "127.0.0.0/8 ::ffff:10.0.0.0/104"},
+    {"listen", {"127.0.0.1:81", "proxy_protocol"}, "http://127.0.0.1:81/ proxy_protocol"},
     /* More of the same kinds. */
     {"health_path", {"/-/ready:now"}, "/-/ready:now"},
     {"health_path", {"off"}, "off"},
@@ -311,9 +318,16 @@ static const struct bad_case bad_cases[] = {
      {"healthz"},
      "invalid path 'healthz' for health_path (a path like /healthz, or off)"},
     {"health_log", {"yes"}, "invalid value 'yes' for health_log (on or off)"},
+    {"drain_delay",
+     {"-1s"},
+     "invalid duration '-1s' for drain_delay (a number with ms, s, m or h)"},
     {"metrics_path",
      {"metrics"},
      "invalid path 'metrics' for metrics_path (a path like /healthz, or off)"},
+    {"proxy_trusted",
+     {"::1/129"},
+     "proxy_trusted: \"::1/129\": the prefix length must be 0 to 128"},
+    {"listen", {"127.0.0.1:81", "proxy"}, "unknown listen option 'proxy' (proxy_protocol)"},
     {"metrics_allow",
      {"10.0.0.1/8"},
      "metrics_allow: \"10.0.0.1/8\": bits set past the prefix length"},
@@ -353,7 +367,7 @@ static const struct bad_case bad_cases[] = {
      "invalid size '1099511627777' for file_cache (bytes, or a number with k, m or g; off)"},
     /* How many values. */
     {"root", {"a", "b"}, "root takes one value"},
-    {"listen", {NULL}, "listen takes one value"},
+    {"listen", {NULL}, "listen takes 1 to 2 values"},
     {"index", {"1", "2", "3", "4", "5", "6", "7", "8", "9"}, "index takes 1 to 8 values"},
     {"add_header", {"X-A"}, "add_header takes 2 to 3 values"},
     {"add_header", {"X-A", "a", "/b", "/c"}, "add_header takes 2 to 3 values"},
