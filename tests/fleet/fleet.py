@@ -301,12 +301,14 @@ backend fleet
 {servers}
 
 # One instance alone, for the per-client cap: the balanced backend spreads a
-# client's connections over the fleet.
+# client's connections over the fleet. Without reuse, each client connection
+# has a server connection of its own for as long as it lasts.
 frontend capped
     bind {bind_capped}
     default_backend one
 
 backend one
+    http-reuse never
     option httpchk GET /healthz
     http-check expect status 200
     default-server check inter 1s fall 2 rise 1{proxy}
