@@ -122,45 +122,6 @@ class Releases:
         return self.digests.get(path, {}).get(sha256(body))
 
 
-# ---------------------------------------------------------------- features
-
-
-def supported_directives():
-    out = subprocess.run([harness.SWITCHBOARD, "--list-directives"], capture_output=True,
-                         text=True, timeout=10)
-    return {line.split("\t")[0] for line in out.stdout.splitlines() if line.strip()}
-
-
-def config_accepted(lines, work):
-    """Whether `switchboard -t` accepts a configuration of these lines."""
-    path = os.path.join(work, "probe.conf")
-    with open(path, "w") as f:
-        f.write("".join(line + "\n" for line in lines))
-    try:
-        out = subprocess.run([harness.SWITCHBOARD, "-t", "-c", path], capture_output=True,
-                             text=True, timeout=10)
-    finally:
-        os.unlink(path)
-    return out.returncode == 0
-
-
-class Features:
-    """What the server under test knows: the scenarios that need something
-    missing say so ("needs DIRECTIVE") instead of failing obscurely."""
-
-    def __init__(self, work):
-        known = supported_directives()
-        self.drain_delay = "drain_delay" in known
-        self.proxy_trusted = "proxy_trusted" in known
-        self.proxy_protocol = config_accepted(
-            [f"listen {INSTANCE_HOSTS[0]}:0 proxy_protocol", f"root {work}"], work)
-
-    def missing(self, *names):
-        have = {"drain_delay": self.drain_delay, "proxy_trusted": self.proxy_trusted,
-                "listen ... proxy_protocol": self.proxy_protocol}
-        return [name for name in names if not have[name]]
-
-
 # ---------------------------------------------------------------- instances
 
 
@@ -171,10 +132,10 @@ def free_port(host):
 
 
 class Instance:
-    """One switchboard: a listener for the balancer (PROXY protocol when the
-    server has it) and a plain one for direct probes and for Varnish."""
+    """One switchboard: a listener for the balancer (PROXY protocol) and a
+    plain one for direct probes and for Varnish."""
 
-    def __init__(self, base, number, host, features, first_release):
+    def __init__(self, base, number, host, first_release):
         self.name = f"sb{number}"
         self.host = host
         self.dir = os.path.join(base, self.name)
@@ -186,7 +147,6 @@ class Instance:
         self.conf = os.path.join(self.dir, "switchboard.conf")
         self.balanced_port = free_port(host)
         self.plain_port = free_port(host)
-        self.features = features
         self._write_config()
         self.server = None
         self.runs = []  # every start, for the error log of each
@@ -198,26 +158,21 @@ class Instance:
                 f.write(run.stderr_text())
 
     def _write_config(self):
-        proxy = " proxy_protocol" if self.features.proxy_protocol else ""
         lines = [
-            f"listen {self.host}:{self.balanced_port}{proxy}",
+            f"listen {self.host}:{self.balanced_port} proxy_protocol",
+            "proxy_trusted 127.0.0.1",  # where HAProxy connects from
             f"listen {self.host}:{self.plain_port}",
             f"root {self.root}",
             "health_path /healthz",
             "metrics_path /metrics",
             "metrics_allow 127.0.0.1",
             f"access_log {self.access_log}",
-            # Without the PROXY protocol every request comes from HAProxy's
-            # address: the cap would starve its own health checks.
-            f"max_connections_per_client {CLIENT_CAP if self.features.proxy_protocol else 1000}",
+            f"max_connections_per_client {CLIENT_CAP}",
             f"graceful_timeout {GRACEFUL_TIMEOUT:g}s",
             "precompressed on",
             f"add_header X-Instance {self.name}",
+            f"drain_delay {DRAIN_DELAY:g}s",
         ]
-        if self.features.drain_delay:
-            lines.append(f"drain_delay {DRAIN_DELAY:g}s")
-        if self.features.proxy_trusted:
-            lines.append("proxy_trusted 127.0.0.1")  # where HAProxy connects from
         with open(self.conf, "w") as f:
             f.write("".join(line + "\n" for line in lines))
         os.chmod(self.conf, 0o644)
@@ -297,7 +252,7 @@ backend fleet
     balance roundrobin
     option httpchk GET /healthz
     http-check expect status 200
-    default-server check inter 1s fall 2 rise 1{proxy}
+    default-server check inter 1s fall 2 rise 1 send-proxy-v2
 {servers}
 
 # One instance alone, for the per-client cap: the balanced backend spreads a
@@ -311,13 +266,13 @@ backend one
     http-reuse never
     option httpchk GET /healthz
     http-check expect status 200
-    default-server check inter 1s fall 2 rise 1{proxy}
+    default-server check inter 1s fall 2 rise 1 send-proxy-v2
 {first_server}
 """
 
 
 class HAProxy:
-    def __init__(self, base, instances, proxy_protocol):
+    def __init__(self, base, instances):
         self.dir = os.path.join(base, "haproxy")
         os.mkdir(self.dir)
         self.port = free_port(BALANCER_HOST)
@@ -330,7 +285,6 @@ class HAProxy:
             f.write(HAPROXY_CONFIG.format(
                 stats=self.stats, bind=f"{BALANCER_HOST}:{self.port}",
                 bind_capped=f"{BALANCER_HOST}:{self.capped_port}",
-                proxy=" send-proxy-v2" if proxy_protocol else "",
                 servers="\n".join(servers), first_server=servers[0]))
         self.proc = None
         self._log_file = None
@@ -423,7 +377,7 @@ class HAProxy:
                 lines = f.read().decode("latin-1").splitlines()[since_line:]
         except FileNotFoundError:
             return []
-        bad = [line for line in lines if '"' in line and " ---- " not in line]
+        bad = [line for line in lines if ' HTTP/1.' in line and " ---- " not in line]
         return bad[-count:]
 
     def log_length(self):
@@ -445,13 +399,12 @@ class Fleet:
             print(f"# SB_FLEET_KEEP=1: {self.base} is kept", flush=True)
         else:
             harness.at_end(self.remove)
-        self.features = Features(self.base)
         self.releases = Releases(self.base)
         self.version = "v1"
         first = self.releases.make("v1")
-        self.instances = [Instance(self.base, n + 1, host, self.features, first)
+        self.instances = [Instance(self.base, n + 1, host, first)
                           for n, host in enumerate(INSTANCE_HOSTS)]
-        self.haproxy = HAProxy(self.base, self.instances, self.features.proxy_protocol)
+        self.haproxy = HAProxy(self.base, self.instances)
         harness.at_end(self.stop)
         self._lock = threading.Lock()
 

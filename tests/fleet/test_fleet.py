@@ -24,8 +24,7 @@ scenario at a time, each printing its figures:
 
 It needs haproxy, varnish, brotli and gzip (tools/install-deps), takes one to
 two minutes, and runs under make check only with SB_FLEET_TEST=1; otherwise
-it says SKIP and why. A scenario whose server feature is missing fails with
-"needs DIRECTIVE". Everything is on loopback (127.0.0.1-127.0.0.13); every
+it says SKIP and why. Everything is on loopback (127.0.0.1-127.0.0.13); every
 process is stopped and the temporary directory removed at exit.
 
 Run: SB_FLEET_TEST=1 SWITCHBOARD=src/switchboard python3 tests/fleet/test_fleet.py
@@ -33,7 +32,6 @@ Run: SB_FLEET_TEST=1 SWITCHBOARD=src/switchboard python3 tests/fleet/test_fleet.
 """
 
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -80,9 +78,6 @@ def the_fleet():
         except Exception as exc:
             _state["error"] = str(exc)
             raise
-        f = _state["fleet"].features
-        report(f"features: drain_delay={f.drain_delay} proxy_protocol={f.proxy_protocol} "
-               f"proxy_trusted={f.proxy_trusted}")
     return _state["fleet"]
 
 
@@ -90,13 +85,7 @@ def traffic_for(fleet):
     return Traffic(fleet.haproxy.port, fleet.releases)
 
 
-def needs(fleet, *names):
-    """The reason a scenario cannot pass on this server, or ""."""
-    missing = fleet.features.missing(*names)
-    return "needs " + ", ".join(missing) if missing else ""
-
-
-def conclude(name, figures, problems, missing="", haproxy=None, log_from=0):
+def conclude(name, figures, problems, haproxy=None, log_from=0):
     """Print a scenario's figures and fail with every problem found."""
     report(f"{name}: {figures.summary()}")
     if figures.failed:
@@ -104,12 +93,46 @@ def conclude(name, figures, problems, missing="", haproxy=None, log_from=0):
         if haproxy is not None:
             for line in haproxy.error_lines(log_from):
                 report(f"{name}: haproxy: {line[-200:]}")
-    if missing:
-        problems.insert(0, missing)
     expect(not problems, "; ".join(problems) + f" ({figures.summary()})")
 
 
 # ---------------------------------------------------------------- scenarios
+
+# What the fleet's behaviour rests on, in conf/haproxy-fleet.cfg as in the
+# configuration the test runs.
+ESSENTIAL_SETTINGS = (
+    "option httpchk GET /healthz",
+    "http-check expect status 200",
+    "check inter 1s fall 2 rise 1",
+    "send-proxy-v2",
+    "retries 3",
+    "option redispatch 1",
+    "retry-on conn-failure empty-response response-timeout",
+)
+
+
+def settings_of(text):
+    """The configuration without comments, one directive per line, spaces squeezed."""
+    lines = (line.split("#", 1)[0].split() for line in text.splitlines())
+    return "\n".join(" ".join(words) for words in lines if words)
+
+
+@test(timeout=30)
+def reference_config():
+    srcdir = harness.SB_SRCDIR or os.path.join(HERE, "..", "..")
+    path = os.path.join(srcdir, "conf", "haproxy-fleet.cfg")
+    checked = subprocess.run(["haproxy", "-c", "-f", path], capture_output=True, text=True,
+                             timeout=20)
+    expect(checked.returncode == 0,
+           f"haproxy -c refused {path}: {(checked.stdout + checked.stderr).strip()[-600:]}")
+    with open(path) as f:
+        reference = settings_of(f.read())
+    tested = settings_of(fleetlib.HAPROXY_CONFIG)
+    for setting in ESSENTIAL_SETTINGS:
+        expect(setting in reference, f"conf/haproxy-fleet.cfg lacks {setting!r}")
+        expect(setting in tested, f"the test's configuration lacks {setting!r}")
+    report(f"reference_config: haproxy -c accepts it; {len(ESSENTIAL_SETTINGS)} settings "
+           f"shared with the test's configuration")
 
 
 def restart_one(fleet, instance):
@@ -143,14 +166,13 @@ def rolling_restart():
             shown = "never" if down is None else f"{down:.1f} s"
             report(f"rolling_restart: {instance.name} DOWN in haproxy after {shown}, "
                    f"exited after {exited:.1f} s, UP {up:.1f} s after its start")
-            if fleet.features.drain_delay and down is None:
+            if down is None:
                 problems.append(f"{instance.name} exited before HAProxy saw its health fail")
             time.sleep(1)
     figures = Figures(traffic.snapshot())
     if figures.failed:
         problems.append(f"{figures.failed} failed requests")
-    conclude("rolling_restart", figures, problems, needs(fleet, "drain_delay"),
-             fleet.haproxy, log_from)
+    conclude("rolling_restart", figures, problems, fleet.haproxy, log_from)
 
 
 def swap_release(instance, release):
@@ -316,9 +338,6 @@ def hold_connections(port, source, count):
 @test(timeout=60)
 def per_client_cap():
     fleet = the_fleet()
-    missing = needs(fleet, "listen ... proxy_protocol")
-    if missing:
-        raise Failure(f"{missing}: without it every client is HAProxy's 127.0.0.1")
     first = fleet.instances[0]
     log_from = len(first.access_lines())
     port = fleet.haproxy.capped_port
