@@ -14,6 +14,7 @@ Layout of the directory:
   haproxy/stats.sock         its admin socket (show stat)
 """
 
+import ctypes
 import gzip
 import hashlib
 import os
@@ -47,6 +48,15 @@ PRECOMPRESSED = "style.css"  # with style.css.br and style.css.gz next to it
 
 def sha256(data):
     return hashlib.sha256(data).hexdigest()
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent():
+    """In a child before exec: be killed if the test process dies, even by
+    SIGKILL, so that no balancer or cache outlives it."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 # ---------------------------------------------------------------- content
@@ -169,10 +179,13 @@ class Instance:
             f"access_log {self.access_log}",
             f"max_connections_per_client {CLIENT_CAP}",
             f"graceful_timeout {GRACEFUL_TIMEOUT:g}s",
-            "precompressed on",
             f"add_header X-Instance {self.name}",
             f"drain_delay {DRAIN_DELAY:g}s",
         ]
+        # The first serves Varnish its br and gzip files; the others keep the
+        # default file cache, which precompressed turns off.
+        if self.name == "sb1":
+            lines.append("precompressed on")
         with open(self.conf, "w") as f:
             f.write("".join(line + "\n" for line in lines))
         os.chmod(self.conf, 0o644)
@@ -298,7 +311,7 @@ class HAProxy:
         # -db: stay in the foreground, no daemon; as the current user.
         self.proc = subprocess.Popen(["haproxy", "-db", "-f", self.config],
                                      stdin=subprocess.DEVNULL, stdout=self._log_file,
-                                     stderr=subprocess.STDOUT)
+                                     stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
         deadline = time.monotonic() + 10
         while not os.path.exists(self.stats) or not self._listening():
             if self.proc.poll() is not None:

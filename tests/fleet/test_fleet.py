@@ -382,7 +382,14 @@ def varnish_cache():
         cache.stop()
 
 
+def stop_on_signal(signum, frame):
+    """SIGTERM (a CI timeout) ends the run through the cleanups."""
+    raise SystemExit(f"stopped by signal {signum}")
+
+
 def main():
+    signal.signal(signal.SIGTERM, stop_on_signal)
+    signal.signal(signal.SIGINT, stop_on_signal)
     if shutil.which("haproxy") is None:
         print("FAIL setup: haproxy is not installed (tools/install-deps installs it)")
         print("0 passed, 1 failed")

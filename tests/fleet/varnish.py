@@ -75,7 +75,8 @@ class Varnish:
         self._log_file = open(self.log, "wb")
         # A session of its own: the manager and its cache child stop together.
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self._log_file,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+                                     stderr=subprocess.STDOUT, start_new_session=True,
+                                     preexec_fn=fleetlib.die_with_parent)
         harness.at_end(self.stop)
         deadline = time.monotonic() + 20
         while not self._answers():
