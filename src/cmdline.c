@@ -236,16 +236,24 @@ static int absolute_paths(struct config *cfg)
 	return rc;
 }
 
-/* Two endpoints on one path: the second would never be reached. */
+/* Two endpoints on one path (the second would never be reached), or
+ * redirects that send a client round in a loop. */
 static bool routes_conflict(const struct config *cfg, FILE *err)
 {
-	if (strcmp(cfg->health_path, "off") == 0 ||
-	    strcmp(cfg->health_path, cfg->metrics_path) != 0)
-		return false;
-	char where[64];
-	config_origin(cfg, "metrics_path", where, sizeof where);
-	fprintf(err, "%s: metrics_path '%s' is the health_path too\n", where, cfg->metrics_path);
-	return true;
+	char where[64], why[512];
+	if (strcmp(cfg->health_path, "off") != 0 &&
+	    strcmp(cfg->health_path, cfg->metrics_path) == 0) {
+		config_origin(cfg, "metrics_path", where, sizeof where);
+		fprintf(err, "%s: metrics_path '%s' is the health_path too\n", where,
+		        cfg->metrics_path);
+		return true;
+	}
+	if (redirect_rules_check(cfg->redirects, cfg->redirect_count, why, sizeof why) < 0) {
+		config_origin(cfg, "redirect", where, sizeof where);
+		fprintf(err, "%s: %s\n", where, why);
+		return true;
+	}
+	return false;
 }
 
 enum config_result config_load(struct config *cfg, int argc, char **argv, FILE *out, FILE *err)

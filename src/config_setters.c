@@ -275,6 +275,29 @@ int config_set_index(struct config *cfg, const struct directive *d, char **value
 	return 0;
 }
 
+int config_add_redirect(struct config *cfg, const struct directive *d, char **values, int count,
+                        char *msg, size_t msg_size)
+{
+	(void)d;
+	if (cfg->redirect_count == CONFIG_MAX_REDIRECTS)
+		return fail(msg, msg_size, "too many redirect lines (at most %d)",
+		            CONFIG_MAX_REDIRECTS);
+	struct redirect_rule *rule = &cfg->redirects[cfg->redirect_count];
+	if (redirect_rule_parse(values[0], values[1], count == 3 ? values[2] : NULL, rule, msg,
+	                        msg_size) < 0)
+		return -1;
+	cfg->redirect_count++;
+	return 0;
+}
+
+void config_clear_redirects(struct config *cfg, const struct directive *d)
+{
+	(void)d;
+	for (size_t i = 0; i < cfg->redirect_count; i++)
+		redirect_rule_free(&cfg->redirects[i]);
+	cfg->redirect_count = 0;
+}
+
 void config_clear_networks(struct config *cfg, const struct directive *d)
 {
 	struct config_networks *list = config_field(cfg, d);

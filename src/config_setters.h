@@ -31,6 +31,8 @@ directive_setter config_add_header;
 directive_setter config_add_error_page;
 /* Networks ("10.0.0.0/8", "::1"), which replace the previous ones. */
 directive_setter config_set_networks;
+/* redirect FROM TO [STATUS] */
+directive_setter config_add_redirect;
 
 directive_clearer config_clear_text;
 directive_clearer config_clear_listen;
@@ -38,5 +40,6 @@ directive_clearer config_clear_index;
 directive_clearer config_clear_headers;
 directive_clearer config_clear_error_pages;
 directive_clearer config_clear_networks;
+directive_clearer config_clear_redirects;
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "address.h"
 #include "log.h"
+#include "redirect.h"
 #include "static.h" /* header_rule, error_page */
 
 #define CONFIG_MAX_LISTEN 16
@@ -20,6 +21,7 @@
 #define CONFIG_MAX_HEADERS 32
 #define CONFIG_MAX_ERROR_PAGES 16
 #define CONFIG_MAX_NETWORKS 16
+#define CONFIG_MAX_REDIRECTS 64
 /* select() watches at most FD_SETSIZE descriptors; keep room for listeners,
  * the signal pipe, the reserve descriptor, open files and logs. */
 #define CONFIG_FD_RESERVED 24
@@ -65,6 +67,7 @@ enum directive_id {
 	DIRECTIVE_METRICS_ALLOW,
 	DIRECTIVE_PROXY_TRUSTED,
 	DIRECTIVE_DRAIN_DELAY,
+	DIRECTIVE_REDIRECT,
 	DIRECTIVE_COUNT
 };
 
@@ -120,6 +123,8 @@ struct config {
 	size_t header_count;
 	struct error_page error_pages[CONFIG_MAX_ERROR_PAGES];
 	size_t error_page_count;
+	struct redirect_rule redirects[CONFIG_MAX_REDIRECTS];
+	size_t redirect_count;
 
 	/* Fixed policies, not directives. */
 	int64_t linger_timeout_ms;

@@ -307,6 +307,8 @@ static int open_site(const struct config *cfg, struct site *out, char *err, size
 	out->site.header_count = cfg->header_count;
 	out->site.error_pages = cfg->error_pages;
 	out->site.error_page_count = cfg->error_page_count;
+	out->site.redirects = cfg->redirects;
+	out->site.redirect_count = cfg->redirect_count;
 	if (cfg->file_cache > 0 &&
 	    (out->site.cache = filecache_new(cfg->file_cache, FILE_CACHE_MAX_FILE)) == NULL) {
 		snprintf(err, err_size, "out of memory for the file cache");

@@ -8,6 +8,7 @@
 #include "listing.h"
 #include "mime.h"
 #include "range.h"
+#include "redirect.h"
 #include "urlpath.h"
 
 #include <errno.h>
@@ -169,6 +170,21 @@ static void plan_redirect_to_directory(const struct urlpath *up, struct response
 	location[n++] = '/';
 	finish_location(up, location, n);
 	response_error(r, 301);
+	r->location = r->location_owned = location;
+}
+
+/* A configured redirect (redirect.h): its status and Location. */
+static void plan_configured_redirect(const struct redirect_rule *rule, const struct urlpath *up,
+                                     struct response *r)
+{
+	size_t size = strlen(rule->to) + LOCATION_MAX;
+	char *location = malloc(size);
+	if (location == NULL || redirect_location(rule, up, location, size) == 0) {
+		free(location);
+		response_error(r, location == NULL ? 503 : 500);
+		return;
+	}
+	response_error(r, rule->status);
 	r->location = r->location_owned = location;
 }
 
@@ -587,6 +603,12 @@ void static_plan(const struct static_site *site, const struct http_request *req,
 	                             site->urlpath_flags, lk.path, sizeof lk.path, &lk.up);
 	if (status != 0) {
 		response_error(r, status);
+		return;
+	}
+	const struct redirect_rule *rule =
+	    redirect_find(site->redirects, site->redirect_count, &lk.up);
+	if (rule != NULL) {
+		plan_configured_redirect(rule, &lk.up, r);
 		return;
 	}
 	if (lk.up.trailing_slash && ends_with_dot_segment(req, data)) {

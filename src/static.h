@@ -16,6 +16,7 @@
 
 struct mime_types;
 struct filecache;
+struct redirect_rule;
 
 /* add_header NAME VALUE [SCOPE]: SCOPE is "/prefix" or "*.ext"; none: every path. */
 struct header_rule {
@@ -52,6 +53,8 @@ struct static_site {
 	size_t header_count;
 	const struct error_page *error_pages;
 	size_t error_page_count;
+	const struct redirect_rule *redirects; /* checked before any file */
+	size_t redirect_count;
 };
 
 /* Open root; 0, or -1 with "ROOT: reason" in err. Other fields keep their values. */

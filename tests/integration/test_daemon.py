@@ -948,7 +948,8 @@ def list_directives():
     expect_eq(done.returncode, 0, "exit status of --list-directives")
     table = {}
     for line in done.stdout.splitlines():
-        match = re.fullmatch(r"([a-z_]+)\t(\S+)\t(reload|restart)", line)
+        # A default of several values has single spaces between them.
+        match = re.fullmatch(r"([a-z_]+)\t(\S+(?: \S+)*)\t(reload|restart)", line)
         expect(match, f"--list-directives line not 'name<TAB>default<TAB>reload|restart': "
                       f"{line!r}")
         name, default, when = match.groups()
@@ -997,7 +998,7 @@ def list_directives_defaults_parse():
             continue  # only root may name a user
         if name == "mime_types" and not os.access(default, os.R_OK):
             continue
-        lines.append(f"{name} {quoted(default)}")
+        lines.append(f"{name} " + " ".join(quoted(value) for value in default.split(" ")))
     conf = conf_in(base, "\n".join(lines) + "\n")
     done = run_cli(["-t", "-c", conf], cwd=base)
     expect_eq((done.returncode, done.stdout.strip()), (0, "configuration OK"),

@@ -45,6 +45,10 @@ static void render_list(const struct config *cfg, enum directive_id id, char *ou
 	                                                                     : NULL;
 	for (size_t i = 0; nets != NULL && i < nets->count; i++)
 		n += (size_t)snprintf(out + n, size - n, "%s%s", i ? " " : "", nets->items[i]);
+	for (size_t i = 0; id == DIRECTIVE_REDIRECT && i < cfg->redirect_count; i++)
+		n += (size_t)snprintf(out + n, size - n, "%s%s%s>%s %d", i ? " " : "",
+		                      cfg->redirects[i].from, cfg->redirects[i].prefix ? "*" : "",
+		                      cfg->redirects[i].to, cfg->redirects[i].status);
 	for (size_t i = 0; id == DIRECTIVE_ERROR_PAGE && i < cfg->error_page_count; i++)
 		n += (size_t)snprintf(out + n, size - n, "%s%d %s", i ? " " : "",
 		                      cfg->error_pages[i].status, cfg->error_pages[i].path);
@@ -220,6 +224,10 @@ static const struct good_case good_cases[] = {
     {"health_path", {"/healthz"}, "/healthz"},
     {"health_log", {"on"}, "1"},
     {"drain_delay", {"3s"}, "3000"},
+    {"redirect", {"/old.html", "/new.html"}, "/old.html>/new.html 301"},
+    {"redirect",
+     {"/docs/*", "https://docs.example.com/", "308"},
+     "/docs/*>https://docs.example.com/ 308"},
     {"drain_delay", {"0"}, "0"},
     {"metrics_path", {"/metrics"}, "/metrics"},
     {"metrics_allow", {"10.0.0.0/8", "fd00::/8", "192.0.2.7"}, "10.0.0.0/8 fd00::/8 192.0.2.7"},
@@ -318,6 +326,10 @@ static const struct bad_case bad_cases[] = {
      {"healthz"},
      "invalid path 'healthz' for health_path (a path like /healthz, or off)"},
     {"health_log", {"yes"}, "invalid value 'yes' for health_log (on or off)"},
+    {"redirect",
+     {"/old", "//evil.example/"},
+     "invalid redirect target '//evil.example/' (a path like /new.html, or an http(s) URL)"},
+    {"redirect", {"/old"}, "redirect takes 2 to 3 values"},
     {"drain_delay",
      {"-1s"},
      "invalid duration '-1s' for drain_delay (a number with ms, s, m or h)"},

@@ -68,7 +68,8 @@ static const char *show(const char *data, size_t len)
 struct outcome {
 	enum proxy_status status;
 	enum proxy_error error;
-	size_t consumed; /* over all calls */
+	const char *detail; /* after PROXY_ERROR */
+	size_t consumed;    /* over all calls */
 	struct proxy_result result;
 };
 
@@ -77,7 +78,7 @@ struct outcome {
 static struct outcome feed_cuts(const char *data, size_t len, const size_t *cuts, size_t ncuts)
 {
 	struct proxy_parser p;
-	struct outcome o = {PROXY_NEED_MORE, PROXY_ERR_NONE, 0, {0}};
+	struct outcome o = {PROXY_NEED_MORE, PROXY_ERR_NONE, NULL, 0, {0}};
 	size_t from = 0;
 
 	proxy_parser_init(&p);
@@ -92,6 +93,7 @@ static struct outcome feed_cuts(const char *data, size_t len, const size_t *cuts
 		from = to;
 	}
 	o.error = p.error;
+	o.detail = p.detail;
 	if (o.status == PROXY_ERROR)
 		ck_assert_ptr_nonnull(p.detail);
 	o.result = p.result;
@@ -337,7 +339,8 @@ struct error_case {
 	const char *data;
 	size_t len;
 	enum proxy_error error;
-	size_t at; /* the bytes taken: up to and including the faulty one */
+	size_t at;       /* the bytes taken: up to and including the faulty one */
+	const char *why; /* when set: a part of the detail, the rule broken */
 };
 
 /* A line refused as a whole, at its LF: all of it is taken. */
@@ -346,94 +349,118 @@ struct error_case {
 #define V1_TCP4(rest) "PROXY TCP4 " rest
 static const struct error_case error_cases[] = {
     /* no header at all */
-    {BYTES("GET / HTTP/1.1\r\n"), PROXY_ERR_NO_HEADER, 1},
-    {BYTES("POST / HTTP/1.1\r\n"), PROXY_ERR_NO_HEADER, 2},
-    {BYTES("proxy TCP4"), PROXY_ERR_NO_HEADER, 1},
-    {BYTES("\x16\x03\x01"), PROXY_ERR_NO_HEADER, 1}, /* a TLS ClientHello */
-    {BYTES("\r\n\r\n\0\r\nQUIT\x0b"), PROXY_ERR_NO_HEADER, 12},
-    {BYTES("\r\nGET"), PROXY_ERR_NO_HEADER, 3},
+    {BYTES("GET / HTTP/1.1\r\n"), PROXY_ERR_NO_HEADER, 1, "begin"},
+    {BYTES("POST / HTTP/1.1\r\n"), PROXY_ERR_NO_HEADER, 2, "begin"},
+    {BYTES("proxy TCP4"), PROXY_ERR_NO_HEADER, 1, "begin"},
+    {BYTES("\x16\x03\x01"), PROXY_ERR_NO_HEADER, 1, "begin"}, /* a TLS ClientHello */
+    {BYTES("\r\n\r\n\0\r\nQUIT\x0b"), PROXY_ERR_NO_HEADER, 12, "v2 signature"},
+    {BYTES("\r\nGET"), PROXY_ERR_NO_HEADER, 3, "v2 signature"},
     /* version 1: framing */
-    {BYTES("PROXY\r\n"), PROXY_ERR_MALFORMED, 6},
-    {BYTES("PROXYTCP4"), PROXY_ERR_MALFORMED, 6},
-    {BYTES(V1_TCP4("192.0.2.1 198.51.100.2 54321 443\n")), PROXY_ERR_MALFORMED, 44},
-    {BYTES(V1_TCP4("192.0.2.1 198.51.100.2 54321 443\r\r\n")), PROXY_ERR_MALFORMED, 45},
-    {BYTES(V1_TCP4("192.0.2.1\r198.51.100.2 54321 443\r\n")), PROXY_ERR_MALFORMED, 22},
-    {BYTES("PROXY UNKNOWN\n"), PROXY_ERR_MALFORMED, 14},
+    {BYTES("PROXY\r\n"), PROXY_ERR_MALFORMED, 6, "no space after PROXY"},
+    {BYTES("PROXYTCP4"), PROXY_ERR_MALFORMED, 6, "no space after PROXY"},
+    {BYTES(V1_TCP4("192.0.2.1 198.51.100.2 54321 443\n")), PROXY_ERR_MALFORMED, 44,
+     "LF without CR"},
+    {BYTES(V1_TCP4("192.0.2.1 198.51.100.2 54321 443\r\r\n")), PROXY_ERR_MALFORMED, 45,
+     "CR without LF"},
+    {BYTES(V1_TCP4("192.0.2.1\r198.51.100.2 54321 443\r\n")), PROXY_ERR_MALFORMED, 22,
+     "CR without LF"},
+    {BYTES("PROXY UNKNOWN\n"), PROXY_ERR_MALFORMED, 14, "LF without CR"},
     {BYTES("PROXY UNKNOWN\r"
            "X\r\n"),
-     PROXY_ERR_MALFORMED, 15},
-    {BYTES(V1_TCP4("192.0.2.1\t198.51.100.2 54321 443\r\n")), PROXY_ERR_MALFORMED, 21},
-    {BYTES("PROXY UNKNOWN \x80\r\n"), PROXY_ERR_MALFORMED, 15},
-    {BYTES("PROXY UNKNOWN \0\r\n"), PROXY_ERR_MALFORMED, 15},
+     PROXY_ERR_MALFORMED, 15, "CR without LF"},
+    {BYTES(V1_TCP4("192.0.2.1\t198.51.100.2 54321 443\r\n")), PROXY_ERR_MALFORMED, 21, "printable"},
+    {BYTES("PROXY UNKNOWN \x80\r\n"), PROXY_ERR_MALFORMED, 15, "printable"},
+    {BYTES("PROXY UNKNOWN \0\r\n"), PROXY_ERR_MALFORMED, 15, "printable"},
     /* version 1: fields */
-    {BYTES("PROXY \r\n"), PROXY_ERR_MALFORMED, AT_LF},
-    {BYTES("PROXY  TCP4 192.0.2.1 198.51.100.2 54321 443\r\n"), PROXY_ERR_MALFORMED, AT_LF},
-    {BYTES(V1_TCP4(" 192.0.2.1 198.51.100.2 54321 443\r\n")), PROXY_ERR_MALFORMED, AT_LF},
-    {BYTES(V1_TCP4("192.0.2.1  198.51.100.2 54321 443\r\n")), PROXY_ERR_MALFORMED, AT_LF},
-    {BYTES(V1_TCP4("192.0.2.1 198.51.100.2 54321 443 \r\n")), PROXY_ERR_MALFORMED, AT_LF},
-    {BYTES(V1_TCP4("192.0.2.1 198.51.100.2 54321\r\n")), PROXY_ERR_MALFORMED, AT_LF},
-    {BYTES(V1_TCP4("192.0.2.1 198.51.100.2 54321 443 1\r\n")), PROXY_ERR_MALFORMED, AT_LF},
-    {BYTES("PROXY TCP4\r\n"), PROXY_ERR_MALFORMED, AT_LF},
-    {BYTES("PROXY TCP5 192.0.2.1 198.51.100.2 54321 443\r\n"), PROXY_ERR_UNSUPPORTED, AT_LF},
-    {BYTES("PROXY UDP4 192.0.2.1 198.51.100.2 54321 443\r\n"), PROXY_ERR_UNSUPPORTED, AT_LF},
-    {BYTES("PROXY tcp4 192.0.2.1 198.51.100.2 54321 443\r\n"), PROXY_ERR_UNSUPPORTED, AT_LF},
-    {BYTES("PROXY UNKNOWNX\r\n"), PROXY_ERR_UNSUPPORTED, AT_LF},
+    {BYTES("PROXY \r\n"), PROXY_ERR_MALFORMED, AT_LF, "no protocol"},
+    {BYTES("PROXY  TCP4 192.0.2.1 198.51.100.2 54321 443\r\n"), PROXY_ERR_MALFORMED, AT_LF,
+     "no protocol"},
+    {BYTES(V1_TCP4(" 192.0.2.1 198.51.100.2 54321 443\r\n")), PROXY_ERR_MALFORMED, AT_LF, "field"},
+    {BYTES(V1_TCP4("192.0.2.1  198.51.100.2 54321 443\r\n")), PROXY_ERR_MALFORMED, AT_LF, "field"},
+    {BYTES(V1_TCP4("192.0.2.1 198.51.100.2 54321 443 \r\n")), PROXY_ERR_MALFORMED, AT_LF, "field"},
+    {BYTES(V1_TCP4("192.0.2.1 198.51.100.2 54321\r\n")), PROXY_ERR_MALFORMED, AT_LF, "field"},
+    {BYTES(V1_TCP4("192.0.2.1 198.51.100.2 54321 443 1\r\n")), PROXY_ERR_MALFORMED, AT_LF, "field"},
+    {BYTES("PROXY TCP4\r\n"), PROXY_ERR_MALFORMED, AT_LF, "field"},
+    {BYTES("PROXY TCP5 192.0.2.1 198.51.100.2 54321 443\r\n"), PROXY_ERR_UNSUPPORTED, AT_LF,
+     "protocol other"},
+    {BYTES("PROXY UDP4 192.0.2.1 198.51.100.2 54321 443\r\n"), PROXY_ERR_UNSUPPORTED, AT_LF,
+     "protocol other"},
+    {BYTES("PROXY tcp4 192.0.2.1 198.51.100.2 54321 443\r\n"), PROXY_ERR_UNSUPPORTED, AT_LF,
+     "protocol other"},
+    {BYTES("PROXY UNKNOWNX\r\n"), PROXY_ERR_UNSUPPORTED, AT_LF, "protocol other"},
     /* version 1: addresses */
-    {BYTES(V1_TCP4("192.0.2.256 198.51.100.2 54321 443\r\n")), PROXY_ERR_MALFORMED, AT_LF},
-    {BYTES(V1_TCP4("192.0.2.01 198.51.100.2 54321 443\r\n")), PROXY_ERR_MALFORMED, AT_LF},
-    {BYTES(V1_TCP4("192.0.2 198.51.100.2 54321 443\r\n")), PROXY_ERR_MALFORMED, AT_LF},
-    {BYTES(V1_TCP4("192.0.2.1 198.51.100.x 54321 443\r\n")), PROXY_ERR_MALFORMED, AT_LF},
-    {BYTES(V1_TCP4("2001:db8::1 198.51.100.2 54321 443\r\n")), PROXY_ERR_MALFORMED, AT_LF},
-    {BYTES("PROXY TCP6 192.0.2.1 2001:db8::2 54321 443\r\n"), PROXY_ERR_MALFORMED, AT_LF},
-    {BYTES("PROXY TCP6 fe80::1%eth0 2001:db8::2 54321 443\r\n"), PROXY_ERR_MALFORMED, AT_LF},
-    {BYTES("PROXY TCP6 2001:db8:::1 2001:db8::2 54321 443\r\n"), PROXY_ERR_MALFORMED, AT_LF},
+    {BYTES(V1_TCP4("192.0.2.256 198.51.100.2 54321 443\r\n")), PROXY_ERR_MALFORMED, AT_LF,
+     "source address"},
+    {BYTES(V1_TCP4("192.0.2.01 198.51.100.2 54321 443\r\n")), PROXY_ERR_MALFORMED, AT_LF,
+     "source address"},
+    {BYTES(V1_TCP4("192.0.2 198.51.100.2 54321 443\r\n")), PROXY_ERR_MALFORMED, AT_LF,
+     "source address"},
+    {BYTES(V1_TCP4("192.0.2.1 198.51.100.x 54321 443\r\n")), PROXY_ERR_MALFORMED, AT_LF,
+     "destination address"},
+    {BYTES(V1_TCP4("2001:db8::1 198.51.100.2 54321 443\r\n")), PROXY_ERR_MALFORMED, AT_LF,
+     "source address"},
+    {BYTES("PROXY TCP6 192.0.2.1 2001:db8::2 54321 443\r\n"), PROXY_ERR_MALFORMED, AT_LF,
+     "source address"},
+    {BYTES("PROXY TCP6 fe80::1%eth0 2001:db8::2 54321 443\r\n"), PROXY_ERR_MALFORMED, AT_LF,
+     "source address"},
+    {BYTES("PROXY TCP6 2001:db8:::1 2001:db8::2 54321 443\r\n"), PROXY_ERR_MALFORMED, AT_LF,
+     "source address"},
     /* version 1: ports */
-    {BYTES(V1_TCP4("192.0.2.1 198.51.100.2 65536 443\r\n")), PROXY_ERR_MALFORMED, AT_LF},
-    {BYTES(V1_TCP4("192.0.2.1 198.51.100.2 54321 65536\r\n")), PROXY_ERR_MALFORMED, AT_LF},
-    {BYTES(V1_TCP4("192.0.2.1 198.51.100.2 99999 443\r\n")), PROXY_ERR_MALFORMED, AT_LF},
-    {BYTES(V1_TCP4("192.0.2.1 198.51.100.2 123456 443\r\n")), PROXY_ERR_MALFORMED, AT_LF},
-    {BYTES(V1_TCP4("192.0.2.1 198.51.100.2 +80 443\r\n")), PROXY_ERR_MALFORMED, AT_LF},
-    {BYTES(V1_TCP4("192.0.2.1 198.51.100.2 -1 443\r\n")), PROXY_ERR_MALFORMED, AT_LF},
-    {BYTES(V1_TCP4("192.0.2.1 198.51.100.2 080 443\r\n")), PROXY_ERR_MALFORMED, AT_LF},
-    {BYTES(V1_TCP4("192.0.2.1 198.51.100.2 8a 443\r\n")), PROXY_ERR_MALFORMED, AT_LF},
-    {BYTES(V1_TCP4("192.0.2.1 198.51.100.2 80 0x1bb\r\n")), PROXY_ERR_MALFORMED, AT_LF},
+    {BYTES(V1_TCP4("192.0.2.1 198.51.100.2 65536 443\r\n")), PROXY_ERR_MALFORMED, AT_LF,
+     "source port"},
+    {BYTES(V1_TCP4("192.0.2.1 198.51.100.2 54321 65536\r\n")), PROXY_ERR_MALFORMED, AT_LF,
+     "destination port"},
+    {BYTES(V1_TCP4("192.0.2.1 198.51.100.2 99999 443\r\n")), PROXY_ERR_MALFORMED, AT_LF,
+     "source port"},
+    {BYTES(V1_TCP4("192.0.2.1 198.51.100.2 123456 443\r\n")), PROXY_ERR_MALFORMED, AT_LF,
+     "source port"},
+    {BYTES(V1_TCP4("192.0.2.1 198.51.100.2 +80 443\r\n")), PROXY_ERR_MALFORMED, AT_LF,
+     "source port"},
+    {BYTES(V1_TCP4("192.0.2.1 198.51.100.2 -1 443\r\n")), PROXY_ERR_MALFORMED, AT_LF,
+     "source port"},
+    {BYTES(V1_TCP4("192.0.2.1 198.51.100.2 080 443\r\n")), PROXY_ERR_MALFORMED, AT_LF,
+     "source port"},
+    {BYTES(V1_TCP4("192.0.2.1 198.51.100.2 8a 443\r\n")), PROXY_ERR_MALFORMED, AT_LF,
+     "source port"},
+    {BYTES(V1_TCP4("192.0.2.1 198.51.100.2 80 0x1bb\r\n")), PROXY_ERR_MALFORMED, AT_LF,
+     "destination port"},
     /* version 2: version, command, family, transport */
-    {BYTES(SIG "\x11\x11\x00\x0c" V4_ADDRS), PROXY_ERR_UNSUPPORTED, 13},
-    {BYTES(SIG "\x31\x11\x00\x0c" V4_ADDRS), PROXY_ERR_UNSUPPORTED, 13},
-    {BYTES(SIG "\x01\x11\x00\x0c" V4_ADDRS), PROXY_ERR_UNSUPPORTED, 13},
-    {BYTES(SIG "\x22\x11\x00\x0c" V4_ADDRS), PROXY_ERR_MALFORMED, 13},
-    {BYTES(SIG "\x2f\x11\x00\x0c" V4_ADDRS), PROXY_ERR_MALFORMED, 13},
-    {BYTES(SIG "\x21\x41\x00\x0c" V4_ADDRS), PROXY_ERR_MALFORMED, 14},
-    {BYTES(SIG "\x21\xf1\x00\x0c" V4_ADDRS), PROXY_ERR_MALFORMED, 14},
-    {BYTES(SIG "\x21\x13\x00\x0c" V4_ADDRS), PROXY_ERR_MALFORMED, 14},
-    {BYTES(SIG "\x21\x12\x00\x0c" V4_ADDRS), PROXY_ERR_UNSUPPORTED, 14},
-    {BYTES(SIG "\x21\x22\x00\x24" V6_ADDRS), PROXY_ERR_UNSUPPORTED, 14},
-    {BYTES(SIG "\x21\x32\x00\x00"), PROXY_ERR_UNSUPPORTED, 14},
+    {BYTES(SIG "\x11\x11\x00\x0c" V4_ADDRS), PROXY_ERR_UNSUPPORTED, 13, "version"},
+    {BYTES(SIG "\x31\x11\x00\x0c" V4_ADDRS), PROXY_ERR_UNSUPPORTED, 13, "version"},
+    {BYTES(SIG "\x01\x11\x00\x0c" V4_ADDRS), PROXY_ERR_UNSUPPORTED, 13, "version"},
+    {BYTES(SIG "\x22\x11\x00\x0c" V4_ADDRS), PROXY_ERR_MALFORMED, 13, "command"},
+    {BYTES(SIG "\x2f\x11\x00\x0c" V4_ADDRS), PROXY_ERR_MALFORMED, 13, "command"},
+    {BYTES(SIG "\x21\x41\x00\x0c" V4_ADDRS), PROXY_ERR_MALFORMED, 14, "address family"},
+    {BYTES(SIG "\x21\xf1\x00\x0c" V4_ADDRS), PROXY_ERR_MALFORMED, 14, "address family"},
+    {BYTES(SIG "\x21\x13\x00\x0c" V4_ADDRS), PROXY_ERR_MALFORMED, 14, "unassigned transport"},
+    {BYTES(SIG "\x21\x12\x00\x0c" V4_ADDRS), PROXY_ERR_UNSUPPORTED, 14, "datagram"},
+    {BYTES(SIG "\x21\x22\x00\x24" V6_ADDRS), PROXY_ERR_UNSUPPORTED, 14, "datagram"},
+    {BYTES(SIG "\x21\x32\x00\x00"), PROXY_ERR_UNSUPPORTED, 14, "datagram"},
     /* version 2: lengths */
-    {BYTES(SIG "\x21\x11\x00\x0b" V4_ADDRS), PROXY_ERR_MALFORMED, 16},
-    {BYTES(SIG "\x21\x11\x00\x00"), PROXY_ERR_MALFORMED, 16},
-    {BYTES(SIG "\x21\x21\x00\x0c" V4_ADDRS), PROXY_ERR_MALFORMED, 16},
-    {BYTES(SIG "\x21\x21\x00\x23" V6_ADDRS), PROXY_ERR_MALFORMED, 16},
-    {BYTES(SIG "\x21\x31\x00\xd7"), PROXY_ERR_MALFORMED, 16},
-    {BYTES(SIG "\x21\x11\x06\x01" V4_ADDRS), PROXY_ERR_OVERSIZED, 16},
-    {BYTES(SIG "\x21\x11\xff\xff" V4_ADDRS), PROXY_ERR_OVERSIZED, 16},
-    {BYTES(SIG "\x20\x00\xff\xff"), PROXY_ERR_OVERSIZED, 16},
+    {BYTES(SIG "\x21\x11\x00\x0b" V4_ADDRS), PROXY_ERR_MALFORMED, 16, "shorter than its addresses"},
+    {BYTES(SIG "\x21\x11\x00\x00"), PROXY_ERR_MALFORMED, 16, "shorter than its addresses"},
+    {BYTES(SIG "\x21\x21\x00\x0c" V4_ADDRS), PROXY_ERR_MALFORMED, 16, "shorter than its addresses"},
+    {BYTES(SIG "\x21\x21\x00\x23" V6_ADDRS), PROXY_ERR_MALFORMED, 16, "shorter than its addresses"},
+    {BYTES(SIG "\x21\x31\x00\xd7"), PROXY_ERR_MALFORMED, 16, "shorter than its addresses"},
+    {BYTES(SIG "\x21\x11\x06\x01" V4_ADDRS), PROXY_ERR_OVERSIZED, 16, "longer than"},
+    {BYTES(SIG "\x21\x11\xff\xff" V4_ADDRS), PROXY_ERR_OVERSIZED, 16, "longer than"},
+    {BYTES(SIG "\x20\x00\xff\xff"), PROXY_ERR_OVERSIZED, 16, "longer than"},
     /* version 2: TLVs that do not fit the block */
-    {BYTES(SIG "\x21\x11\x00\x0d" V4_ADDRS "\x04"), PROXY_ERR_MALFORMED, 29},
-    {BYTES(SIG "\x21\x11\x00\x0e" V4_ADDRS "\x04\x00"), PROXY_ERR_MALFORMED, 29},
+    {BYTES(SIG "\x21\x11\x00\x0d" V4_ADDRS "\x04"), PROXY_ERR_MALFORMED, 29, "TLV head"},
+    {BYTES(SIG "\x21\x11\x00\x0e" V4_ADDRS "\x04\x00"), PROXY_ERR_MALFORMED, 29, "TLV head"},
     {BYTES(SIG "\x21\x11\x00\x10" V4_ADDRS "\x01\x00\x02"
                "h"),
-     PROXY_ERR_MALFORMED, 31},
-    {BYTES(SIG "\x21\x11\x00\x0f" V4_ADDRS "\x01\xff\xff"), PROXY_ERR_MALFORMED, 31},
+     PROXY_ERR_MALFORMED, 31, "TLV value"},
+    {BYTES(SIG "\x21\x11\x00\x0f" V4_ADDRS "\x01\xff\xff"), PROXY_ERR_MALFORMED, 31, "TLV value"},
     {BYTES(SIG "\x21\x11\x00\x13" V4_ADDRS "\x04\x00\x00"
                "\x01\x00\x02"
                "h2"),
-     PROXY_ERR_MALFORMED, 34},
+     PROXY_ERR_MALFORMED, 34, "TLV value"},
     {BYTES(SIG "\x21\x11\x00\x13" V4_ADDRS "\x01\x00\x02"
                "h2"
                "\x04\x00"),
-     PROXY_ERR_MALFORMED, 34},
-    {BYTES(SIG "\x21\x21\x00\x26" V6_ADDRS "\x01\x00"), PROXY_ERR_MALFORMED, 53},
+     PROXY_ERR_MALFORMED, 34, "TLV head"},
+    {BYTES(SIG "\x21\x21\x00\x26" V6_ADDRS "\x01\x00"), PROXY_ERR_MALFORMED, 53, "TLV head"},
 };
 
 START_TEST(test_error)
@@ -444,6 +471,9 @@ START_TEST(test_error)
 	ck_assert_msg(o.status == PROXY_ERROR && o.error == c->error && o.consumed == at,
 	              "\"%s\": status %d error %d at %zu, expected error %d at %zu",
 	              show(c->data, c->len), o.status, o.error, o.consumed, c->error, at);
+	if (c->why != NULL)
+		ck_assert_msg(strstr(o.detail, c->why) != NULL, "\"%s\": \"%s\", expected \"%s\"",
+		              show(c->data, c->len), o.detail, c->why);
 }
 END_TEST
 
