@@ -7,6 +7,8 @@ keeping connections alive or not, compares every body by sha256 with the
 release it must come from and classifies every failure (traffic.py). One
 scenario at a time, each printing its figures:
 
+  reference_config    haproxy -c accepts conf/haproxy-fleet.cfg, which holds
+                      the settings this test runs with
   rolling_restart     SIGTERM, exit, start again, one instance after the other
                       (drain_delay: health says 503 first): 0 failed requests
   symlink_deploy      release v2 put in place by swapping each root's symlink,
