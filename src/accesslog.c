@@ -131,7 +131,13 @@ int accesslog_begin(struct buf *line, const struct accesslog_fields *f, size_t *
 	rc |= append_field(line, f->referer, f->referer_len);
 	rc |= buf_append_str(line, "\" \"");
 	rc |= append_field(line, f->user_agent, f->user_agent_len);
-	rc |= buf_append_str(line, "\"\n");
+	rc |= buf_append_str(line, "\"");
+	if (f->via != NULL) {
+		char via[INET6_ADDRSTRLEN];
+		peer_text(f->via, via, sizeof via);
+		rc |= buf_printf(line, " \"%s\"", via);
+	}
+	rc |= buf_append_str(line, "\n");
 	return rc < 0 ? -1 : 0;
 }
 

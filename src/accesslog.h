@@ -45,6 +45,10 @@ struct accesslog_fields {
 	size_t referer_len;
 	const char *user_agent;
 	size_t user_agent_len;
+	/* access_log_proxy on: the proxy the connection came through, written
+	 * after the user agent as nginx's "main" format writes X-Forwarded-For
+	 * (AF_UNSPEC: none, "-"); NULL: the field is left out. */
+	const struct sockaddr_storage *via;
 };
 
 int accesslog_begin(struct buf *line, const struct accesslog_fields *f, size_t *split);

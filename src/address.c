@@ -6,7 +6,9 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <string.h>
+#include <sys/un.h>
 
 static int parse_port(const char *s, in_port_t *port)
 {
@@ -52,9 +54,33 @@ static int parse_ipv6(const char *host, in_port_t port, struct listen_addr *out)
 	return inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1 ? 0 : -1;
 }
 
+/* "unix:/run/switchboard/http.sock": an absolute path that fits sun_path. */
+static int parse_unix(const char *spec, struct listen_addr *out, char *err, size_t err_size)
+{
+	struct sockaddr_un *sun = (struct sockaddr_un *)&out->ss;
+	const char *path = spec + 5;
+	size_t len = strlen(path);
+	memset(out, 0, sizeof *out);
+	if (path[0] != '/' || len >= sizeof sun->sun_path) {
+		snprintf(
+		    err, err_size,
+		    "invalid listen address '%s' (unix: and an absolute path of at most %zu bytes)",
+		    spec, sizeof sun->sun_path - 1);
+		return -1;
+	}
+	sun->sun_family = AF_UNIX;
+	memcpy(sun->sun_path, path, len + 1);
+	out->unix_mode = 0666; /* who may connect is the directory's business */
+	out->unix_group = (gid_t)-1;
+	out->len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + 1);
+	return 0;
+}
+
 int listen_addr_parse(const char *spec, struct listen_addr *out, char *err, size_t err_size)
 {
 	char host[INET6_ADDRSTRLEN + 2];
+	if (strncmp(spec, "unix:", 5) == 0)
+		return parse_unix(spec, out, err, err_size);
 	const char *port_text;
 	bool ipv6 = false;
 
@@ -106,6 +132,10 @@ void listen_addr_url(const struct sockaddr *sa, char *out, size_t out_size)
 {
 	char host[INET6_ADDRSTRLEN] = "?";
 	unsigned port = 0;
+	if (sa->sa_family == AF_UNIX) {
+		snprintf(out, out_size, "unix:%s", ((const struct sockaddr_un *)sa)->sun_path);
+		return;
+	}
 	if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
 		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof host);

@@ -8,20 +8,25 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 struct listen_addr {
 	struct sockaddr_storage ss;
 	socklen_t len;
 	/* Connections begin with a PROXY protocol header (from a trusted proxy). */
 	bool proxy_protocol;
+	/* A Unix-domain socket's file: its mode, and its group ((gid_t)-1: ours). */
+	mode_t unix_mode;
+	gid_t unix_group;
 };
 
 /* "127.0.0.1:8080", "[::1]:8080", "*:8080" (every IPv4 address), "[::]:8080"
- * (every IPv6 address), "localhost:8080", or a bare port "8080" (127.0.0.1).
+ * (every IPv6 address), "localhost:8080", a bare port "8080" (127.0.0.1), or
+ * "unix:/run/switchboard/http.sock" (a Unix-domain socket).
  * Port 0 asks the kernel for a free port. Returns 0, or -1 with a message in err. */
 int listen_addr_parse(const char *spec, struct listen_addr *out, char *err, size_t err_size);
 
-/* "http://127.0.0.1:8080/" or "http://[::1]:8080/". */
+/* "http://127.0.0.1:8080/", "http://[::1]:8080/" or "unix:/path". */
 void listen_addr_url(const struct sockaddr *sa, char *out, size_t out_size);
 
 #endif

@@ -36,6 +36,7 @@ static void usage(FILE *f)
 	    "      --header-timeout T     time to receive a request head (default 10s)\n"
 	    "      --keepalive-timeout T  idle time allowed between requests (default 15s)\n"
 	    "      --send-timeout T       time a client may accept no bytes (default 30s)\n"
+	    "      --listing              list directories that have no index file\n"
 	    "      --list-directives      list the config file directives and exit\n"
 	    "  -h, --help                 show this help and exit\n"
 	    "  -V, --version              show the version and exit\n"
@@ -52,6 +53,7 @@ enum {
 	OPT_HEADER_TIMEOUT,
 	OPT_KEEPALIVE_TIMEOUT,
 	OPT_SEND_TIMEOUT,
+	OPT_LISTING,
 	OPT_LIST_DIRECTIVES,
 };
 
@@ -69,6 +71,7 @@ static const struct option long_options[] = {
     {"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
     {"keepalive-timeout", required_argument, NULL, OPT_KEEPALIVE_TIMEOUT},
     {"send-timeout", required_argument, NULL, OPT_SEND_TIMEOUT},
+    {"listing", no_argument, NULL, OPT_LISTING},
     {"list-directives", no_argument, NULL, OPT_LIST_DIRECTIVES},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -90,6 +93,7 @@ static const struct {
     {OPT_HEADER_TIMEOUT, DIRECTIVE_HEADER_TIMEOUT},
     {OPT_KEEPALIVE_TIMEOUT, DIRECTIVE_KEEPALIVE_TIMEOUT},
     {OPT_SEND_TIMEOUT, DIRECTIVE_SEND_TIMEOUT},
+    {OPT_LISTING, DIRECTIVE_LISTING},
 };
 
 /* Every option collected as a setting is in option_directives. */
@@ -118,8 +122,8 @@ struct cli_setting {
 static enum config_result apply_cli_setting(struct config *cfg, const struct cli_setting *s,
                                             FILE *err)
 {
-	char msg[512], spec[32];
-	char *arg = s->arg;
+	char msg[512], spec[32], on[] = "on";
+	char *arg = s->opt == OPT_LISTING ? on : s->arg;
 	if (s->opt == 'p') {
 		size_t n;
 		if (!config_parse_count(arg, 65535, &n) && strcmp(arg, "0") != 0) {

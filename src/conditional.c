@@ -22,13 +22,31 @@ static char *put_hex(char *w, uint64_t n)
 	return w + (sizeof digits - i);
 }
 
-/* By hand: it is made for every file response. At most 2 + 4 * 16 + 3 bytes. */
-void etag_format(const struct stat *st, char out[ETAG_MAX])
+/* All 16 digits, so that every hash tag of one size has the same length. */
+static char *put_hex16(char *w, uint64_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	for (int shift = 60; shift >= 0; shift -= 4)
+		*w++ = hex[(n >> shift) & 15];
+	return w;
+}
+
+/* By hand: one is made for every file response. At most 2 + 3 * 16 + 2 bytes. */
+void etag_from_content(uint64_t size, uint64_t hash, char out[ETAG_MAX])
 {
 	char *w = out;
 	*w++ = '"';
-	w = put_hex(w, (uint64_t)st->st_ino);
+	w = put_hex(w, size);
 	*w++ = '-';
+	w = put_hex16(w, hash);
+	*w++ = '"';
+	*w = '\0';
+}
+
+void etag_from_stat(const struct stat *st, char out[ETAG_MAX])
+{
+	char *w = out;
+	*w++ = '"';
 	w = put_hex(w, (uint64_t)st->st_size);
 	*w++ = '-';
 	w = put_hex(w, (uint64_t)st->st_mtim.tv_sec);
@@ -132,6 +150,18 @@ enum conditional_result conditional_evaluate(const struct http_request *req, con
 	} else if (span_date(data, req->if_modified_since, &date) && mtime <= date) {
 		return CONDITIONAL_NOT_MODIFIED;
 	}
+	return CONDITIONAL_PROCEED;
+}
+
+enum conditional_result conditional_evaluate_untagged(const struct http_request *req,
+                                                      const char *data)
+{
+	if (req->if_match.len > 0 &&
+	    !is_star(http_span_ptr(data, req->if_match), req->if_match.len))
+		return CONDITIONAL_PRECONDITION_FAILED;
+	if (req->if_none_match.len > 0 &&
+	    is_star(http_span_ptr(data, req->if_none_match), req->if_none_match.len))
+		return CONDITIONAL_NOT_MODIFIED;
 	return CONDITIONAL_PROCEED;
 }
 

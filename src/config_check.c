@@ -120,5 +120,8 @@ int config_check(const struct config *cfg, FILE *err)
 	errors += check_log_path(cfg, err, "error_log", cfg->error_log);
 	if (cfg->pidfile != NULL)
 		errors += check_log_path(cfg, err, "pidfile", cfg->pidfile);
+	if (cfg->unix_socket_group != NULL && getgrnam(cfg->unix_socket_group) == NULL)
+		errors += check_fail(cfg, err, "unix_socket_group", "group '%s': no such group",
+		                     cfg->unix_socket_group);
 	return errors;
 }

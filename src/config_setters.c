@@ -112,6 +112,26 @@ int config_set_duration(struct config *cfg, const struct directive *d, char **va
 	return 0;
 }
 
+int config_set_file_mode(struct config *cfg, const struct directive *d, char **values, int count,
+                         char *msg, size_t msg_size)
+{
+	(void)count;
+	const char *text = values[0];
+	unsigned mode = 0;
+	size_t len = strlen(text);
+	bool valid = len >= 3 && len <= 4;
+	for (size_t i = 0; valid && i < len; i++) {
+		valid = text[i] >= '0' && text[i] <= '7';
+		mode = mode * 8 + (unsigned)(text[i] - '0');
+	}
+	if (!valid || mode > 0777)
+		return fail(msg, msg_size,
+		            "invalid mode '%s' for %s (octal permission bits, like 0660)", text,
+		            d->name);
+	*(unsigned *)config_field(cfg, d) = mode;
+	return 0;
+}
+
 /* A delay, which may be 0 (none). */
 int config_set_delay(struct config *cfg, const struct directive *d, char **values, int count,
                      char *msg, size_t msg_size)
@@ -324,6 +344,16 @@ int config_set_networks(struct config *cfg, const struct directive *d, char **va
 	return 0;
 }
 
+/* add_header NAME VALUE [SCOPE] [always]: a last word "always" (never a
+ * scope, which starts with '/' or "*.") asks for every status. */
+static bool take_always(char **values, int *count)
+{
+	if (*count < 3 || strcmp(values[*count - 1], "always") != 0)
+		return false;
+	(*count)--;
+	return true;
+}
+
 /* A field the administrator may add: a token, not one the server writes, a
  * value without control characters, a scope that is a prefix or a suffix. */
 static int check_header_rule(char **values, int count, char *msg, size_t msg_size)
@@ -337,6 +367,9 @@ static int check_header_rule(char **values, int count, char *msg, size_t msg_siz
 		if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f)
 			return fail(msg, msg_size, "header '%s': control character in the value",
 			            name);
+	if (count > 3)
+		return fail(msg, msg_size, "header '%s': '%s' after the scope (only 'always')",
+		            name, values[3]);
 	const char *scope = count == 3 ? values[2] : NULL;
 	if (scope != NULL && scope[0] != '/' && strncmp(scope, "*.", 2) != 0)
 		return fail(msg, msg_size,
@@ -348,6 +381,7 @@ int config_add_header(struct config *cfg, const struct directive *d, char **valu
                       char *msg, size_t msg_size)
 {
 	(void)d;
+	bool always = take_always(values, &count);
 	if (check_header_rule(values, count, msg, msg_size) < 0)
 		return -1;
 	if (cfg->header_count == CONFIG_MAX_HEADERS)
@@ -365,6 +399,7 @@ int config_add_header(struct config *cfg, const struct directive *d, char **valu
 		return out_of_memory(msg, msg_size);
 	}
 	snprintf(rule->line, n, "%s: %s\r\n", name, value);
+	rule->always = always;
 	cfg->header_count++;
 	return 0;
 }

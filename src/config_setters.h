@@ -15,6 +15,8 @@ directive_setter config_set_error_log;
  * row's max, on or off, a size. */
 directive_setter config_set_duration;
 directive_setter config_set_delay; /* a duration that may be 0 */
+/* File permission bits in octal, "0660". */
+directive_setter config_set_file_mode;
 directive_setter config_set_count;
 directive_setter config_set_bool;
 directive_setter config_set_size;

@@ -68,6 +68,9 @@ enum directive_id {
 	DIRECTIVE_PROXY_TRUSTED,
 	DIRECTIVE_DRAIN_DELAY,
 	DIRECTIVE_REDIRECT,
+	DIRECTIVE_UNIX_SOCKET_MODE,
+	DIRECTIVE_UNIX_SOCKET_GROUP,
+	DIRECTIVE_ACCESS_LOG_PROXY,
 	DIRECTIVE_COUNT
 };
 
@@ -82,6 +85,8 @@ struct config {
 
 	struct listen_addr listen[CONFIG_MAX_LISTEN];
 	size_t listen_count;
+	unsigned unix_socket_mode; /* for unix: listen addresses */
+	char *unix_socket_group;   /* NULL: the server's own */
 	char *root;
 	char *index[CONFIG_MAX_INDEX];
 	size_t index_count;
@@ -116,6 +121,7 @@ struct config {
 	bool listing;
 	char *health_path;                    /* the health route, "off" for none */
 	bool health_log;                      /* health checks written to the access log */
+	bool access_log_proxy;                /* the access log names each connection's proxy */
 	char *metrics_path;                   /* the metrics route, "off" for none */
 	struct config_networks metrics_allow; /* who may read it */
 	struct config_networks proxy_trusted; /* who may send a PROXY header */

@@ -225,8 +225,16 @@ static int send_queue_bytes(int fd)
 enum send_result {
 	SEND_DONE,    /* everything of this kind was sent */
 	SEND_BLOCKED, /* the socket took what it could: wait for select() */
+	SEND_YIELD,   /* this turn's share was sent: let the others have theirs */
 	SEND_GONE,    /* the connection was freed */
 };
+
+/* What one connection may send in one turn of the loop: a peer that reads as
+ * fast as we write (a local client, a proxy on the same host) must not hold
+ * the loop for a whole large file or listing. A few system calls per turn at
+ * most; a turn costs one select(). */
+#define TURN_FILE_BYTES ((uint64_t)2 * 1024 * 1024)
+#define TURN_GENERATED_PIECES 4
 
 /* The buffered head and a body from memory go out together: one system call.
  * *progress is set when the socket took bytes. */
@@ -267,7 +275,10 @@ static enum send_result conn_send_buffered(struct conn *c, bool *progress)
 static enum send_result conn_send_file(struct conn *c, bool *progress)
 {
 	struct body *b = &c->body;
+	uint64_t this_turn = 0;
 	while (b->kind == BODY_FILE && b->remaining > 0) {
+		if (this_turn >= TURN_FILE_BYTES)
+			return SEND_YIELD;
 		size_t chunk = b->remaining < SENDFILE_MAX ? (size_t)b->remaining : SENDFILE_MAX;
 		off_t offset = (off_t)b->offset;
 		ssize_t n = sendfile(c->fd, b->fd, &offset, chunk);
@@ -289,6 +300,7 @@ static enum send_result conn_send_file(struct conn *c, bool *progress)
 		b->remaining -= (uint64_t)n;
 		c->sent += (uint64_t)n;
 		metrics->response_bytes += (uint64_t)n;
+		this_turn += (uint64_t)n;
 		*progress = true;
 	}
 	return SEND_DONE;
@@ -311,16 +323,20 @@ static bool conn_wait_writable(struct conn *c, bool progress)
 static bool conn_write(struct conn *c)
 {
 	bool progress = false;
-	for (;;) {
+	for (int pieces = 0;; pieces++) {
 		enum send_result res = conn_send_buffered(c, &progress);
 		if (res == SEND_DONE)
 			res = conn_send_file(c, &progress);
 		if (res == SEND_GONE)
 			return false;
-		if (res == SEND_BLOCKED)
+		/* Waiting for writability after a yield costs no time: select()
+		 * reports the socket writable at once, after the others' turns. */
+		if (res == SEND_BLOCKED || res == SEND_YIELD)
 			return conn_wait_writable(c, progress);
 		if (c->body.kind != BODY_GENERATED)
 			break;
+		if (pieces == TURN_GENERATED_PIECES)
+			return conn_wait_writable(c, progress);
 		if (response_generate(&c->out, &c->body, c->chunked, GENERATED_PIECE) < 0) {
 			log_error("out of memory writing a generated response");
 			conn_free(c);
@@ -337,6 +353,7 @@ static void conn_log_begin(struct conn *c, const struct accesslog_fields *planne
 	struct accesslog_fields f = *planned;
 	f.peer = &c->peer;
 	f.when = now;
+	f.via = c->ctx->log_via ? &c->via : NULL;
 
 	c->response_open = accesslog_begin(&c->log_line, &f, &c->log_split) == 0;
 }

@@ -35,6 +35,7 @@ struct conn_ctx {
 	int64_t keepalive_timeout_ms;
 	int64_t send_timeout_ms;
 	int64_t linger_timeout_ms;
+	bool log_via; /* the access log names the proxy of each connection too */
 	/* Told as a connection ends (its socket closed, its memory not yet freed):
 	 * the owner unlinks it and counts it. It must not start or free another
 	 * connection from here: that waits for the loop's next turn. */

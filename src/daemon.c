@@ -8,11 +8,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 static int ready_fd = -1;
+/* Detached by daemon_detach(): inherited by the workers, whose stdio also
+ * leaves the terminal once they serve. */
+static bool detached;
 
 /* The original process: wait for the word from the detached one. */
 static void wait_for_ready(int fd)
@@ -55,12 +59,13 @@ int daemon_detach(char *err, size_t err_size)
 	if (chdir("/") < 0)
 		_exit(1);
 	ready_fd = fds[1];
+	detached = true;
 	return 0;
 }
 
 void daemon_ready(void)
 {
-	if (ready_fd < 0)
+	if (!detached)
 		return;
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null >= 0) {
@@ -70,6 +75,8 @@ void daemon_ready(void)
 		if (null > STDERR_FILENO)
 			close(null);
 	}
+	if (ready_fd < 0)
+		return;
 	char ok = 0;
 	ssize_t ignored = write(ready_fd, &ok, 1);
 	(void)ignored;
@@ -84,34 +91,80 @@ void daemon_forget_ready(void)
 	ready_fd = -1;
 }
 
+/* The pidfile we hold locked, open for as long as we run (and inherited by
+ * the workers, so that it stays locked while any of them serves). */
+static int pidfile_fd = -1;
+
+/* Whether fd is still the file at path: a stopping instance unlinks its
+ * pidfile, and we may have opened it just before. */
+static bool names_same_file(int fd, const char *path)
+{
+	struct stat held, named;
+	return fstat(fd, &held) == 0 && stat(path, &named) == 0 && held.st_dev == named.st_dev &&
+	       held.st_ino == named.st_ino;
+}
+
+/* The pid written in a pidfile another instance holds, for the message. */
+static long pid_in(int fd)
+{
+	char text[32];
+	ssize_t n = pread(fd, text, sizeof text - 1, 0);
+	if (n <= 0)
+		return 0;
+	text[n] = '\0';
+	return strtol(text, NULL, 10);
+}
+
+int pidfile_lock(const char *path, char *err, size_t err_size)
+{
+	for (int attempt = 0; attempt < 3; attempt++) {
+		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+		if (fd < 0) {
+			snprintf(err, err_size, "pidfile %s: %s", path, strerror(errno));
+			return -1;
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			if (errno == EWOULDBLOCK)
+				snprintf(
+				    err, err_size,
+				    "pidfile %s is locked by another running instance (pid %ld): "
+				    "not starting a second one",
+				    path, pid_in(fd));
+			else
+				snprintf(err, err_size, "pidfile %s: lock: %s", path,
+				         strerror(errno));
+			close(fd);
+			return -1;
+		}
+		if (names_same_file(fd, path)) {
+			pidfile_fd = fd;
+			return 0;
+		}
+		close(fd); /* unlinked under us by an instance on its way out: again */
+	}
+	snprintf(err, err_size, "pidfile %s: keeps being replaced", path);
+	return -1;
+}
+
 int pidfile_write(const char *path, char *err, size_t err_size)
 {
-	size_t n = strlen(path) + 16;
-	char *tmp = malloc(n);
-	if (tmp == NULL) {
-		snprintf(err, err_size, "%s: out of memory", path);
+	char line[32];
+	int len = snprintf(line, sizeof line, "%ld\n", (long)getpid());
+	if (pidfile_fd < 0 || ftruncate(pidfile_fd, 0) < 0 ||
+	    pwrite(pidfile_fd, line, (size_t)len, 0) != len) {
+		snprintf(err, err_size, "pidfile %s: %s", path,
+		         pidfile_fd < 0 ? "not locked" : strerror(errno));
 		return -1;
 	}
-	snprintf(tmp, n, "%s.tmp%ld", path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	int rc = -1;
-	if (fd >= 0) {
-		char line[32];
-		int len = snprintf(line, sizeof line, "%ld\n", (long)getpid());
-		bool written = write(fd, line, (size_t)len) == len;
-		if (close(fd) == 0 && written && rename(tmp, path) == 0)
-			rc = 0;
-	}
-	if (rc < 0) {
-		snprintf(err, err_size, "pidfile %s: %s", path, strerror(errno));
-		unlink(tmp);
-	}
-	free(tmp);
-	return rc;
+	return 0;
 }
 
 void pidfile_remove(const char *path)
 {
-	if (path != NULL)
+	if (path == NULL || pidfile_fd < 0)
+		return;
+	if (names_same_file(pidfile_fd, path))
 		unlink(path);
+	close(pidfile_fd);
+	pidfile_fd = -1;
 }

@@ -50,9 +50,11 @@ static const struct route *dispatch(const struct exchange_ctx *ctx,
 	const struct http_request *req = in->req;
 	const struct route *route =
 	    router_find(ctx->router, http_span_ptr(in->data, req->target), req->target.len);
-	if (!(route->methods & ROUTE_METHOD(req->method)))
+	if (!(route->methods & ROUTE_METHOD(req->method))) {
 		refuse_method(route, req, r);
-	else
+		if (ctx->site != NULL)
+			static_add_always_headers(ctx->site, req, in->data, r);
+	} else
 		route->handler(ctx, route, in, r);
 	return route;
 }
@@ -117,6 +119,8 @@ static void answer_fault(const struct exchange_ctx *ctx, const struct exchange_r
 	r->head_only = in->req->method == HTTP_METHOD_HEAD;
 	plan->discard = 0;
 	plan->fault = true;
+	if (ctx->site != NULL)
+		static_add_always_headers(ctx->site, in->req, in->data, r);
 	/* The request line is logged when it was understood before the fault. */
 	finish(ctx, in, plan, in->req->request_line.len > 0);
 }

@@ -16,8 +16,9 @@ struct entry {
 	struct cached_file file; /* first: the public part */
 	char *key;
 	size_t key_len;
-	time_t checked;
-	unsigned refs; /* responses in flight, and 1 while in the table */
+	time_t checked; /* the last second the path was resolved to this file */
+	time_t read_at; /* when the bytes were read */
+	unsigned refs;  /* responses in flight, and 1 while in the table */
 	bool in_table;
 	struct entry *hash_next;
 	struct entry *lru_prev, *lru_next; /* most recently used first */
@@ -96,12 +97,17 @@ static void remove_entry(struct filecache *fc, struct entry *e)
 	entry_unref(e);
 }
 
+void filecache_flush(struct filecache *fc)
+{
+	while (fc->lru_head != NULL)
+		remove_entry(fc, fc->lru_head);
+}
+
 void filecache_free(struct filecache *fc)
 {
 	if (fc == NULL)
 		return;
-	while (fc->lru_head != NULL)
-		remove_entry(fc, fc->lru_head);
+	filecache_flush(fc);
 	free(fc);
 }
 
@@ -127,77 +133,150 @@ const struct cached_file *filecache_get(struct filecache *fc, const char *key, s
 	return &e->file;
 }
 
-static bool same_file(const struct stat *a, const struct stat *b)
+/* The same version of the same file: any write, truncation, chmod or utime
+ * moves the change time, which no one can set back. */
+static bool same_version(const struct stat *a, const struct stat *b)
 {
 	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
-	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
-static char *read_whole(int fd, size_t len)
+/* Up to cap bytes from the start of fd, until the end of the file. */
+static int read_upto(int fd, char *bytes, size_t cap, size_t *got)
 {
-	char *bytes = malloc(len ? len : 1);
-	size_t got = 0;
-	while (bytes != NULL && got < len) {
-		ssize_t n = pread(fd, bytes + got, len - got, (off_t)got);
+	*got = 0;
+	while (*got < cap) {
+		ssize_t n = pread(fd, bytes + *got, cap - *got, (off_t)*got);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0) { /* an error, or the file shrank: do not keep it */
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		*got += (size_t)n;
+	}
+	return 0;
+}
+
+/* An entry outside the table, owned by its one holder. */
+static struct entry *detached_entry(const char *name, char *bytes, size_t len,
+                                    const struct stat *st)
+{
+	struct entry *e = calloc(1, sizeof *e);
+	char *copy = strdup(name);
+	if (e == NULL || copy == NULL) {
+		free(e);
+		free(copy);
+		free(bytes);
+		errno = ENOMEM;
+		return NULL;
+	}
+	e->file.name = copy;
+	e->file.bytes = bytes;
+	e->file.len = len;
+	e->file.st = *st;
+	e->file.st.st_size = (off_t)len; /* what was read is what is described */
+	e->file.hash = hash_fnv1a64(HASH_FNV1A64_INIT, bytes, len);
+	e->refs = 1;
+	return e;
+}
+
+/* Tries at reading a file that moves under the read before serving the last. */
+#define READ_TRIES 3
+
+/* The whole file, read between two fstat() calls; *settled: nothing moved
+ * across the read and the last change is old enough for the bytes to be kept. */
+static struct entry *read_entry(int fd, const char *name, size_t max_file, time_t now,
+                                bool *settled)
+{
+	for (int attempt = 1;; attempt++) {
+		struct stat before, after;
+		if (fstat(fd, &before) < 0)
+			return NULL;
+		if (!S_ISREG(before.st_mode) || before.st_size < 0 ||
+		    (uint64_t)before.st_size > max_file) {
+			errno = EFBIG;
+			return NULL;
+		}
+		size_t size = (size_t)before.st_size, got;
+		char *bytes = malloc(size + 1); /* one more: a file that grew shows it */
+		if (bytes == NULL)
+			return NULL;
+		if (read_upto(fd, bytes, size + 1, &got) < 0 || fstat(fd, &after) < 0) {
 			free(bytes);
 			return NULL;
 		}
-		got += (size_t)n;
+		bool still = got == size && same_version(&before, &after);
+		if (still || attempt == READ_TRIES) {
+			/* A change within the last second or two may still be going on
+			 * (time stamps move by clock ticks, not by writes). */
+			*settled = still && size > 0 && after.st_ctim.tv_sec + 2 <= now;
+			return detached_entry(name, bytes, got, &after);
+		}
+		free(bytes);
 	}
-	return bytes;
 }
 
-static struct entry *new_entry(const char *key, size_t key_len, const char *name, int fd,
-                               const struct stat *st)
+const struct cached_file *filecache_snapshot(int fd, const char *name, size_t max_file, time_t now)
 {
-	struct entry *e = calloc(1, sizeof *e);
-	if (e == NULL)
-		return NULL;
-	e->key = strndup(key, key_len);
-	e->file.name = strdup(name);
-	e->file.len = (size_t)st->st_size;
-	e->file.bytes = e->key && e->file.name ? read_whole(fd, e->file.len) : NULL;
-	if (e->file.bytes == NULL) {
-		free(e->key);
-		free((char *)e->file.name);
-		free(e);
-		return NULL;
-	}
-	e->key_len = key_len;
-	e->file.st = *st;
-	return e;
+	bool settled;
+	struct entry *e = read_entry(fd, name, max_file, now, &settled);
+	return e != NULL ? &e->file : NULL;
+}
+
+/* Is the fresh read the very version the entry holds? */
+static bool same_content(const struct entry *e, const struct entry *fresh)
+{
+	return same_version(&e->file.st, &fresh->file.st) && e->file.len == fresh->file.len &&
+	       strcmp(e->file.name, fresh->file.name) == 0 &&
+	       memcmp(e->file.bytes, fresh->file.bytes, e->file.len) == 0;
+}
+
+static void insert_entry(struct filecache *fc, struct entry *e, time_t now)
+{
+	/* Room for it: the least recently used go first. remove_entry unlinks
+	 * the tail before it may free it, so lru_tail is always a live entry. */
+	while (fc->bytes + e->file.len > fc->max_bytes && fc->lru_tail != NULL)
+		remove_entry(fc, fc->lru_tail); // NOLINT(clang-analyzer-unix.Malloc)
+	size_t b = hash_key(e->key, e->key_len);
+	e->hash_next = fc->buckets[b];
+	fc->buckets[b] = e;
+	lru_push_front(fc, e);
+	fc->bytes += e->file.len;
+	e->checked = e->read_at = now;
+	e->in_table = true;
+	e->refs = 2; /* the table's, and the caller's */
 }
 
 const struct cached_file *filecache_put(struct filecache *fc, const char *key, size_t key_len,
                                         const char *name, int fd, const struct stat *st, time_t now)
 {
 	struct entry *e = find(fc, key, key_len);
-	if (e != NULL && same_file(&e->file.st, st) && strcmp(e->file.name, name) == 0) {
+	if (e != NULL && same_version(&e->file.st, st) && strcmp(e->file.name, name) == 0 &&
+	    now - e->read_at < FILECACHE_TRUST_SECONDS) {
 		e->checked = now; /* still the same file: no need to read it again */
 		e->refs++;
 		return &e->file;
 	}
+	bool settled = false;
+	struct entry *fresh = NULL;
+	if (st->st_size >= 0 && (uint64_t)st->st_size <= fc->max_file)
+		fresh = read_entry(fd, name, fc->max_file, now, &settled);
+	if (e != NULL && fresh != NULL && settled && same_content(e, fresh)) {
+		e->checked = e->read_at = now; /* read again, found the same */
+		e->refs++;
+		entry_unref(fresh);
+		return &e->file;
+	}
 	if (e != NULL)
 		remove_entry(fc, e);
-	if (st->st_size < 0 || (uint64_t)st->st_size > fc->max_file)
-		return NULL;
-	e = new_entry(key, key_len, name, fd, st);
-	if (e == NULL)
-		return NULL;
-	/* Room for it: the least recently used go first. remove_entry unlinks
-	 * the tail before it may free it, so lru_tail is always a live entry. */
-	while (fc->bytes + e->file.len > fc->max_bytes && fc->lru_tail != NULL)
-		remove_entry(fc, fc->lru_tail); // NOLINT(clang-analyzer-unix.Malloc)
-	size_t b = hash_key(key, key_len);
-	e->hash_next = fc->buckets[b];
-	fc->buckets[b] = e;
-	lru_push_front(fc, e);
-	fc->bytes += e->file.len;
-	e->checked = now;
-	e->in_table = true;
-	e->refs = 2; /* the table's, and the caller's */
-	return &e->file;
+	if (fresh == NULL || !settled)
+		return fresh != NULL ? &fresh->file : NULL;
+	fresh->key = strndup(key, key_len);
+	if (fresh->key == NULL)
+		return &fresh->file; /* served once, not kept */
+	fresh->key_len = key_len;
+	insert_entry(fc, fresh, now);
+	return &fresh->file;
 }

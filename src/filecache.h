@@ -1,12 +1,18 @@
 /* filecache — small files kept in memory, so that a request for one costs no
- * open, fstat or close.
+ * open, fstat or close, and their content hash (the ETag) is computed once.
  *
  * An entry is trusted for at most one second: after that the next request
  * resolves the path again (under the same rules as any request) and the entry
- * is kept only if the file is still the same one (device, inode, size and
- * modification time to the nanosecond). So a changed file is served stale for
- * at most about one second. Entries are shared by the responses sending them:
- * one replaced or evicted while a response is in flight lives until it is sent. */
+ * is kept only if the file is still the same one (device, inode, size, and
+ * modification and change times to the nanosecond) and its bytes were read
+ * less than FILECACHE_TRUST_SECONDS ago; else they are read again. Bytes are
+ * read between two fstat() calls and kept only when nothing moved across the
+ * read and the file's change time is at least a second old: a file being
+ * written (in place, truncated then written, by mmap) is served as read at
+ * that moment but never kept, so a transient state is not stretched. An empty
+ * file is not kept either. Entries are shared by the responses sending them:
+ * one replaced or evicted while a response is in flight lives until it is
+ * sent. */
 #ifndef SWITCHBOARD_FILECACHE_H
 #define SWITCHBOARD_FILECACHE_H
 
@@ -15,11 +21,16 @@
 #include <sys/stat.h>
 #include <time.h>
 
+/* Bytes read again after this long even if no metadata changed: a write
+ * through a mapping that is already dirty moves no time stamp. */
+#define FILECACHE_TRUST_SECONDS 2
+
 struct cached_file {
-	const char *name; /* the served file's path below the root (for its type) */
-	struct stat st;
+	const char *name;  /* the served file's path below the root (for its type) */
+	struct stat st;    /* as it was across the read (st_size == len) */
 	const char *bytes; /* the whole file */
 	size_t len;
+	uint64_t hash; /* hash_fnv1a64 of the bytes: the ETag's */
 };
 
 struct filecache;
@@ -36,11 +47,20 @@ const struct cached_file *filecache_get(struct filecache *fc, const char *key, s
                                         time_t now);
 
 /* After resolving key to the regular file fd (name, st): keep it, reading its
- * bytes unless the entry already holds this very file. Returns a held entry,
- * or NULL when the file is too large or cannot be read (serve it from fd). */
+ * bytes unless the entry already holds this very file. Returns a held entry
+ * (not kept in the table when the file was changing: see above), or NULL when
+ * the file is too large or cannot be read (serve it from fd). */
 const struct cached_file *filecache_put(struct filecache *fc, const char *key, size_t key_len,
                                         const char *name, int fd, const struct stat *st,
                                         time_t now);
+
+/* The whole of the regular file fd (at most max_file bytes) read once, with
+ * its hash, for one response: not kept. NULL with errno set on failure
+ * (EFBIG: larger than max_file). */
+const struct cached_file *filecache_snapshot(int fd, const char *name, size_t max_file, time_t now);
+
+/* Forget every entry (the document root changed); holders keep theirs. */
+void filecache_flush(struct filecache *fc);
 
 void filecache_release(const struct cached_file *entry);
 

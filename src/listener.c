@@ -14,11 +14,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 /* Connections accepted per wake-up before the loop serves the others again. */
 #define ACCEPT_BATCH 256
-/* How long to stop accepting when descriptors run out and none can be freed. */
+/* How long to stop accepting when descriptors or memory run out and nothing
+ * can be freed. */
 #define EMFILE_BACKOFF_MS 100
 
 static int reserve_fd = -1;
@@ -57,6 +60,32 @@ static int fail(struct listener *l, char *err, size_t err_size, const char *what
 	return -1;
 }
 
+/* A Unix-domain socket: a socket file left by an earlier run is replaced (never
+ * any other kind of file), and the new one gets the configured mode and
+ * group before anyone can connect. */
+static int bind_unix(struct listener *l, char *err, size_t err_size)
+{
+	const char *path = ((const struct sockaddr_un *)&l->addr.ss)->sun_path;
+	struct stat st;
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			errno = EEXIST;
+			return fail(l, err, err_size, "not a socket, left alone");
+		}
+		unlink(path);
+	}
+	if (bind(l->fd, (const struct sockaddr *)&l->addr.ss, l->addr.len) < 0)
+		return fail(l, err, err_size, "cannot bind");
+	l->unlink_on_close = true;
+	if (chmod(path, l->addr.unix_mode) < 0)
+		return fail(l, err, err_size, "chmod");
+	if (l->addr.unix_group != (gid_t)-1 && chown(path, (uid_t)-1, l->addr.unix_group) < 0)
+		return fail(l, err, err_size, "chown");
+	if (listen(l->fd, SOMAXCONN) < 0)
+		return fail(l, err, err_size, "cannot listen");
+	return 0;
+}
+
 int listener_open(struct listener *l, const struct listen_addr *addr, char *err, size_t err_size)
 {
 	listener_init(l);
@@ -66,6 +95,8 @@ int listener_open(struct listener *l, const struct listen_addr *addr, char *err,
 	if (l->fd < 0)
 		return fail(l, err, err_size, "socket");
 	int one = 1;
+	if (family == AF_UNIX)
+		return bind_unix(l, err, err_size);
 	if (setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0)
 		return fail(l, err, err_size, "SO_REUSEADDR");
 	/* "[::]:80" means IPv6 only; "*:80" is there for IPv4. */
@@ -121,6 +152,13 @@ static bool shed_with_reserve_fd(struct listener *l)
 	return fd >= 0;
 }
 
+/* Look away from the listener for a moment instead of spinning on it. */
+static void back_off(struct listener *l, struct loop *loop)
+{
+	listener_pause(l);
+	loop_timer_set(loop, &l->backoff, loop_now(loop) + EMFILE_BACKOFF_MS);
+}
+
 static void on_listener_readable(struct loop *loop, int fd, unsigned events, void *arg)
 {
 	struct listener *l = arg;
@@ -148,12 +186,19 @@ static void on_listener_readable(struct loop *loop, int fd, unsigned events, voi
 			    "accept: %s: shedding new connections (raise the open file limit)",
 			    strerror(errno));
 			if (!shed_with_reserve_fd(l)) {
-				listener_pause(l);
-				loop_timer_set(loop, &l->backoff,
-				               loop_now(loop) + EMFILE_BACKOFF_MS);
+				back_off(l, loop);
 				return;
 			}
 			continue;
+		case ENOBUFS:
+		case ENOMEM:
+		case EPERM: /* a firewall rule refused it */
+			/* The listener stays readable: retrying next turn would spin. */
+			log_limited(&emfile_log, loop_now(loop), LOG_LEVEL_ERROR,
+			            "accept: %s: not accepting for %d ms", strerror(errno),
+			            EMFILE_BACKOFF_MS);
+			back_off(l, loop);
+			return;
 		default: /* EAGAIN: the backlog is empty. Anything else: retry next turn. */
 			return;
 		}
@@ -197,4 +242,9 @@ void listener_close(struct listener *l)
 	close(l->fd);
 	l->fd = -1;
 	l->watching = false;
+	/* Best effort: after the privilege drop the directory may not let us;
+	 * the next start replaces the socket file anyway. */
+	if (l->unlink_on_close)
+		unlink(((const struct sockaddr_un *)&l->addr.ss)->sun_path);
+	l->unlink_on_close = false;
 }

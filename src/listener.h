@@ -32,6 +32,7 @@ struct listener {
 	void (*shed)(int fd);
 	struct loop *loop;
 	bool watching;
+	bool unlink_on_close; /* a Unix-domain socket file we made */
 	/* Out of descriptors with no reserve left: look away for a moment
 	 * instead of spinning on a listener that stays readable. */
 	struct loop_timer backoff;

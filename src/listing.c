@@ -20,16 +20,33 @@ struct entry {
 	bool is_dir; /* what a request reaches is a directory: sorts first */
 };
 
+/* Directory entries looked at per call, at most: a readdir each, and a stat
+ * and an open for a symbolic link. A large directory is read over many
+ * calls, so that no call holds the loop for long. */
+#define READ_BATCH 2048
+
+/* Entries [next, end) of the array: one batch, sorted as it was read. */
+struct run {
+	size_t next, end;
+};
+
 struct listing {
 	DIR *dir;
 	char *url_path; /* decoded, no slashes at the ends */
 	listing_opener *open_in_root;
 	const struct static_site *site;
-	char *names; /* NUL-terminated names, one after another */
+	bool show_hidden;
+	bool reading; /* the directory is not read to its end yet */
+	char *names;  /* NUL-terminated names, one after another */
 	size_t names_len, names_cap;
 	struct entry *entries;
 	size_t count, cap;
-	size_t next;  /* the next entry to write */
+	/* The sorted runs, merged as the rows are written: the heap holds the
+	 * runs not yet exhausted, the one with the least next entry on top. */
+	struct run *runs;
+	size_t run_count, run_cap;
+	size_t *heap;
+	size_t heap_len;
 	size_t shown; /* rows written */
 	bool truncated;
 	bool head_done;
@@ -67,14 +84,18 @@ static int push_name(struct listing *l, const char *name, bool is_dir)
 	return 0;
 }
 
-static const char *sort_names; /* the arena, for the comparison below */
+static int compare_names(const char *names, const struct entry *x, const struct entry *y)
+{
+	if (x->is_dir != y->is_dir)
+		return x->is_dir ? -1 : 1;
+	return strcmp(names + x->name, names + y->name);
+}
+
+static const char *sort_names; /* the arena, for qsort's comparison below */
 
 static int compare_entries(const void *a, const void *b)
 {
-	const struct entry *x = a, *y = b;
-	if (x->is_dir != y->is_dir)
-		return x->is_dir ? -1 : 1;
-	return strcmp(sort_names + x->name, sort_names + y->name);
+	return compare_names(sort_names, a, b);
 }
 
 static enum entry_kind kind_of_mode(mode_t mode)
@@ -169,17 +190,96 @@ static bool is_listable_name(const char *name, bool show_hidden)
 	return urlpath_name_servable(name, strlen(name)) && (show_hidden || name[0] != '.');
 }
 
-static int read_names(struct listing *l, bool show_hidden)
+/* ---------------------------------------------------------- the runs' merge */
+
+static bool run_before(const struct listing *l, size_t a, size_t b)
+{
+	return compare_names(l->names, &l->entries[l->runs[a].next], &l->entries[l->runs[b].next]) <
+	       0;
+}
+
+static void heap_sift_down(struct listing *l, size_t at)
 {
 	for (;;) {
+		size_t least = at, left = 2 * at + 1, right = left + 1;
+		if (left < l->heap_len && run_before(l, l->heap[left], l->heap[least]))
+			least = left;
+		if (right < l->heap_len && run_before(l, l->heap[right], l->heap[least]))
+			least = right;
+		if (least == at)
+			return;
+		size_t swap = l->heap[at];
+		l->heap[at] = l->heap[least];
+		l->heap[least] = swap;
+		at = least;
+	}
+}
+
+/* Every run read: heap them up for the merge. */
+static int start_merge(struct listing *l)
+{
+	if (l->run_count == 0)
+		return 0;
+	l->heap = malloc(l->run_count * sizeof *l->heap);
+	if (l->heap == NULL)
+		return -1;
+	for (size_t i = 0; i < l->run_count; i++)
+		l->heap[i] = i;
+	l->heap_len = l->run_count;
+	for (size_t i = l->heap_len / 2; i-- > 0;)
+		heap_sift_down(l, i);
+	return 0;
+}
+
+/* The least entry not yet written, or NULL when all are. */
+static const struct entry *next_in_order(struct listing *l)
+{
+	if (l->heap_len == 0)
+		return NULL;
+	struct run *r = &l->runs[l->heap[0]];
+	const struct entry *e = &l->entries[r->next++];
+	if (r->next == r->end)
+		l->heap[0] = l->heap[--l->heap_len];
+	heap_sift_down(l, 0);
+	return e;
+}
+
+/* ---------------------------------------------------------- reading */
+
+/* Entries [start, count) become a sorted run. */
+static int close_run(struct listing *l, size_t start)
+{
+	if (l->count == start)
+		return 0;
+	if (l->run_count == l->run_cap) {
+		size_t cap = l->run_cap ? l->run_cap * 2 : 16;
+		struct run *p = realloc(l->runs, cap * sizeof *p);
+		if (p == NULL)
+			return -1;
+		l->runs = p;
+		l->run_cap = cap;
+	}
+	sort_names = l->names;
+	qsort(l->entries + start, l->count - start, sizeof *l->entries, compare_entries);
+	l->runs[l->run_count++] = (struct run){start, l->count};
+	return 0;
+}
+
+/* Read up to READ_BATCH directory entries into one sorted run; at the end of
+ * the directory (or of what is listed), start the merge. */
+static int read_batch(struct listing *l)
+{
+	size_t start = l->count;
+	for (int looked = 0; looked < READ_BATCH && l->reading; looked++) {
 		errno = 0;
 		const struct dirent *d = readdir(l->dir);
 		if (d == NULL) {
 			if (errno != 0)
 				return -1;
+			l->reading = false;
 			break;
 		}
-		if (!is_listable_name(d->d_name, show_hidden))
+		if (!is_listable_name(d->d_name, l->show_hidden))
 			continue;
 		enum entry_kind kind;
 		if (kind_of_entry(l, d, &kind) < 0)
@@ -188,15 +288,15 @@ static int read_names(struct listing *l, bool show_hidden)
 			continue;
 		if (l->count == LISTING_MAX_ENTRIES) {
 			l->truncated = true;
+			l->reading = false;
 			break;
 		}
 		if (push_name(l, d->d_name, kind == ENTRY_DIR) < 0)
 			return -1;
 	}
-	sort_names = l->names;
-	if (l->count > 1) /* an empty directory has no array at all */
-		qsort(l->entries, l->count, sizeof *l->entries, compare_entries);
-	return 0;
+	if (close_run(l, start) < 0)
+		return -1;
+	return l->reading ? 0 : start_merge(l);
 }
 
 struct listing *listing_open(int dirfd, const char *url_path, bool show_hidden,
@@ -210,13 +310,17 @@ struct listing *listing_open(int dirfd, const char *url_path, bool show_hidden,
 	}
 	l->open_in_root = open_in_root;
 	l->site = site;
+	l->show_hidden = show_hidden;
+	l->reading = true;
 	l->dir = fdopendir(dirfd);
 	if (l->dir == NULL) {
 		close(dirfd);
 		listing_free(l);
 		return NULL;
 	}
-	if (read_names(l, show_hidden) < 0) {
+	/* The first batch now: a directory that cannot be read is answered with
+	 * an error status, and most directories are read whole here. */
+	if (read_batch(l) < 0) {
 		int saved = errno;
 		listing_free(l);
 		errno = saved;
@@ -234,6 +338,8 @@ void listing_free(struct listing *l)
 	free(l->url_path);
 	free(l->names);
 	free(l->entries);
+	free(l->runs);
+	free(l->heap);
 	free(l);
 }
 
@@ -443,10 +549,13 @@ int listing_next(struct listing *l, struct buf *out, size_t budget)
 			return -1;
 		l->head_done = true;
 	}
-	while (l->next < l->count && buf_len(out) - start < budget)
-		if (write_entry(l, &l->entries[l->next++], out) < 0)
+	if (l->reading) /* one batch per call: the rows wait for the last one */
+		return read_batch(l) < 0 ? -1 : 1;
+	const struct entry *e;
+	while (buf_len(out) - start < budget && (e = next_in_order(l)) != NULL)
+		if (write_entry(l, e, out) < 0)
 			return -1;
-	if (l->next < l->count)
+	if (l->heap_len > 0)
 		return 1;
 	if (write_tail(l, out) < 0)
 		return -1;

@@ -1,9 +1,12 @@
 /* listing — an HTML index of a directory without an index file.
  *
- * The names are read and sorted when the listing opens (directories first,
- * then byte order); the page is then produced a piece at a time, as the
- * connection can send it, so a directory of 100,000 entries neither holds the
- * loop for long nor turns into one huge buffer.
+ * The directory is read a bounded batch at a time (the first batch when the
+ * listing opens, the others one per listing_next call), each batch sorted on
+ * its own (directories first, then byte order); the rows are then written in
+ * order by merging the sorted batches, a piece at a time, as the connection
+ * can send them. No call does more than a batch or a piece of work, so a
+ * directory of 200,000 entries neither holds the loop for long nor turns into
+ * one huge buffer.
  *
  * A listing links only to what a request would be served, so that a mirroring
  * client can follow every link it finds:
@@ -43,9 +46,11 @@ typedef int listing_opener(const struct static_site *site, const char *path);
 struct listing *listing_open(int dirfd, const char *url_path, bool show_hidden,
                              listing_opener *open_in_root, const struct static_site *site);
 
-/* Append roughly budget bytes (at least one entry) of the page to out.
- * Returns 1 while more is to come, 0 when the page is complete, -1 when out of
- * memory. */
+/* The next piece of the page, appended to out: while the directory is still
+ * being read, one more batch of it is read and nothing but the page's head may
+ * be appended; then roughly budget bytes of rows (at least one). Returns 1
+ * while more is to come, 0 when the page is complete, -1 when out of memory
+ * or when the directory cannot be read any further (errno set). */
 int listing_next(struct listing *l, struct buf *out, size_t budget);
 
 void listing_free(struct listing *l);

@@ -55,16 +55,21 @@ static int start(struct server *srv, struct config *cfg, int argc, char **argv, 
 		log_error("%s", err);
 		return 1;
 	}
-	if (cfg->daemon && daemon_detach(err, sizeof err) < 0) {
-		log_error("%s", err);
-		return 1;
-	}
+	/* Before anything is written: a second instance says why it stops. */
 	if (cfg->pidfile != NULL) {
-		if (pidfile_write(cfg->pidfile, err, sizeof err) < 0) {
+		if (pidfile_lock(cfg->pidfile, err, sizeof err) < 0) {
 			log_error("%s", err);
 			return 1;
 		}
 		*pidfile = strdup(cfg->pidfile);
+	}
+	if (cfg->daemon && daemon_detach(err, sizeof err) < 0) {
+		log_error("%s", err);
+		return 1;
+	}
+	if (cfg->pidfile != NULL && pidfile_write(cfg->pidfile, err, sizeof err) < 0) {
+		log_error("%s", err);
+		return 1;
 	}
 	if (privileges_drop(cfg, err, sizeof err) < 0) {
 		log_error("%s", err);
@@ -141,7 +146,7 @@ int main(int argc, char **argv)
 
 	raise_fd_limit(cfg);
 	struct server srv;
-	char *pidfile = NULL; /* set once written: removed on the way out */
+	char *pidfile = NULL; /* set once locked: removed on the way out */
 	int status = start(&srv, cfg, argc, argv, &pidfile);
 	if (status == 0)
 		status = cfg->workers > 1 ? supervisor_run(&srv, (unsigned)cfg->workers)

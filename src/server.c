@@ -11,11 +11,13 @@
 #include "metrics.h"
 #include "metrics_route.h"
 #include "mime.h"
+#include "readiness.h"
 #include "service.h"
 #include "signals.h"
 #include "urlpath.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -163,7 +165,9 @@ static bool evict_for(struct server *srv, unsigned mine)
 static bool from_untrusted_proxy(struct server *srv, const struct listener *l, int fd,
                                  const struct sockaddr_storage *peer)
 {
-	if (!l->addr.proxy_protocol ||
+	/* A Unix-domain socket's peers are this host's processes, allowed in by
+	 * the socket file's mode: trusted like the file says. */
+	if (!l->addr.proxy_protocol || peer->ss_family == AF_UNIX ||
 	    netmask_list_contains(&srv->proxy_trusted, (const struct sockaddr *)peer))
 		return false;
 	close(fd);
@@ -372,6 +376,7 @@ static void apply_settings(struct server *srv)
 	srv->conn_ctx.keepalive_timeout_ms = cfg->keepalive_timeout_ms;
 	srv->conn_ctx.send_timeout_ms = cfg->send_timeout_ms;
 	srv->conn_ctx.linger_timeout_ms = cfg->linger_timeout_ms;
+	srv->conn_ctx.log_via = cfg->access_log_proxy;
 	srv->conn_ctx.on_closed = on_conn_closed;
 	srv->conn_ctx.on_client_known = on_client_known;
 	srv->conn_ctx.owner = srv;
@@ -396,7 +401,7 @@ static int open_logs(const struct config *cfg, char *err, size_t err_size)
 	return accesslog_open(cfg->access_log, err, err_size);
 }
 
-static void reopen_logs(void)
+void server_reopen_logs(void)
 {
 	char err[512];
 	if (log_reopen(err, sizeof err) < 0)
@@ -409,22 +414,28 @@ static void reopen_logs(void)
 
 /* ---------------------------------------------------------- reload */
 
-/* Lines a loader wrote to a memory stream, each as an error log line. */
-static void log_lines(char *text)
+/* Lines a loader wrote to a memory stream, each as an error log line; the
+ * first one is also the reason a reload reports. */
+static void log_lines(char *text, char *reason, size_t reason_size)
 {
 	char *save = NULL;
-	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (reason[0] == '\0')
+			snprintf(reason, reason_size, "%s", line);
 		log_error("%s", line);
+	}
 }
 
-static struct config *load_new_config(struct server *srv)
+struct config *server_load_config(const struct server *srv, char *reason, size_t reason_size)
 {
 	char *text = NULL;
 	size_t len = 0;
+	reason[0] = '\0';
 	FILE *err = open_memstream(&text, &len);
 	struct config *next = calloc(1, sizeof *next);
 	if (err == NULL || next == NULL) {
-		log_error("reload: out of memory");
+		snprintf(reason, reason_size, "out of memory");
+		log_error("reload: %s", reason);
 		if (err != NULL)
 			fclose(err);
 		free(text);
@@ -437,7 +448,9 @@ static struct config *load_new_config(struct server *srv)
 		r = CONFIG_FILE_ERROR;
 	fclose(err);
 	if (r != CONFIG_OK) {
-		log_lines(text);
+		log_lines(text, reason, reason_size);
+		if (reason[0] == '\0')
+			snprintf(reason, reason_size, "the configuration cannot be loaded");
 		config_free(next);
 		free(next);
 		next = NULL;
@@ -461,24 +474,9 @@ static int switch_logs(const struct config *old, const struct config *next, char
 	return 0;
 }
 
-static void server_reload(struct server *srv)
+void server_adopt_config(struct server *srv, struct config *next)
 {
-	service_notify_reloading();
-	log_info("SIGHUP: reloading the configuration");
-	struct config *next = load_new_config(srv);
-	struct site s;
 	char err[512];
-	if (next == NULL || open_site(next, &s, err, sizeof err) < 0) {
-		if (next != NULL) {
-			log_error("reload: %s", err);
-			config_free(next);
-			free(next);
-		}
-		metrics->reloads_failed++;
-		log_error("reload failed: still serving with the previous configuration");
-		service_notify("READY=1\nSTATUS=reload failed; serving the previous configuration");
-		return;
-	}
 	if (switch_logs(srv->cfg, next, err, sizeof err) < 0)
 		log_error("reload: %s (the previous log stays in use)", err);
 
@@ -488,17 +486,56 @@ static void server_reload(struct server *srv)
 		log_warn("reload: changed %s: applied only by a restart", restart);
 	config_keep_restart_values(next, srv->cfg);
 
-	close_site(srv);
-	srv->site = s.site;
-	srv->mime = s.mime;
 	config_free(srv->cfg);
 	free(srv->cfg);
 	srv->cfg = next;
 	apply_settings(srv);
+}
+
+/* The outcome of a reload, for the supervisor (a worker) or for the service
+ * manager (a server on its own). */
+static void report_reload(const struct server *srv, const char *failure)
+{
+	if (srv->report_fd >= 0) {
+		if (failure != NULL)
+			readiness_send(srv->report_fd, READINESS_RELOAD_FAILED, failure);
+		else
+			readiness_send(srv->report_fd, READINESS_RELOADED, srv->site.root_real);
+		return;
+	}
+	/* Counted once per server: by the supervisor when there are workers. */
+	if (failure != NULL)
+		metrics->reloads_failed++;
+	else
+		metrics->reloads_ok++;
+	server_notify_status(srv, srv->site.root_real, failure);
+}
+
+static void server_reload(struct server *srv)
+{
+	service_notify_reloading();
+	log_info("SIGHUP: reloading the configuration");
+	char reason[512];
+	struct config *next = server_load_config(srv, reason, sizeof reason);
+	struct site s;
+	if (next != NULL && open_site(next, &s, reason, sizeof reason) < 0) {
+		log_error("reload: %s", reason);
+		config_free(next);
+		free(next);
+		next = NULL;
+	}
+	if (next == NULL) {
+		log_error("reload failed: still serving with the previous configuration");
+		report_reload(srv, reason);
+		return;
+	}
+	close_site(srv);
+	srv->site = s.site;
+	srv->mime = s.mime;
+	server_adopt_config(srv, next);
 	admit_waiting(srv); /* max_connections may have grown */
-	metrics->reloads_ok++;
 	log_info("configuration reloaded: serving %s", srv->site.root_real);
-	service_notifyf("READY=1\nSTATUS=serving %s", srv->site.root_real);
+	report_reload(srv, NULL);
 }
 
 /* ---------------------------------------------------------- stopping */
@@ -586,7 +623,7 @@ static void on_reload_signal(void *arg)
 static void on_reopen_signal(void *arg)
 {
 	(void)arg;
-	reopen_logs();
+	server_reopen_logs();
 }
 
 static void on_signal(struct loop *loop, int fd, unsigned events, void *arg)
@@ -630,8 +667,22 @@ static int open_listeners(struct server *srv, char *err, size_t err_size)
 	int inherited = adopt_listeners(srv, err, err_size);
 	if (inherited != 0)
 		return inherited < 0 ? -1 : 0;
-	for (size_t i = 0; i < srv->cfg->listen_count; i++) {
-		if (listener_open(&srv->listeners[i], &srv->cfg->listen[i], err, err_size) < 0)
+	const struct config *cfg = srv->cfg;
+	gid_t group = (gid_t)-1;
+	if (cfg->unix_socket_group != NULL) {
+		const struct group *gr = getgrnam(cfg->unix_socket_group);
+		if (gr == NULL) {
+			snprintf(err, err_size, "unix_socket_group '%s': no such group",
+			         cfg->unix_socket_group);
+			return -1;
+		}
+		group = gr->gr_gid;
+	}
+	for (size_t i = 0; i < cfg->listen_count; i++) {
+		struct listen_addr addr = cfg->listen[i];
+		addr.unix_mode = (mode_t)cfg->unix_socket_mode;
+		addr.unix_group = group;
+		if (listener_open(&srv->listeners[i], &addr, err, err_size) < 0)
 			return -1;
 		srv->listener_count++;
 	}
@@ -646,6 +697,7 @@ int server_init(struct server *srv, struct config *cfg, int argc, char **argv, c
 	srv->argc = argc;
 	srv->argv = argv;
 	srv->signal_fd = -1;
+	srv->report_fd = -1;
 	srv->site.root_fd = -1;
 	srv->shed_log = (struct log_ratelimit)LOG_RATELIMIT_INIT(10000);
 	clients_init(&srv->clients);
@@ -673,21 +725,40 @@ int server_init(struct server *srv, struct config *cfg, int argc, char **argv, c
 	return open_logs(cfg, err, err_size);
 }
 
-static void log_start(const struct server *srv)
+size_t server_listen_text(const struct server *srv, char *out, size_t size)
 {
-	char line[CONFIG_MAX_LISTEN * 64];
 	size_t n = 0;
-	for (size_t i = 0; i < srv->listener_count && n < sizeof line; i++) {
+	out[0] = '\0';
+	for (size_t i = 0; i < srv->listener_count && n < size; i++) {
 		char url[96];
 		const struct listener *l = &srv->listeners[i];
 		listen_addr_url((const struct sockaddr *)&l->addr.ss, url, sizeof url);
-		n += (size_t)snprintf(line + n, sizeof line - n, " %s", url);
-		if (l->name[0] != '\0' && strcmp(l->name, "unknown") != 0 && n < sizeof line)
-			n += (size_t)snprintf(line + n, sizeof line - n, " (%s)", l->name);
+		n += (size_t)snprintf(out + n, size - n, " %s", url);
+		if (l->name[0] != '\0' && strcmp(l->name, "unknown") != 0 && n < size)
+			n += (size_t)snprintf(out + n, size - n, " (%s)", l->name);
 	}
-	log_info("%s %s serving %s on%s%s", PACKAGE_NAME, PACKAGE_VERSION, srv->site.root_real,
-	         line, srv->inherited_listeners ? " (sockets from the service manager)" : "");
-	service_notifyf("READY=1\nSTATUS=serving %s on%s", srv->site.root_real, line);
+	return n < size ? n : size - 1;
+}
+
+void server_notify_status(const struct server *srv, const char *root, const char *failure)
+{
+	char line[SERVER_LISTEN_TEXT_MAX];
+	server_listen_text(srv, line, sizeof line);
+	if (failure != NULL)
+		service_notifyf("READY=1\nSTATUS=reload failed (%s); serving %s on%s", failure,
+		                root, line);
+	else
+		service_notifyf("READY=1\nSTATUS=serving %s on%s", root, line);
+}
+
+void server_announce(const struct server *srv, const char *root, const char *extra)
+{
+	char line[SERVER_LISTEN_TEXT_MAX];
+	server_listen_text(srv, line, sizeof line);
+	log_info("%s %s serving %s on%s%s%s", PACKAGE_NAME, PACKAGE_VERSION, root, line,
+	         srv->inherited_listeners ? " (sockets from the service manager)" : "", extra);
+	server_notify_status(srv, root, NULL);
+	daemon_ready();
 }
 
 int server_run(struct server *srv)
@@ -705,8 +776,12 @@ int server_run(struct server *srv)
 			return 1;
 		}
 	}
-	log_start(srv);
-	daemon_ready();
+	/* A worker reports to its supervisor, which speaks for all of them. */
+	if (srv->report_fd >= 0) {
+		readiness_send(srv->report_fd, READINESS_SERVING, srv->site.root_real);
+		daemon_ready(); /* under -d: off the terminal, as the supervisor */
+	} else
+		server_announce(srv, srv->site.root_real, "");
 	if (loop_run(srv->loop) < 0) {
 		log_error("select: %s", strerror(errno));
 		return 1;

@@ -51,6 +51,7 @@ struct server {
 	struct clients clients; /* live connections per client address */
 
 	int signal_fd;
+	int report_fd; /* a worker's channel to its supervisor (readiness.h); -1: none */
 	bool stopping;
 	struct loop_timer graceful_timer;
 	struct loop_timer drain_timer; /* drain_delay: when the listeners close */
@@ -71,5 +72,33 @@ int server_open_site(struct server *srv, char *err, size_t err_size);
 int server_run(struct server *srv);
 
 void server_free(struct server *srv);
+
+/* What a reload is made of, shared with the supervisor, which reloads its own
+ * configuration before its workers do theirs. */
+
+/* Read the configuration again (the same command line) and check it, as a
+ * reload does: NULL when it is broken, its errors logged and the first one in
+ * reason. */
+struct config *server_load_config(const struct server *srv, char *reason, size_t reason_size);
+
+/* Replace the configuration with next (taken): logs that changed are opened,
+ * settings a reload cannot apply are kept and named in a warning. */
+void server_adopt_config(struct server *srv, struct config *next);
+
+/* SIGUSR1: reopen the error and access logs (after rotation). */
+void server_reopen_logs(void);
+
+/* The listening addresses as " URL (name) URL ...": what the start-up line and
+ * STATUS= show. Returns the length written. */
+#define SERVER_LISTEN_TEXT_MAX (CONFIG_MAX_LISTEN * 64)
+size_t server_listen_text(const struct server *srv, char *out, size_t size);
+
+/* READY=1 with "STATUS=serving ROOT on ADDRS", or after a failed reload
+ * "STATUS=reload failed (REASON); serving ROOT on ADDRS". */
+void server_notify_status(const struct server *srv, const char *root, const char *failure);
+
+/* The start-up line ("... serving ROOT on ADDRS" and extra), READY=1, and the
+ * word to the waiting parent of -d: the server serves from now on. */
+void server_announce(const struct server *srv, const char *root, const char *extra);
 
 #endif

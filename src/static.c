@@ -27,19 +27,98 @@
 /* The longest decoded path plus "/" and an index file name. */
 #define PATH_BUF_SIZE (HTTP_MAX_REQUEST_LINE + 2 + NAME_MAX + 1)
 
+/* One release of the document root, as a request resolves paths under it. */
+struct static_root {
+	int fd;     /* O_PATH descriptor */
+	char *real; /* its canonical path */
+	dev_t dev;
+	ino_t ino;
+	unsigned refs; /* the site's while current, and each listing in flight */
+};
+
+struct static_roots {
+	char *path; /* the configured root: opened again to see a new release */
+	struct static_root *current;
+	time_t checked; /* the second path was last opened */
+};
+
+static void root_unref(struct static_root *root)
+{
+	if (root == NULL || --root->refs > 0)
+		return;
+	close(root->fd);
+	free(root->real);
+	free(root);
+}
+
+/* Where the descriptor really is (the kernel's name for it), else where the
+ * path leads now. */
+static char *real_path_of(int fd, const char *path)
+{
+	char link[64], real[PATH_MAX];
+	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(link, real, sizeof real - 1);
+	if (n > 0 && real[0] == '/') {
+		real[n] = '\0';
+		return strdup(real);
+	}
+	return realpath(path, NULL);
+}
+
+/* The release path names now: a new root (which owns fd), or NULL with errno. */
+static struct static_root *root_from_fd(int fd, const char *path)
+{
+	struct stat st;
+	struct static_root *root = calloc(1, sizeof *root);
+	if (root == NULL || fstat(fd, &st) < 0 || (root->real = real_path_of(fd, path)) == NULL) {
+		int err = errno;
+		free(root);
+		close(fd);
+		errno = err;
+		return NULL;
+	}
+	root->fd = fd;
+	root->dev = st.st_dev;
+	root->ino = st.st_ino;
+	root->refs = 1;
+	return root;
+}
+
+/* The roots of path, whose release is the directory dir (not taken over). */
+static struct static_roots *roots_new(const char *path, int dir)
+{
+	struct static_roots *roots = calloc(1, sizeof *roots);
+	if (roots == NULL)
+		return NULL;
+	int fd = fcntl(dir, F_DUPFD_CLOEXEC, 0);
+	roots->path = strdup(path);
+	if (fd < 0 || roots->path == NULL || (roots->current = root_from_fd(fd, path)) == NULL) {
+		int err = errno;
+		if (fd >= 0 && roots->path == NULL)
+			close(fd); /* root_from_fd was not called */
+		free(roots->path);
+		free(roots);
+		errno = err;
+		return NULL;
+	}
+	roots->checked = time(NULL);
+	return roots;
+}
+
 int static_site_open(struct static_site *site, const char *root, char *err, size_t err_size)
 {
+	site->roots = NULL;
+	site->root_real = NULL;
 	site->root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (site->root_fd < 0) {
 		snprintf(err, err_size, "%s: %s", root,
 		         errno == ENOTDIR ? "not a directory" : strerror(errno));
 		return -1;
 	}
-	site->root_real = realpath(root, NULL);
-	if (site->root_real == NULL) {
+	if ((site->root_real = realpath(root, NULL)) == NULL ||
+	    (site->roots = roots_new(root, site->root_fd)) == NULL) {
 		snprintf(err, err_size, "%s: %s", root, strerror(errno));
-		close(site->root_fd);
-		site->root_fd = -1;
+		static_site_close(site);
 		return -1;
 	}
 	return 0;
@@ -52,39 +131,91 @@ void static_site_close(struct static_site *site)
 	site->root_fd = -1;
 	free(site->root_real);
 	site->root_real = NULL;
+	if (site->roots != NULL) {
+		root_unref(site->roots->current);
+		free(site->roots->path);
+		free(site->roots);
+		site->roots = NULL;
+	}
 }
 
-/* Without openat2 (kernels before 5.6, or a seccomp filter that refuses it):
- * open, then ask the kernel where the descriptor really is. */
-static int open_checked_by_proc(const struct static_site *site, const char *path, int flags)
+/* Open the configured root again (at most once a second unless forced): has
+ * it become another directory? Then it is the current release from now on,
+ * and the cache, filled under the old one, is emptied. */
+static bool roots_refresh(const struct static_site *site, time_t now, bool force)
 {
-	int fd = openat(site->root_fd, path, flags);
-	if (fd < 0 || site->symlinks == SYMLINKS_ALWAYS)
-		return fd;
-	char link[64], real[PATH_MAX];
-	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-	ssize_t n = readlink(link, real, sizeof real - 1);
-	if (n < 0) {
+	struct static_roots *roots = site->roots;
+	if (roots->path == NULL || (!force && roots->checked == now))
+		return false;
+	roots->checked = now;
+	struct stat st;
+	int fd = open(roots->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return false; /* keep serving what was there */
+	if (fstat(fd, &st) < 0 ||
+	    (st.st_dev == roots->current->dev && st.st_ino == roots->current->ino)) {
 		close(fd);
-		return -1;
+		return false;
 	}
-	real[n] = '\0';
-	size_t root_len = strlen(site->root_real);
+	struct static_root *next = root_from_fd(fd, roots->path);
+	if (next == NULL)
+		return false;
+	root_unref(roots->current);
+	roots->current = next;
+	if (site->cache != NULL)
+		filecache_flush(site->cache);
+	return true;
+}
+
+/* Does the canonical path real lie in the root (root_real)? */
+static bool path_is_inside(const char *real, const char *root_real, const char **rest)
+{
+	size_t root_len = strlen(root_real);
 	if (root_len == 1) /* the root is "/" */
 		root_len = 0;
-	bool inside = strncmp(real, site->root_real, root_len) == 0 &&
+	bool inside = strncmp(real, root_real, root_len) == 0 &&
 	              (real[root_len] == '\0' || real[root_len] == '/');
-	/* "never": no symlink on the way means the real path is the lexical one. */
-	bool exact = inside && strcmp(real + root_len + (real[root_len] == '/'), path) == 0;
-	if (!inside || (site->symlinks == SYMLINKS_NEVER && !exact && strcmp(path, ".") != 0)) {
-		close(fd);
-		errno = EXDEV;
+	*rest = real + root_len + (real[root_len] == '/');
+	return inside;
+}
+
+/* Without openat2 (kernels before 5.6, or a seccomp filter that refuses it),
+ * or for an absolute symlink (which RESOLVE_BENEATH refuses wherever it
+ * points): find the file with O_PATH (which opens no device), ask the kernel
+ * where it really is, and only then open it for reading, through that very
+ * descriptor. */
+static int open_checked_by_proc(const struct static_site *site, const char *path, int flags)
+{
+	const struct static_root *root = site->roots->current;
+	if (site->symlinks == SYMLINKS_ALWAYS)
+		return openat(root->fd, path, flags);
+	int found = openat(root->fd, path, O_PATH | O_CLOEXEC);
+	if (found < 0)
 		return -1;
+	char link[64], real[PATH_MAX];
+	snprintf(link, sizeof link, "/proc/self/fd/%d", found);
+	ssize_t n = readlink(link, real, sizeof real - 1);
+	int fd = -1;
+	if (n >= 0) {
+		real[n] = '\0';
+		const char *rest;
+		bool inside = path_is_inside(real, root->real, &rest);
+		/* "never": no symlink on the way means the real path is the lexical one. */
+		bool exact = inside && strcmp(rest, path) == 0;
+		if (!inside ||
+		    (site->symlinks == SYMLINKS_NEVER && !exact && strcmp(path, ".") != 0))
+			errno = EXDEV;
+		else
+			fd = open(link, flags);
 	}
+	int err = errno;
+	close(found);
+	errno = err;
 	return fd;
 }
 
-/* Open path (relative, "" for the root) inside the root under the symlink policy. */
+/* Open path (relative, "" for the root) inside the current release under the
+ * symlink policy. */
 static int open_in_root(const struct static_site *site, const char *path)
 {
 	static bool no_openat2;
@@ -96,11 +227,17 @@ static int open_in_root(const struct static_site *site, const char *path)
 		                       .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
 		if (site->symlinks == SYMLINKS_NEVER)
 			how.resolve |= RESOLVE_NO_SYMLINKS;
-		int fd = (int)syscall(SYS_openat2, site->root_fd, path, &how, sizeof how);
-		if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
+		int fd =
+		    (int)syscall(SYS_openat2, site->roots->current->fd, path, &how, sizeof how);
+		if (fd >= 0)
 			return fd;
 		if (errno == ENOSYS)
 			no_openat2 = true;
+		/* An absolute symlink is refused wherever it points: see where. */
+		bool maybe_absolute_link =
+		    site->symlinks == SYMLINKS_INSIDE_ROOT && (errno == EXDEV || errno == ELOOP);
+		if (errno != ENOSYS && errno != EPERM && !maybe_absolute_link)
+			return -1;
 	}
 	return open_checked_by_proc(site, path, flags);
 }
@@ -294,16 +431,23 @@ static const char *content_type_for(const struct static_site *site, const char *
 }
 
 /* Preconditions and Range decide between 200, 206, 304, 412 and 416. The plan
- * takes over body, the whole file (an open file or its bytes in memory). */
+ * takes over body, the whole file: its bytes in memory (mem, which the ETag
+ * then describes by their hash) or, for a large file, an open file. */
 static void plan_file(const struct static_site *site, const struct http_request *req,
-                      const char *data, const char *name, struct body body, const struct stat *st,
-                      struct response *r)
+                      const char *data, const char *name, struct body body,
+                      const struct cached_file *mem, const struct stat *st, struct response *r)
 {
 	_Static_assert(RESPONSE_ETAG_MAX >= ETAG_MAX, "a plan holds any ETag");
+	/* Copied: a 304 or an error releases the body, and mem (st may be in it) with it. */
+	const uint64_t size = (uint64_t)st->st_size;
+	const time_t mtime = st->st_mtime;
 	char *etag = r->etag_text;
-	etag_format(st, etag);
+	if (mem != NULL)
+		etag_from_content(mem->len, mem->hash, etag);
+	else
+		etag_from_stat(st, etag);
 	r->body = body;
-	switch (conditional_evaluate(req, data, etag, st->st_mtime)) {
+	switch (conditional_evaluate(req, data, etag, mtime)) {
 	case CONDITIONAL_PROCEED:
 		break;
 	case CONDITIONAL_NOT_MODIFIED:
@@ -311,7 +455,7 @@ static void plan_file(const struct static_site *site, const struct http_request 
 		r->status = 304;
 		r->etag = etag;
 		r->has_last_modified = true;
-		r->last_modified = st->st_mtime;
+		r->last_modified = mtime;
 		return;
 	case CONDITIONAL_PRECONDITION_FAILED:
 		response_error(r, 412);
@@ -320,26 +464,25 @@ static void plan_file(const struct static_site *site, const struct http_request 
 
 	r->status = 200;
 	r->content_type = content_type_for(site, name, r);
-	r->content_length = (uint64_t)st->st_size;
+	r->content_length = size;
 	r->has_last_modified = true;
-	r->last_modified = st->st_mtime;
+	r->last_modified = mtime;
 	r->etag = etag;
 	r->accept_ranges = true;
 	r->body.offset = 0;
-	r->body.remaining = (uint64_t)st->st_size;
-	if (req->range.len == 0 || !conditional_range_allowed(req, data, etag, st->st_mtime))
+	r->body.remaining = size;
+	if (req->range.len == 0 || !conditional_range_allowed(req, data, etag, mtime))
 		return;
 
 	struct byte_range br;
-	switch (range_parse(http_span_ptr(data, req->range), req->range.len, (uint64_t)st->st_size,
-	                    &br)) {
+	switch (range_parse(http_span_ptr(data, req->range), req->range.len, size, &br)) {
 	case RANGE_IGNORE:
 		break;
 	case RANGE_SATISFIABLE:
 		r->status = 206;
 		r->range = RESPONSE_RANGE_PARTIAL;
 		r->range_first = br.first;
-		r->complete_length = (uint64_t)st->st_size;
+		r->complete_length = size;
 		r->content_length = br.length;
 		r->body.offset = br.first;
 		r->body.remaining = br.length;
@@ -347,10 +490,17 @@ static void plan_file(const struct static_site *site, const struct http_request 
 	case RANGE_UNSATISFIABLE:
 		response_error(r, 416);
 		r->range = RESPONSE_RANGE_UNSATISFIED;
-		r->complete_length = (uint64_t)st->st_size;
+		r->complete_length = size;
 		r->accept_ranges = true;
 		break;
 	}
+}
+
+/* Is the encoded file at least as new as the original? To the second: brotli
+ * -k and pigz -k copy the modification time without its nanoseconds. */
+static bool is_as_new(const struct stat *encoded, const struct stat *original)
+{
+	return encoded->st_mtim.tv_sec >= original->st_mtim.tv_sec;
 }
 
 /* FILE.br or FILE.gz beside FILE, for a client that accepts it: a regular file
@@ -370,10 +520,7 @@ static const char *open_precompressed(const struct static_site *site,
 		struct stat est;
 		if (efd < 0)
 			continue;
-		if (fstat(efd, &est) == 0 && S_ISREG(est.st_mode) &&
-		    (est.st_mtim.tv_sec > st->st_mtim.tv_sec ||
-		     (est.st_mtim.tv_sec == st->st_mtim.tv_sec &&
-		      est.st_mtim.tv_nsec >= st->st_mtim.tv_nsec))) {
+		if (fstat(efd, &est) == 0 && S_ISREG(est.st_mode) && is_as_new(&est, st)) {
 			close(*fd);
 			*fd = efd;
 			*st = est;
@@ -396,22 +543,40 @@ static bool path_has_prefix(const struct urlpath *up, const char *prefix)
 	       strncmp(up->path, prefix, up->len) == 0;
 }
 
-/* add_header rules whose scope covers the request path or the file's name. */
+/* add_header rules whose scope covers the request path (up; NULL when the
+ * request has none) or the file's name, for r's status: 2xx and 304, and
+ * every status for the rules marked "always". */
 static void add_configured_headers(const struct static_site *site, const struct urlpath *up,
                                    const char *name, struct response *r)
 {
-	if (!((r->status >= 200 && r->status < 300) || r->status == 304))
-		return;
+	bool success = (r->status >= 200 && r->status < 300) || r->status == 304;
 	for (size_t i = 0; i < site->header_count && r->extra_count < RESPONSE_MAX_EXTRA; i++) {
-		const char *scope = site->headers[i].scope;
+		const struct header_rule *rule = &site->headers[i];
+		const char *scope = rule->scope;
 		bool applies = scope == NULL;
-		if (scope != NULL && scope[0] == '/')
+		if (scope != NULL && up != NULL && scope[0] == '/')
 			applies = path_has_prefix(up, scope + 1);
-		else if (scope != NULL)
+		else if (scope != NULL && up != NULL)
 			applies = ends_with(name, scope + 1); /* "*.css" → ".css" */
-		if (applies)
-			r->extra[r->extra_count++] = site->headers[i].line;
+		if (applies && (success || rule->always))
+			r->extra[r->extra_count++] = rule->line;
 	}
+}
+
+void static_add_always_headers(const struct static_site *site, const struct http_request *req,
+                               const char *data, struct response *r)
+{
+	bool any_always = false;
+	for (size_t i = 0; i < site->header_count; i++)
+		any_always |= site->headers[i].always;
+	if (!any_always)
+		return; /* the path need not be resolved again */
+	char path[PATH_BUF_SIZE];
+	struct urlpath up;
+	bool has_path = req->target.len > 0 &&
+	                urlpath_resolve(http_span_ptr(data, req->target), req->target.len,
+	                                site->urlpath_flags, path, sizeof path, &up) == 0;
+	add_configured_headers(site, has_path ? &up : NULL, has_path ? path : "", r);
 }
 
 void static_error_page(const struct static_site *site, struct response *r)
@@ -437,33 +602,71 @@ void static_error_page(const struct static_site *site, struct response *r)
 	}
 }
 
+/* A listing in flight: it opens its entries (to apply the symlink policy)
+ * while it is sent, under the release of its request even if the root has
+ * moved on since. */
+struct listing_state {
+	struct static_site site;   /* the site's rules, roots below */
+	struct static_roots roots; /* no path: never refreshed; the request's root */
+	struct listing *listing;
+};
+
 static int listing_generate(void *state, struct buf *out, size_t budget)
 {
-	return listing_next(state, out, budget);
+	struct listing_state *ls = state;
+	return listing_next(ls->listing, out, budget);
 }
 
 static void listing_release(void *state)
 {
-	listing_free(state);
+	struct listing_state *ls = state;
+	listing_free(ls->listing);
+	root_unref(ls->roots.current);
+	free(ls);
 }
 
 static const struct body_generator listing_body = {listing_generate, listing_release};
 
-/* A generated index of the directory dir (which the listing takes over). */
+/* A generated index of the directory dir (which the listing takes over). A
+ * listing has no validator: only "If-None-Match: *" and If-Match apply. */
 static void plan_listing(const struct static_site *site, const struct http_request *req,
-                         const struct urlpath *up, int dir, struct response *r)
+                         const char *data, const struct urlpath *up, int dir, struct response *r)
 {
-	struct listing *l = listing_open(
-	    dir, up->path, (site->urlpath_flags & URLPATH_ALLOW_HIDDEN) != 0, open_in_root, site);
-	if (l == NULL) {
-		response_error(r, status_for_errno(errno));
+	switch (conditional_evaluate_untagged(req, data)) {
+	case CONDITIONAL_PROCEED:
+		break;
+	case CONDITIONAL_NOT_MODIFIED:
+		close(dir);
+		r->status = 304;
+		return;
+	case CONDITIONAL_PRECONDITION_FAILED:
+		close(dir);
+		response_error(r, 412);
+		return;
+	}
+	struct listing_state *ls = malloc(sizeof *ls);
+	if (ls == NULL) {
+		close(dir);
+		response_error(r, 503);
+		return;
+	}
+	ls->site = *site;
+	ls->site.cache = NULL;
+	ls->site.roots = &ls->roots;
+	ls->roots = (struct static_roots){.current = site->roots->current};
+	ls->roots.current->refs++;
+	ls->listing = listing_open(dir, up->path, (site->urlpath_flags & URLPATH_ALLOW_HIDDEN) != 0,
+	                           open_in_root, &ls->site);
+	if (ls->listing == NULL) {
+		int err = errno;
+		listing_release(ls);
+		response_error(r, status_for_errno(err));
 		return;
 	}
 	r->status = 200;
 	r->content_type = "text/html; charset=utf-8";
-	r->body = body_generated(&listing_body, l);
+	r->body = body_generated(&listing_body, ls);
 	r->framing = req->version_minor >= 1 ? FRAMING_CHUNKED : FRAMING_CLOSE;
-	add_configured_headers(site, up, "", r);
 }
 
 /* One request being planned: what the steps of static_plan share. */
@@ -478,6 +681,8 @@ struct lookup {
 	char key[PATH_BUF_SIZE + 1];
 	size_t key_len;
 	bool use_cache;
+	const char *name; /* what the add_header suffixes are matched against */
+	bool missing;     /* something was not found: the root may have moved on */
 };
 
 /* A file the cache holds, validated within its bound: planned from memory. */
@@ -495,10 +700,15 @@ static bool plan_from_cache(struct lookup *lk, struct response *r)
 	    filecache_get(lk->site->cache, lk->key, lk->key_len, lk->now);
 	if (hit == NULL)
 		return false;
-	plan_file(lk->site, lk->req, lk->data, hit->name, body_memory(hit, hit->bytes, 0, hit->len),
+	lk->name = hit->name;
+	plan_file(lk->site, lk->req, lk->data, hit->name, body_memory(hit, hit->bytes, 0, hit->len), hit,
 	          &hit->st, r);
-	add_configured_headers(lk->site, up, hit->name, r);
 	return true;
+}
+
+static bool is_missing(int err)
+{
+	return err == ENOENT || err == ENOTDIR;
 }
 
 /* The directory dir (open, stat'ed) asked for with its slash: its index file
@@ -510,8 +720,10 @@ static int open_directory(struct lookup *lk, int dir, const char **name, struct 
 	int fd = open_index(lk->site, lk->path, lk->up.len, name);
 	if (fd < 0) {
 		int err = errno;
+		lk->missing = is_missing(err);
 		if (err == ENOENT && lk->site->listing) {
-			plan_listing(lk->site, lk->req, &lk->up, dir, r);
+			lk->name = "";
+			plan_listing(lk->site, lk->req, lk->data, &lk->up, dir, r);
 			return -1;
 		}
 		close(dir);
@@ -539,6 +751,7 @@ static int open_target(struct lookup *lk, const char **name, struct stat *st, st
 		int err = errno;
 		if (fd >= 0)
 			close(fd);
+		lk->missing = is_missing(err);
 		response_error(r, status_for_errno(err));
 		return -1;
 	}
@@ -564,8 +777,27 @@ static int open_target(struct lookup *lk, const char **name, struct stat *st, st
 	return fd;
 }
 
-/* A regular file: its precompressed sibling when one fits, kept in the cache
- * when it is small, then the status its preconditions and range decide. */
+/* The bytes of a small file, read once for this response or kept in the
+ * cache, so that the ETag (their hash) describes exactly what is sent. With
+ * precompression the cache is keyed by the file served: a hit still costs
+ * the open, but not the read nor the hash. */
+static const struct cached_file *small_file_bytes(struct lookup *lk, int fd, const char *name,
+                                                  const struct stat *st)
+{
+	struct filecache *cache = lk->site->cache;
+	const struct cached_file *mem = NULL;
+	if (lk->use_cache)
+		mem = filecache_put(cache, lk->key, lk->key_len, name, fd, st, lk->now);
+	else if (cache != NULL)
+		mem = filecache_put(cache, name, strlen(name), name, fd, st, lk->now);
+	if (mem == NULL)
+		mem = filecache_snapshot(fd, name, ETAG_HASH_MAX_FILE, lk->now);
+	return mem;
+}
+
+/* A regular file: its precompressed sibling when one fits, its bytes in
+ * memory when it is small, then the status its preconditions and range
+ * decide. */
 static void plan_regular_file(struct lookup *lk, int fd, const char *name, struct stat *st,
                               struct response *r)
 {
@@ -574,17 +806,38 @@ static void plan_regular_file(struct lookup *lk, int fd, const char *name, struc
 		r->content_encoding =
 		    open_precompressed(lk->site, lk->req, lk->data, name, &fd, st);
 	}
-	struct body body = body_file(fd, 0, (uint64_t)st->st_size);
-	if (lk->use_cache) {
-		const struct cached_file *mem =
-		    filecache_put(lk->site->cache, lk->key, lk->key_len, name, fd, st, lk->now);
-		if (mem != NULL) {
+	lk->name = name;
+	const struct cached_file *mem = NULL;
+	if ((uint64_t)st->st_size <= ETAG_HASH_MAX_FILE) {
+		mem = small_file_bytes(lk, fd, name, st);
+		/* EFBIG: it grew past the limit since fstat: a large file now. */
+		if (mem == NULL && (errno != EFBIG || fstat(fd, st) < 0)) {
+			int err = errno;
 			close(fd);
-			body = body_memory(mem, mem->bytes, 0, mem->len);
+			response_error(r, status_for_errno(err));
+			return;
 		}
 	}
-	plan_file(lk->site, lk->req, lk->data, name, body, st, r);
-	add_configured_headers(lk->site, &lk->up, name, r);
+	if (mem != NULL) {
+		close(fd);
+		plan_file(lk->site, lk->req, lk->data, name, body_memory(mem, mem->bytes, 0, mem->len), mem,
+		          &mem->st, r);
+		return;
+	}
+	plan_file(lk->site, lk->req, lk->data, name, body_file(fd, 0, (uint64_t)st->st_size), NULL,
+	          st, r);
+}
+
+/* The whole plan under the current release. */
+static void plan_in_root(struct lookup *lk, struct response *r)
+{
+	if (plan_from_cache(lk, r))
+		return;
+	const char *name;
+	struct stat st;
+	int fd = open_target(lk, &name, &st, r);
+	if (fd >= 0)
+		plan_regular_file(lk, fd, name, &st, r);
 }
 
 void static_plan(const struct static_site *site, const struct http_request *req, const char *data,
@@ -599,27 +852,32 @@ void static_plan(const struct static_site *site, const struct http_request *req,
 	lk.now = now;
 	lk.key_len = 0;
 	lk.use_cache = false;
+	lk.missing = false;
 	int status = urlpath_resolve(http_span_ptr(data, req->target), req->target.len,
 	                             site->urlpath_flags, lk.path, sizeof lk.path, &lk.up);
 	if (status != 0) {
 		response_error(r, status);
+		add_configured_headers(site, NULL, "", r);
 		return;
 	}
+	lk.name = lk.path;
 	const struct redirect_rule *rule =
 	    redirect_find(site->redirects, site->redirect_count, &lk.up);
 	if (rule != NULL) {
 		plan_configured_redirect(rule, &lk.up, r);
-		return;
-	}
-	if (lk.up.trailing_slash && ends_with_dot_segment(req, data)) {
+	} else if (lk.up.trailing_slash && ends_with_dot_segment(req, data)) {
 		plan_redirect_to_normal_form(&lk.up, r);
-		return;
+	} else {
+		roots_refresh(site, now, false);
+		plan_in_root(&lk, r);
+		/* Not found: perhaps the release it was looked for in is gone. */
+		if (lk.missing && roots_refresh(site, now, true)) {
+			response_release(r);
+			response_init(r);
+			lk.missing = false;
+			lk.name = lk.path;
+			plan_in_root(&lk, r);
+		}
 	}
-	if (plan_from_cache(&lk, r))
-		return;
-	const char *name;
-	struct stat st;
-	int fd = open_target(&lk, &name, &st, r);
-	if (fd >= 0)
-		plan_regular_file(&lk, fd, name, &st, r);
+	add_configured_headers(site, &lk.up, lk.name, r);
 }

@@ -3,7 +3,15 @@
  *
  * It knows nothing of select() or sockets. Every path is resolved inside the
  * document root by the kernel (openat2 with RESOLVE_BENEATH), so neither "..",
- * nor a symlink, nor a race with a renamed directory can lead outside it. */
+ * nor a symlink, nor a race with a renamed directory can lead outside it.
+ *
+ * The root is a path that may be a symlink switched atomically to deploy a
+ * new release: it is opened again at most once a second (and at once when a
+ * request finds nothing), and when it names another directory, new requests
+ * resolve under that one and the file cache is emptied. A request keeps the
+ * release it started under for all it opens (its file, index, precompressed
+ * sibling, listing and error page); open files keep serving after the old
+ * release is deleted. */
 #ifndef SWITCHBOARD_STATIC_H
 #define SWITCHBOARD_STATIC_H
 
@@ -18,10 +26,12 @@ struct mime_types;
 struct filecache;
 struct redirect_rule;
 
-/* add_header NAME VALUE [SCOPE]: SCOPE is "/prefix" or "*.ext"; none: every path. */
+/* add_header NAME VALUE [SCOPE] [always]: SCOPE is "/prefix" or "*.ext";
+ * none: every path. */
 struct header_rule {
-	char *scope; /* NULL: every success response */
+	char *scope; /* NULL: every path */
 	char *line;  /* "Name: value\r\n", ready to send */
+	bool always; /* every status, errors and redirects too; else 2xx and 304 */
 };
 
 /* error_page STATUS PATH: the body of STATUS responses, a file below the root. */
@@ -36,9 +46,11 @@ enum symlink_policy {
 	SYMLINKS_ALWAYS,      /* followed anywhere (the root's owner vouches) */
 };
 
+struct static_roots; /* the root's path and the release it names now */
+
 struct static_site {
-	int root_fd;     /* O_PATH descriptor of the document root */
-	char *root_real; /* its canonical path */
+	int root_fd;     /* O_PATH descriptor of the root as opened: >= 0 while open */
+	char *root_real; /* its canonical path then (requests use roots) */
 	const struct mime_types *mime;
 	const char *default_type;
 	unsigned urlpath_flags; /* URLPATH_ALLOW_HIDDEN */
@@ -55,6 +67,7 @@ struct static_site {
 	size_t error_page_count;
 	const struct redirect_rule *redirects; /* checked before any file */
 	size_t redirect_count;
+	struct static_roots *roots; /* owned: made by static_site_open */
 };
 
 /* Open root; 0, or -1 with "ROOT: reason" in err. Other fields keep their values. */
@@ -66,6 +79,11 @@ void static_site_close(struct static_site *site);
  * it points to: response_release() frees them. */
 void static_plan(const struct static_site *site, const struct http_request *req, const char *data,
                  time_t now, struct response *r);
+
+/* The add_header rules marked "always" that apply to the answer r to req,
+ * planned elsewhere (a refused method, a request that could not be read). */
+void static_add_always_headers(const struct static_site *site, const struct http_request *req,
+                               const char *data, struct response *r);
 
 /* An error response about to be sent: when an error_page is configured for its
  * status, its body becomes that file (status unchanged). */

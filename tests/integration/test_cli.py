@@ -218,5 +218,17 @@ def startup_line_names_version_and_root():
     expect(any(root in line for root in roots), f"root missing from {line!r}")
 
 
+@test
+def listing_option_lists_a_directory_without_index():
+    """What a newcomer sees first: the Quick start serves a clone that has no
+    index.html, with --listing, so the browser shows its files, not 403."""
+    with Server(root=docroot().root) as server:
+        harness.expect_status(fetch(server.port, "/"), 403, "GET / without --listing")
+    with Server(root=docroot().root, args=("--listing",)) as server:
+        reply = fetch(server.port, "/")
+        harness.expect_status(reply, 200, "GET / with --listing")
+        expect(b'href="page.txt"' in reply.body, f"page.txt is not listed: {reply.body[:300]!r}")
+
+
 if __name__ == "__main__":
     harness.main()

@@ -167,5 +167,19 @@ def only_trusted_proxies():
         expect_status(client.read_response(), 200, "from 127.0.0.2")
 
 
+
+@test
+def the_access_log_can_name_the_proxy():
+    s = Setup("access_log_proxy on")
+    expect_status(send_through(s.proxied, v1("192.0.2.77"), "/?via"), 200, "through the proxy")
+    expect_status(fetch(s.plain, "/?direct"), 200, "directly")
+    lines = s.log_lines()
+    via = [line for line in lines if "/?via " in line]
+    direct = [line for line in lines if "/?direct " in line]
+    expect(len(via) == 1 and via[0].startswith("192.0.2.77 ") and via[0].endswith(' "127.0.0.1"'),
+           f"the proxied line: {via!r}")
+    expect(len(direct) == 1 and direct[0].endswith(' "-"'), f"the direct line: {direct!r}")
+
+
 if __name__ == "__main__":
     harness.main()

@@ -39,8 +39,8 @@ static struct stat make_stat(unsigned long long ino, long long size, long long s
 /* The ETag the cases below are evaluated against. */
 static void test_etag(char out[ETAG_MAX])
 {
-	struct stat st = make_stat(0x2a, 1024, (long long)MTIME, 500000000L);
-	etag_format(&st, out);
+	struct stat st = make_stat(0x2a, 1024 * 1024, (long long)MTIME, 500000000L);
+	etag_from_stat(&st, out);
 }
 
 static void append(char *buf, size_t *len, const char *text)
@@ -121,7 +121,7 @@ static const char *conditional_name(enum conditional_result r)
 	return "?";
 }
 
-/* --------------------------------------------------------------- etag_format */
+/* ---------------------------------------------------------------- etag_from_* */
 
 struct stat_case {
 	unsigned long long ino;
@@ -144,7 +144,36 @@ static bool is_lower_hex(char c)
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
 }
 
-/* "\"ino-size-sec.nsec\"": quoted, strong, hexadecimal fields, never truncated. */
+/* Quoted, strong, never truncated; between the quotes hexadecimal fields
+ * separated by separators (in order), each field non-empty. Returns the
+ * length of the last field. */
+static size_t check_tag_shape(const char *tag, const char *separators)
+{
+	size_t len = strnlen(tag, ETAG_MAX);
+	ck_assert_msg(len < ETAG_MAX, "not NUL-terminated");
+	ck_assert_msg(len >= 2 + 2 * strlen(separators), "%s: too short", tag);
+	ck_assert_msg(tag[0] == '"' && tag[len - 1] == '"', "%s: not quoted", tag);
+	ck_assert_msg(strncmp(tag, "W/", 2) != 0, "%s: weak", tag);
+	size_t field = 0, digits = 0;
+	for (size_t i = 1; i < len - 1; i++) {
+		if (is_lower_hex(tag[i])) {
+			digits++;
+			continue;
+		}
+		ck_assert_msg(separators[field] != '\0' && tag[i] == separators[field] &&
+		                  digits > 0,
+		              "%s: unexpected '%c' at %zu", tag, tag[i], i);
+		field++;
+		digits = 0;
+	}
+	ck_assert_msg(separators[field] == '\0' && digits > 0, "%s: wrong number of fields", tag);
+	/* Our own tag matches itself under both comparisons. */
+	ck_assert(etag_list_matches(tag, len, tag, false));
+	ck_assert(etag_list_matches(tag, len, tag, true));
+	return digits;
+}
+
+/* "\"size-sec.nsec\"" for a file tagged by its time stamp. */
 START_TEST(test_etag_shape)
 {
 	const struct stat_case *c = &stat_cases[_i];
@@ -152,31 +181,22 @@ START_TEST(test_etag_shape)
 	char tag[ETAG_MAX];
 
 	memset(tag, 'X', sizeof tag);
-	etag_format(&st, tag);
-	size_t len = strnlen(tag, sizeof tag);
-	ck_assert_msg(len < ETAG_MAX, "not NUL-terminated");
-	ck_assert_msg(len >= 9, "%s: too short", tag); /* "\"0-0-0.0\"" */
-	ck_assert_msg(tag[0] == '"' && tag[len - 1] == '"', "%s: not quoted", tag);
-	ck_assert_msg(strncmp(tag, "W/", 2) != 0, "%s: weak", tag);
+	etag_from_stat(&st, tag);
+	check_tag_shape(tag, "-.");
+}
+END_TEST
 
-	/* Between the quotes: hex '-' hex '-' hex '.' hex, each field non-empty. */
-	const char separators[] = "--.";
-	size_t field = 0, digits = 0;
-	for (size_t i = 1; i < len - 1; i++) {
-		if (is_lower_hex(tag[i])) {
-			digits++;
-			continue;
-		}
-		ck_assert_msg(field < 3 && tag[i] == separators[field] && digits > 0,
-		              "%s: unexpected '%c' at %zu", tag, tag[i], i);
-		field++;
-		digits = 0;
+/* "\"size-hash\"", the hash always in 16 digits. */
+START_TEST(test_etag_content_shape)
+{
+	static const uint64_t hashes[] = {0, 1, 0x1234, UINT64_MAX, 0x8000000000000000u};
+	char tag[ETAG_MAX];
+
+	for (size_t i = 0; i < ARRAY_LEN(hashes); i++) {
+		memset(tag, 'X', sizeof tag);
+		etag_from_content(ETAG_HASH_MAX_FILE, hashes[i], tag);
+		ck_assert_uint_eq(check_tag_shape(tag, "-"), 16);
 	}
-	ck_assert_msg(field == 3 && digits > 0, "%s: wrong number of fields", tag);
-
-	/* Our own tag matches itself under both comparisons. */
-	ck_assert(etag_list_matches(tag, len, tag, false));
-	ck_assert(etag_list_matches(tag, len, tag, true));
 }
 END_TEST
 
@@ -185,28 +205,33 @@ START_TEST(test_etag_exact)
 	char tag[ETAG_MAX];
 	struct stat st = make_stat(0x1234, 0x10, 0x5f5e100, 0x1);
 
-	etag_format(&st, tag);
-	ck_assert_str_eq(tag, "\"1234-10-5f5e100.1\"");
+	etag_from_stat(&st, tag);
+	ck_assert_str_eq(tag, "\"10-5f5e100.1\"");
 
 	st = make_stat(0, 0, 0, 0);
-	etag_format(&st, tag);
-	ck_assert_str_eq(tag, "\"0-0-0.0\"");
+	etag_from_stat(&st, tag);
+	ck_assert_str_eq(tag, "\"0-0.0\"");
 
 	st = make_stat(UINT64_MAX, INT64_MAX, INT64_MAX, 999999999);
-	etag_format(&st, tag);
-	ck_assert_str_eq(tag, "\"ffffffffffffffff-7fffffffffffffff-7fffffffffffffff.3b9ac9ff\"");
+	etag_from_stat(&st, tag);
+	ck_assert_str_eq(tag, "\"7fffffffffffffff-7fffffffffffffff.3b9ac9ff\"");
+
+	etag_from_content(0x10, 0x1234, tag);
+	ck_assert_str_eq(tag, "\"10-0000000000001234\"");
+	etag_from_content(0, UINT64_MAX, tag);
+	ck_assert_str_eq(tag, "\"0-ffffffffffffffff\"");
 }
 END_TEST
 
-/* Any change of inode, size, seconds or nanoseconds gives another tag. */
+/* Any change of size, seconds or nanoseconds gives another tag. */
 static const struct stat_case variant_cases[] = {
-    {100, 4096, 1700000000, 123456789},                                     /* the base */
-    {101, 4096, 1700000000, 123456789},                                     /* inode */
-    {100, 4097, 1700000000, 123456789},                                     /* size */
-    {100, 4096, 1700000001, 123456789},                                     /* seconds */
-    {100, 4096, 1700000000, 123456788},                                     /* nanoseconds */
-    {100, 4096, 1700000000, 0},         {4096, 100, 1700000000, 123456789}, /* fields swapped */
-    {100, 1700000000, 4096, 123456789}, {0, 0, 0, 0},
+    {100, 4096, 1700000000, 123456789}, /* the base */
+    {100, 4097, 1700000000, 123456789}, /* size */
+    {100, 4096, 1700000001, 123456789}, /* seconds */
+    {100, 4096, 1700000000, 123456788}, /* nanoseconds */
+    {100, 4096, 1700000000, 0},
+    {100, 1700000000, 4096, 123456789}, /* fields swapped */
+    {0, 0, 0, 0},
 };
 
 START_TEST(test_etag_differs)
@@ -216,23 +241,50 @@ START_TEST(test_etag_differs)
 	for (size_t i = 0; i < ARRAY_LEN(variant_cases); i++) {
 		const struct stat_case *c = &variant_cases[i];
 		struct stat st = make_stat(c->ino, c->size, c->sec, c->nsec);
-		etag_format(&st, tags[i]);
+		etag_from_stat(&st, tags[i]);
 	}
 	for (size_t i = 0; i < ARRAY_LEN(variant_cases); i++)
 		for (size_t j = i + 1; j < ARRAY_LEN(variant_cases); j++)
 			ck_assert_msg(strcmp(tags[i], tags[j]) != 0, "cases %zu and %zu: %s", i, j,
 			              tags[i]);
 
-	/* Fields the tag is not made of do not change it. */
+	/* Fields the tag is not made of do not change it: a copy of the file on
+	 * another host (another inode, device, mode, link count) has the same. */
 	struct stat a = make_stat(100, 4096, 1700000000, 123456789);
 	struct stat b = a;
 	char ta[ETAG_MAX], tb[ETAG_MAX];
+	b.st_ino = 101;
+	b.st_dev = 7;
 	b.st_mode = S_IFREG | 0644;
 	b.st_nlink = 3;
 	b.st_atim.tv_sec = 1;
-	etag_format(&a, ta);
-	etag_format(&b, tb);
+	b.st_ctim.tv_sec = 2;
+	etag_from_stat(&a, ta);
+	etag_from_stat(&b, tb);
 	ck_assert_str_eq(ta, tb);
+}
+END_TEST
+
+/* Content tags differ with the size or the hash, and never equal a time tag. */
+START_TEST(test_etag_content_differs)
+{
+	char a[ETAG_MAX], b[ETAG_MAX];
+
+	etag_from_content(100, 0xabc, a);
+	etag_from_content(100, 0xabd, b);
+	ck_assert_str_ne(a, b);
+	etag_from_content(101, 0xabc, b);
+	ck_assert_str_ne(a, b);
+	etag_from_content(100, 0xabc, b);
+	ck_assert_str_eq(a, b);
+	/* A time tag has a '.', a content tag none. */
+	for (size_t i = 0; i < ARRAY_LEN(stat_cases); i++) {
+		struct stat st = make_stat(stat_cases[i].ino, stat_cases[i].size, stat_cases[i].sec,
+		                           stat_cases[i].nsec);
+		etag_from_stat(&st, b);
+		ck_assert_ptr_nonnull(strchr(b, '.'));
+		ck_assert_ptr_null(strchr(a, '.'));
+	}
 }
 END_TEST
 
@@ -433,6 +485,35 @@ START_TEST(test_evaluate)
 }
 END_TEST
 
+/* A representation without validators (a listing): only "*" can match. */
+static const struct eval_case untagged_cases[] = {
+    {"", CONDITIONAL_PROCEED},
+    {"If-None-Match: *", CONDITIONAL_NOT_MODIFIED},
+    {"If-None-Match:  * ", CONDITIONAL_NOT_MODIFIED},
+    {"If-None-Match: \"x\"", CONDITIONAL_PROCEED},
+    {"If-None-Match: \"x\", \"y\"", CONDITIONAL_PROCEED},
+    {"If-Match: *", CONDITIONAL_PROCEED},
+    {"If-Match: \"x\"", CONDITIONAL_PRECONDITION_FAILED},
+    {"If-Match: *\nIf-None-Match: *", CONDITIONAL_NOT_MODIFIED},
+    {"If-Match: \"x\"\nIf-None-Match: *", CONDITIONAL_PRECONDITION_FAILED},
+    /* No Last-Modified: the dates say nothing. */
+    {"If-Modified-Since: {N}", CONDITIONAL_PROCEED},
+    {"If-Unmodified-Since: {O}", CONDITIONAL_PROCEED},
+};
+
+START_TEST(test_evaluate_untagged)
+{
+	const struct eval_case *c = &untagged_cases[_i];
+	char raw[REQUEST_MAX];
+
+	build_request(raw, c->headers, "", MTIME);
+	struct http_request req = parse_request(raw);
+	enum conditional_result got = conditional_evaluate_untagged(&req, raw);
+	ck_assert_msg(got == c->expected, "%s, expected %s, for:\n%s", conditional_name(got),
+	              conditional_name(c->expected), raw);
+}
+END_TEST
+
 /* ------------------------------------------------- conditional_range_allowed */
 
 struct range_case {
@@ -539,7 +620,7 @@ END_TEST
 static Suite *conditional_suite(void)
 {
 	Suite *s = suite_create("conditional");
-	TCase *etag = tcase_create("etag_format");
+	TCase *etag = tcase_create("etag_from");
 	TCase *list = tcase_create("etag_list_matches");
 	TCase *eval = tcase_create("conditional_evaluate");
 	TCase *range = tcase_create("conditional_range_allowed");
@@ -547,6 +628,8 @@ static Suite *conditional_suite(void)
 	tcase_add_loop_test(etag, test_etag_shape, 0, (int)ARRAY_LEN(stat_cases));
 	tcase_add_test(etag, test_etag_exact);
 	tcase_add_test(etag, test_etag_differs);
+	tcase_add_test(etag, test_etag_content_shape);
+	tcase_add_test(etag, test_etag_content_differs);
 	suite_add_tcase(s, etag);
 
 	tcase_add_loop_test(list, test_list_matches, 0, (int)ARRAY_LEN(match_cases));
@@ -556,6 +639,7 @@ static Suite *conditional_suite(void)
 	suite_add_tcase(s, list);
 
 	tcase_add_loop_test(eval, test_evaluate, 0, (int)ARRAY_LEN(eval_cases));
+	tcase_add_loop_test(eval, test_evaluate_untagged, 0, (int)ARRAY_LEN(untagged_cases));
 	suite_add_tcase(s, eval);
 
 	tcase_add_loop_test(range, test_range_allowed, 0, (int)ARRAY_LEN(range_cases));

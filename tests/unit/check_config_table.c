@@ -37,9 +37,10 @@ static void render_list(const struct config *cfg, enum directive_id id, char *ou
 		n += (size_t)snprintf(out + n, size - n, "%s%s", i ? " " : "", cfg->index[i]);
 	for (size_t i = 0; id == DIRECTIVE_ADD_HEADER && i < cfg->header_count; i++)
 		n +=
-		    (size_t)snprintf(out + n, size - n, "%s%.*s@%s", i ? " " : "",
+		    (size_t)snprintf(out + n, size - n, "%s%.*s@%s%s", i ? " " : "",
 		                     (int)strcspn(cfg->headers[i].line, "\r"), cfg->headers[i].line,
-		                     cfg->headers[i].scope ? cfg->headers[i].scope : "*");
+		                     cfg->headers[i].scope ? cfg->headers[i].scope : "*",
+		                     cfg->headers[i].always ? "!always" : "");
 	const struct config_networks *nets = id == DIRECTIVE_METRICS_ALLOW   ? &cfg->metrics_allow
 	                                     : id == DIRECTIVE_PROXY_TRUSTED ? &cfg->proxy_trusted
 	                                                                     : NULL;
@@ -224,6 +225,10 @@ static const struct good_case good_cases[] = {
     {"health_path", {"/healthz"}, "/healthz"},
     {"health_log", {"on"}, "1"},
     {"drain_delay", {"3s"}, "3000"},
+    {"unix_socket_mode", {"0660"}, "432"},
+    {"access_log_proxy", {"on"}, "1"},
+    {"unix_socket_group", {"www-data"}, "www-data"},
+    {"listen", {"unix:/run/sb/http.sock"}, "unix:/run/sb/http.sock"},
     {"redirect", {"/old.html", "/new.html"}, "/old.html>/new.html 301"},
     {"redirect",
      {"/docs/*", "https://docs.example.com/", "308"},
@@ -244,6 +249,11 @@ static const struct good_case good_cases[] = {
     {"file_cache", {"1g"}, "1073741824"},
     {"add_header", {"X-Frame-Options", "DENY"}, "X-Frame-Options: DENY@*"},
     {"add_header", {"X-Tab", "a\tb", "*.css"}, "X-Tab: a\tb@*.css"},
+    {"add_header",
+     {"Access-Control-Allow-Origin", "*", "always"},
+     "Access-Control-Allow-Origin: *@*!always"},
+    {"add_header", {"X-A", "a", "/docs/", "always"}, "X-A: a@/docs/!always"},
+    {"add_header", {"X-A", "always"}, "X-A: always@*"}, /* a value, not the word */
     {"error_page", {"599", "/e.html"}, "599 /e.html"},
 };
 
@@ -330,6 +340,14 @@ static const struct bad_case bad_cases[] = {
      {"/old", "//evil.example/"},
      "invalid redirect target '//evil.example/' (a path like /new.html, or an http(s) URL)"},
     {"redirect", {"/old"}, "redirect takes 2 to 3 values"},
+    {"unix_socket_mode",
+     {"0800"},
+     "invalid mode '0800' for unix_socket_mode (octal permission bits, like 0660)"},
+    {"unix_socket_group", {""}, "unix_socket_group needs a non-empty value"},
+    {"access_log_proxy", {"yes"}, "invalid value 'yes' for access_log_proxy (on or off)"},
+    {"listen",
+     {"unix:run/sb.sock"},
+     "invalid listen address 'unix:run/sb.sock' (unix: and an absolute path of at most 107 bytes)"},
     {"drain_delay",
      {"-1s"},
      "invalid duration '-1s' for drain_delay (a number with ms, s, m or h)"},
@@ -381,8 +399,12 @@ static const struct bad_case bad_cases[] = {
     {"root", {"a", "b"}, "root takes one value"},
     {"listen", {NULL}, "listen takes 1 to 2 values"},
     {"index", {"1", "2", "3", "4", "5", "6", "7", "8", "9"}, "index takes 1 to 8 values"},
-    {"add_header", {"X-A"}, "add_header takes 2 to 3 values"},
-    {"add_header", {"X-A", "a", "/b", "/c"}, "add_header takes 2 to 3 values"},
+    {"add_header", {"X-A"}, "add_header takes 2 to 4 values"},
+    {"add_header", {"X-A", "a", "/b", "/c"}, "header 'X-A': '/c' after the scope (only 'always')"},
+    {"add_header", {"X-A", "a", "/b", "always", "x"}, "add_header takes 2 to 4 values"},
+    {"add_header",
+     {"X-A", "a", "always", "always"},
+     "invalid scope 'always' (a path prefix like /assets/ or *.css)"},
     {"error_page", {"404"}, "error_page takes 2 values"},
 };
 

@@ -5,6 +5,7 @@
 #include "autoconfig.h"
 
 #include "exchange.h"
+#include "filecache.h"
 #include "health.h"
 #include "http_parser.h"
 #include "static.h"
@@ -90,6 +91,16 @@ static void answer(const char *text, unsigned long served, struct exchange_plan 
 	    .served = served,
 	    .now = time(NULL),
 	};
+	exchange_answer(&ctx, &in, plan);
+}
+
+/* The same at a given second of the wall clock. */
+static void answer_at(const char *text, time_t now, struct exchange_plan *plan)
+{
+	static struct http_parser parser;
+	http_parser_init(&parser);
+	ck_assert_int_eq(http_parser_feed(&parser, text, strlen(text)), HTTP_PARSE_DONE);
+	struct exchange_request in = {.req = &parser.req, .data = text, .now = now};
 	exchange_answer(&ctx, &in, plan);
 }
 
@@ -301,7 +312,8 @@ START_TEST(test_head_has_fields_no_body)
 	struct exchange_plan get, head;
 	answer("GET /hello.txt HTTP/1.1\r\nHost: a\r\n\r\n", 0, &get);
 	answer("HEAD /hello.txt HTTP/1.1\r\nHost: a\r\n\r\n", 0, &head);
-	ck_assert_int_eq(get.response.body.kind, BODY_FILE);
+	/* A small file is sent from the bytes its ETag was computed from. */
+	ck_assert_int_eq(get.response.body.kind, BODY_MEMORY);
 	ck_assert_uint_eq(get.response.body.remaining, 6);
 	ck_assert(!get.response.head_only);
 	ck_assert(head.response.head_only);
@@ -381,6 +393,202 @@ START_TEST(test_configured_error_page)
 	exchange_plan_release(&plan);
 	site.error_pages = NULL;
 	site.error_page_count = 0;
+}
+END_TEST
+
+/* ------------------------------------------------------------ symlinks */
+
+static void make_symlink(const char *target, const char *name)
+{
+	char path[300];
+	snprintf(path, sizeof path, "%s/%s", root, name);
+	ck_assert_int_eq(symlink(target, path), 0);
+}
+
+/* An absolute link is followed when it stays inside the root ("inside"
+ * policy), refused when it leads out. */
+START_TEST(test_absolute_symlinks)
+{
+	char target[300];
+	snprintf(target, sizeof target, "%s/hello.txt", root);
+	make_symlink(target, "abs-in.txt");
+	snprintf(target, sizeof target, "%s/dir", root);
+	make_symlink(target, "abs-dir");
+	make_symlink("/etc/passwd", "abs-out.txt");
+	make_symlink("/etc", "abs-out-dir");
+
+	struct exchange_plan plan;
+	answer("GET /abs-in.txt HTTP/1.1\r\nHost: a\r\n\r\n", 0, &plan);
+	ck_assert_int_eq(plan.response.status, 200);
+	ck_assert_uint_eq(plan.response.content_length, 6);
+	exchange_plan_release(&plan);
+	ck_assert_int_eq(status_of("GET /abs-dir/ HTTP/1.1\r\nHost: a\r\n\r\n"), 200);
+	ck_assert_int_eq(status_of("GET /abs-out.txt HTTP/1.1\r\nHost: a\r\n\r\n"), 403);
+	ck_assert_int_eq(status_of("GET /abs-out-dir/passwd HTTP/1.1\r\nHost: a\r\n\r\n"), 403);
+
+	/* "never" refuses them all. */
+	site.symlinks = SYMLINKS_NEVER;
+	ck_assert_int_eq(status_of("GET /abs-in.txt HTTP/1.1\r\nHost: a\r\n\r\n"), 403);
+	ck_assert_int_eq(status_of("GET /abs-out.txt HTTP/1.1\r\nHost: a\r\n\r\n"), 403);
+	site.symlinks = SYMLINKS_INSIDE_ROOT;
+}
+END_TEST
+
+/* ------------------------------------------------------------ listings */
+
+/* A listing has no validator, but it exists: "If-None-Match: *" is false. */
+START_TEST(test_listing_preconditions)
+{
+	ck_assert_int_eq(status_of("GET /dir/ HTTP/1.1\r\nHost: a\r\nIf-None-Match: *\r\n\r\n"),
+	                 304);
+	ck_assert_int_eq(status_of("HEAD /dir/ HTTP/1.1\r\nHost: a\r\nIf-None-Match: *\r\n\r\n"),
+	                 304);
+	ck_assert_int_eq(status_of("GET /dir/ HTTP/1.1\r\nHost: a\r\nIf-None-Match: \"x\"\r\n\r\n"),
+	                 200);
+	ck_assert_int_eq(status_of("GET /dir/ HTTP/1.1\r\nHost: a\r\nIf-Match: *\r\n\r\n"), 200);
+	ck_assert_int_eq(status_of("GET /dir/ HTTP/1.1\r\nHost: a\r\nIf-Match: \"x\"\r\n\r\n"),
+	                 412);
+}
+END_TEST
+
+/* ------------------------------------------------------------ add_header */
+
+static bool has_extra(const struct response *r, const char *line)
+{
+	for (size_t i = 0; i < r->extra_count; i++)
+		if (strcmp(r->extra[i], line) == 0)
+			return true;
+	return false;
+}
+
+static struct header_rule header_rules[] = {
+    {NULL, (char *)"X-Always: 1\r\n", true},
+    {NULL, (char *)"X-Success: 1\r\n", false},
+    {(char *)"/dir", (char *)"X-Dir: 1\r\n", true},
+};
+
+struct header_case {
+	const char *request;
+	int status;
+	bool always, success, dir;
+};
+
+static const struct header_case header_cases[] = {
+    {"GET /hello.txt HTTP/1.1\r\nHost: a\r\n\r\n", 200, true, true, false},
+    {"GET /hello.txt HTTP/1.1\r\nHost: a\r\nIf-None-Match: *\r\n\r\n", 304, true, true, false},
+    {"GET /dir/ HTTP/1.1\r\nHost: a\r\n\r\n", 200, true, true, true},
+    {"GET /dir HTTP/1.1\r\nHost: a\r\n\r\n", 301, true, false, true},
+    {"GET /dir/missing HTTP/1.1\r\nHost: a\r\n\r\n", 404, true, false, true},
+    {"GET /missing HTTP/1.1\r\nHost: a\r\n\r\n", 404, true, false, false},
+    {"GET /hello.txt HTTP/1.1\r\nHost: a\r\nIf-Match: \"x\"\r\n\r\n", 412, true, false, false},
+    {"POST /dir/ HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\n", 405, true, false, true},
+    {"BREW /dir/ HTTP/1.1\r\nHost: a\r\n\r\n", 501, true, false, true},
+    {"GET /dir/ HTTP/1.1\r\nHost: a\r\nContent-Length: 99999\r\n\r\n", 413, true, false, true},
+    {"GET /../x HTTP/1.1\r\nHost: a\r\n\r\n", 400, true, false, false},
+    {"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400, true, false, false},
+};
+
+/* "always" rules go on every status, the server's own errors and redirects
+ * included; the others only on 2xx and 304. */
+START_TEST(test_add_header_always)
+{
+	const struct header_case *c = &header_cases[_i];
+	site.headers = header_rules;
+	site.header_count = sizeof header_rules / sizeof header_rules[0];
+	struct exchange_plan plan;
+	answer(c->request, 0, &plan);
+	const struct response *r = &plan.response;
+	ck_assert_int_eq(r->status, c->status);
+	ck_assert_msg(has_extra(r, "X-Always: 1\r\n") == c->always, "X-Always on %d", c->status);
+	ck_assert_msg(has_extra(r, "X-Success: 1\r\n") == c->success, "X-Success on %d", c->status);
+	ck_assert_msg(has_extra(r, "X-Dir: 1\r\n") == c->dir, "X-Dir on %d", c->status);
+	ck_assert_uint_eq(r->extra_count, (size_t)c->always + c->success + c->dir);
+	exchange_plan_release(&plan);
+	site.headers = NULL;
+	site.header_count = 0;
+}
+END_TEST
+
+/* ------------------------------------------------------------ deploys */
+
+/* A release directory under root/releases, with hello.txt saying text. */
+static void make_release(const char *name, const char *text)
+{
+	char dir[300];
+	snprintf(dir, sizeof dir, "%s/releases", root);
+	mkdir(dir, 0755);
+	snprintf(dir, sizeof dir, "%s/releases/%s", root, name);
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	char file[64];
+	snprintf(file, sizeof file, "releases/%s/hello.txt", name);
+	write_file(file, text);
+	snprintf(file, sizeof file, "releases/%s/other.txt", name);
+	write_file(file, text);
+}
+
+/* ln -s releases/NAME tmp && mv -T tmp current */
+static void switch_release(const char *name)
+{
+	char target[300], tmp[300], current[300];
+	snprintf(target, sizeof target, "releases/%s", name);
+	snprintf(tmp, sizeof tmp, "%s/current.tmp", root);
+	snprintf(current, sizeof current, "%s/current", root);
+	ck_assert_int_eq(symlink(target, tmp), 0);
+	ck_assert_int_eq(rename(tmp, current), 0);
+}
+
+/* The body of GET target at now: the release it came from. */
+static char release_seen_for(const char *target, time_t now)
+{
+	char request[128];
+	snprintf(request, sizeof request, "GET %s HTTP/1.1\r\nHost: a\r\n\r\n", target);
+	struct exchange_plan plan;
+	answer_at(request, now, &plan);
+	ck_assert_int_eq(plan.response.status, 200);
+	ck_assert_int_eq(plan.response.body.kind, BODY_MEMORY);
+	char seen = plan.response.body.mem->bytes[0];
+	exchange_plan_release(&plan);
+	return seen;
+}
+
+static char release_seen(time_t now)
+{
+	return release_seen_for("/hello.txt", now);
+}
+
+/* The root is a symlink switched to another release: seen at the next
+ * second (the path is opened again at most once a second), or at once when
+ * the old release is gone. The file cache never answers for the old one. */
+START_TEST(test_root_switch)
+{
+	make_release("v1", "1");
+	make_release("v2", "2");
+	make_release("v3", "3");
+	switch_release("v1");
+	char current[300], err[256];
+	snprintf(current, sizeof current, "%s/current", root);
+	static_site_close(&site);
+	site.cache = filecache_new(1 << 20, 1 << 16);
+	ck_assert_int_eq(static_site_open(&site, current, err, sizeof err), 0);
+	time_t now = time(NULL) + 10; /* the files are settled: they are kept */
+
+	ck_assert_int_eq(release_seen(now), '1');
+	switch_release("v2");
+	ck_assert_int_eq(release_seen(now), '1'); /* within the same second */
+	ck_assert_int_eq(release_seen(now + 1), '2');
+	ck_assert_int_eq(release_seen(now + 1), '2');
+
+	/* The old release deleted right after the switch: no 404, no wait. */
+	switch_release("v3");
+	char cmd[400];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s/releases/v2'", root);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(release_seen_for("/other.txt", now + 1), '3');
+	/* What the cache held was flushed with the old release. */
+	ck_assert_int_eq(release_seen(now + 1), '3');
+	ck_assert_int_eq(status_of("GET /missing HTTP/1.1\r\nHost: a\r\n\r\n"), 404);
+	filecache_free(site.cache);
+	site.cache = NULL;
 }
 END_TEST
 
@@ -517,6 +725,11 @@ int main(void)
 	tcase_add_test(tc, test_range_body);
 	tcase_add_test(tc, test_builtin_error_page);
 	tcase_add_test(tc, test_configured_error_page);
+	tcase_add_test(tc, test_absolute_symlinks);
+	tcase_add_test(tc, test_root_switch);
+	tcase_add_test(tc, test_listing_preconditions);
+	tcase_add_loop_test(tc, test_add_header_always, 0,
+	                    (int)(sizeof header_cases / sizeof header_cases[0]));
 	tcase_add_test(tc, test_router_rows);
 	tcase_add_test(tc, test_router_table);
 	tcase_add_test(tc, test_health_route);

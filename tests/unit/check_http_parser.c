@@ -6,6 +6,7 @@
 #include "http_parser.h"
 
 #include <check.h>
+#include <ctype.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -1524,6 +1525,169 @@ START_TEST(test_host_values)
 }
 END_TEST
 
+/* An error answer uses what was read before the fault: the method (the answer
+ * to HEAD has no body), the request-line and the fields before the faulty
+ * line (for the access log). */
+START_TEST(test_error_keeps_what_came_before)
+{
+	static const char bad_version[] = "HEAD /a HTTP/2.0\r\nHost: h\r\n\r\n";
+	static const char bad_target[] = "HEAD /a\x01 HTTP/1.1\r\nHost: h\r\n\r\n";
+	static const char bad_field[] = "GET /x HTTP/1.1\r\nUser-Agent: u\r\nHost: a b\r\n\r\n";
+	struct outcome o = parse_whole(bad_version, sizeof bad_version - 1);
+
+	ck_assert_int_eq(o.result, HTTP_PARSE_ERROR);
+	ck_assert_int_eq(o.status, 505);
+	ck_assert_int_eq(o.req.method, HTTP_METHOD_HEAD);
+	assert_span_text(bad_version, o.req.target, "/a", "bad version", "target");
+	o = parse_byte_by_byte(bad_target, sizeof bad_target - 1);
+	ck_assert_int_eq(o.status, 400);
+	ck_assert_int_eq(o.req.method, HTTP_METHOD_HEAD);
+	o = parse_whole(bad_field, sizeof bad_field - 1);
+	ck_assert_int_eq(o.status, 400);
+	assert_span_text(bad_field, o.req.request_line, "GET /x HTTP/1.1", "bad field",
+	                 "request_line");
+	assert_span_text(bad_field, o.req.user_agent, "u", "bad field", "user_agent");
+}
+END_TEST
+
+/* More Host values: IP-literals, escapes, ports, and the OWS around a value,
+ * which is not part of it. */
+START_TEST(test_host_values_edges)
+{
+	static const struct {
+		const char *host;
+		bool valid;
+	} cases[] = {
+	    {"[::1]:8080", true},
+	    {"[v1.fe80::a+en1]", true},
+	    {"[::1]:", true},
+	    {"[::1]]", false},
+	    {"[::1%25eth0]", false},
+	    {"[::1]:8x", false},
+	    {"%41%42", true},
+	    {"a%4", false},
+	    {"a%zz", false},
+	    {"a%", false},
+	    {"%", false},
+	    {":80", true},
+	    {"a:80:90", false},
+	    {"a:+80", false},
+	    {"ex ample", false},
+	    {"a \t", true},
+	    {"a:8 ", true},
+	    {"\xc3\xa9", false},
+	    {"a]", false},
+	    {"a[", false},
+	    {"~._-!$&'()*+,;=", true},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char request[256];
+		int n = snprintf(request, sizeof request, "GET / HTTP/1.1\r\nHost: %s\r\n\r\n",
+		                 cases[i].host);
+		struct outcome o = parse_whole(request, (size_t)n);
+		ck_assert_msg(o.result == (cases[i].valid ? HTTP_PARSE_DONE : HTTP_PARSE_ERROR),
+		              "Host '%s': %s", show(cases[i].host, strlen(cases[i].host)),
+		              result_name(o.result));
+		if (!cases[i].valid)
+			ck_assert_int_eq(o.status, 400);
+	}
+}
+END_TEST
+
+/* The fields the parser acts on are found by name in any letter case; a name
+ * that differs from one of them in a single byte, or in length, is another
+ * field, only validated. */
+enum field_effect { EFFECT_SPAN, EFFECT_HOST, EFFECT_CLOSE, EFFECT_LENGTH, EFFECT_CHUNKED };
+
+static const struct field_probe {
+	const char *name; /* in lower case */
+	const char *value;
+	enum field_effect effect;
+	size_t span; /* EFFECT_SPAN: the member of struct http_request it sets */
+} field_probes[] = {
+#define PROBE(name, value, effect)                                                                 \
+	{                                                                                          \
+		name, value, effect, 0                                                             \
+	}
+#define SPAN_PROBE(name, member)                                                                   \
+	{                                                                                          \
+		name, "v", EFFECT_SPAN, offsetof(struct http_request, member)                      \
+	}
+    PROBE("host", "h", EFFECT_HOST),
+    PROBE("connection", "close", EFFECT_CLOSE),
+    PROBE("content-length", "5", EFFECT_LENGTH),
+    PROBE("transfer-encoding", "chunked", EFFECT_CHUNKED),
+    SPAN_PROBE("user-agent", user_agent),
+    SPAN_PROBE("referer", referer),
+    SPAN_PROBE("if-match", if_match),
+    SPAN_PROBE("if-unmodified-since", if_unmodified_since),
+    SPAN_PROBE("if-modified-since", if_modified_since),
+    SPAN_PROBE("if-none-match", if_none_match),
+    SPAN_PROBE("range", range),
+    SPAN_PROBE("if-range", if_range),
+    SPAN_PROBE("accept-encoding", accept_encoding),
+#undef PROBE
+#undef SPAN_PROBE
+};
+
+/* Parse a head with the field `name: value`; did the parser act on it? The
+ * head must be accepted either way. */
+static bool field_taken(const struct field_probe *f, const char *name)
+{
+	char text[256];
+	/* Host is probed in HTTP/1.0, which needs none; the others next to one. */
+	int n = snprintf(text, sizeof text, "%s\r\n%s: %s\r\n\r\n",
+	                 f->effect == EFFECT_HOST ? "GET / HTTP/1.0" : "GET / HTTP/1.1\r\nHost: h",
+	                 name, f->value);
+	ck_assert(n > 0 && (size_t)n < sizeof text);
+	struct outcome o = parse_whole(text, (size_t)n);
+	ck_assert_msg(o.result == HTTP_PARSE_DONE, "\"%s\": %s (status %d)", show(text, (size_t)n),
+	              result_name(o.result), o.status);
+	switch (f->effect) {
+	case EFFECT_SPAN:
+		return span_at(&o.req, f->span).len > 0;
+	case EFFECT_HOST:
+		return o.req.host_count > 0;
+	case EFFECT_CLOSE:
+		return o.req.connection_close;
+	case EFFECT_LENGTH:
+		return o.req.has_content_length;
+	case EFFECT_CHUNKED:
+		return o.req.chunked;
+	}
+	return false;
+}
+
+START_TEST(test_known_field_names)
+{
+	const struct field_probe *f = &field_probes[_i];
+	size_t len = strlen(f->name);
+	char name[64];
+
+	ck_assert_uint_lt(len + 2, sizeof name);
+	ck_assert_msg(field_taken(f, f->name), "%s not taken", f->name);
+	for (size_t k = 0; k <= len; k++) { /* upper case, then a mix */
+		for (size_t i = 0; i < len; i++)
+			name[i] = (char)(i < k || i % 2 == 1 ? toupper(f->name[i]) : f->name[i]);
+		name[len] = '\0';
+		ck_assert_msg(field_taken(f, name), "%s not taken", name);
+	}
+	for (size_t k = 0; k < len; k++) { /* one byte changed */
+		char c = f->name[k];
+		strcpy(name, f->name);
+		name[k] = c == '-' ? '_' : c == 'z' ? 'a' : (char)(c + 1);
+		ck_assert_msg(!field_taken(f, name), "%s taken as %s", name, f->name);
+		name[k] = (char)toupper(name[k]);
+		ck_assert_msg(!field_taken(f, name), "%s taken as %s", name, f->name);
+	}
+	snprintf(name, sizeof name, "%ss", f->name); /* longer */
+	ck_assert_msg(!field_taken(f, name), "%s taken as %s", name, f->name);
+	ck_assert_msg(!field_taken(f, f->name + 1), "%s taken as %s", f->name + 1, f->name);
+	snprintf(name, sizeof name, "%.*s", (int)len - 1, f->name); /* shorter */
+	ck_assert_msg(!field_taken(f, name), "%s taken as %s", name, f->name);
+}
+END_TEST
+
 static Suite *http_parser_suite(void)
 {
 	Suite *s = suite_create("http_parser");
@@ -1555,6 +1719,9 @@ static Suite *http_parser_suite(void)
 	tcase_add_test(limits, test_largest_head_is_max_head);
 	tcase_add_loop_test(limits, test_fault_order_does_not_depend_on_splits, 0, 4);
 	tcase_add_test(limits, test_host_values);
+	tcase_add_test(limits, test_host_values_edges);
+	tcase_add_test(errors, test_error_keeps_what_came_before);
+	tcase_add_loop_test(limits, test_known_field_names, 0, (int)ARRAY_LEN(field_probes));
 	tcase_add_loop_test(limits, test_limit_incomplete, 0, (int)ARRAY_LEN(incomplete_cases));
 	suite_add_tcase(s, limits);
 

@@ -1,5 +1,7 @@
 /* Unit tests for httpchars: each class checked byte by byte against the
- * definitions of RFC 9110 section 5.6.2 (tchar), 5.6.3 (OWS) and 5.5 (field values). */
+ * definitions of RFC 9110 section 5.6.2 (tchar), 5.6.3 (OWS) and 5.5 (field
+ * values), RFC 5234 appendix B.1 (VCHAR, HEXDIG, DIGIT) and RFC 3986 section 2
+ * (unreserved, sub-delims). */
 #include "autoconfig.h"
 
 #include "httpchars.h"
@@ -20,6 +22,26 @@ static bool rfc_field_value(int c)
 	return c == '\t' || (c >= 0x20 && c <= 0x7e) || c >= 0x80;
 }
 
+static bool rfc_vchar(int c)
+{
+	return c >= 0x21 && c <= 0x7e;
+}
+
+/* The bytes of a reg-name but pct-encoded: unreserved / sub-delims. */
+static bool rfc_host_byte(int c)
+{
+	bool unreserved = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	                  (c >= 'A' && c <= 'Z') || (c != 0 && strchr("-._~", c) != NULL);
+	bool sub_delim = c != 0 && strchr("!$&'()*+,;=", c) != NULL;
+	return unreserved || sub_delim;
+}
+
+/* ABNF strings are case-insensitive: HEXDIG matches "a" to "f" too. */
+static bool rfc_hexdig(int c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
 START_TEST(test_every_byte)
 {
 	for (int c = 0; c < 256; c++) {
@@ -28,6 +50,12 @@ START_TEST(test_every_byte)
 		              "OWS 0x%02x", c);
 		ck_assert_msg(http_is_field_value_byte((unsigned char)c) == rfc_field_value(c),
 		              "field value 0x%02x", c);
+		ck_assert_msg(http_is_vchar((unsigned char)c) == rfc_vchar(c), "VCHAR 0x%02x", c);
+		ck_assert_msg(http_is_host_byte((unsigned char)c) == rfc_host_byte(c),
+		              "host byte 0x%02x", c);
+		ck_assert_msg(http_is_hex((unsigned char)c) == rfc_hexdig(c), "HEXDIG 0x%02x", c);
+		ck_assert_msg(http_is_digit((unsigned char)c) == (c >= '0' && c <= '9'),
+		              "DIGIT 0x%02x", c);
 	}
 }
 END_TEST
