@@ -248,7 +248,7 @@ def symlink_deploy():
     records = traffic.snapshot()
     figures = Figures(records)
     if len(problems) == len(fleet.instances) and all("not within" in p for p in problems):
-        problems.insert(0, "needs root to follow a swapped symlink (no instance did)")
+        problems.insert(0, "no instance followed its swapped root symlink")
     for instance in fleet.instances:
         late = late_answers(records, instance, swaps[instance.name], old)
         if late:
