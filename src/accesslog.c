@@ -2,6 +2,8 @@
 
 #include "accesslog.h"
 
+#include "address.h"
+
 #include "log.h"
 #include "logfile.h"
 
@@ -92,20 +94,6 @@ static int append_escaped(struct buf *out, const char *s, size_t len)
 	return 0;
 }
 
-static void peer_text(const struct sockaddr_storage *ss, char *out, size_t size)
-{
-	if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
-		if (inet_ntop(AF_INET6, &sin6->sin6_addr, out, (socklen_t)size) != NULL)
-			return;
-	} else if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
-		if (inet_ntop(AF_INET, &sin->sin_addr, out, (socklen_t)size) != NULL)
-			return;
-	}
-	snprintf(out, size, "-");
-}
-
 /* A field from the request: "-" when absent, else its escaped bytes. */
 static int append_field(struct buf *out, const char *s, size_t len)
 {
@@ -118,7 +106,7 @@ int accesslog_begin(struct buf *line, const struct accesslog_fields *f, size_t *
 {
 	char host[INET6_ADDRSTRLEN], when[40];
 	struct tm tm;
-	peer_text(f->peer, host, sizeof host);
+	address_text(f->peer, host, sizeof host);
 	gmtime_r(&f->when, &tm);
 	strftime(when, sizeof when, "%d/%b/%Y:%H:%M:%S +0000", &tm);
 
@@ -134,7 +122,7 @@ int accesslog_begin(struct buf *line, const struct accesslog_fields *f, size_t *
 	rc |= buf_append_str(line, "\"");
 	if (f->via != NULL) {
 		char via[INET6_ADDRSTRLEN];
-		peer_text(f->via, via, sizeof via);
+		address_text(f->via, via, sizeof via);
 		rc |= buf_printf(line, " \"%s\"", via);
 	}
 	rc |= buf_append_str(line, "\n");

@@ -128,6 +128,20 @@ int listen_addr_parse(const char *spec, struct listen_addr *out, char *err, size
 	return 0;
 }
 
+void address_text(const struct sockaddr_storage *ss, char *out, size_t size)
+{
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+		if (inet_ntop(AF_INET6, &sin6->sin6_addr, out, (socklen_t)size) != NULL)
+			return;
+	} else if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+		if (inet_ntop(AF_INET, &sin->sin_addr, out, (socklen_t)size) != NULL)
+			return;
+	}
+	snprintf(out, size, "-");
+}
+
 void listen_addr_url(const struct sockaddr *sa, char *out, size_t out_size)
 {
 	char host[INET6_ADDRSTRLEN] = "?";

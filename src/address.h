@@ -26,6 +26,10 @@ struct listen_addr {
  * Port 0 asks the kernel for a free port. Returns 0, or -1 with a message in err. */
 int listen_addr_parse(const char *spec, struct listen_addr *out, char *err, size_t err_size);
 
+/* A peer's address as text, without its port: "192.0.2.1", "2001:db8::1";
+ * "-" for another family (a Unix-domain socket's peer). */
+void address_text(const struct sockaddr_storage *ss, char *out, size_t size);
+
 /* "http://127.0.0.1:8080/", "http://[::1]:8080/" or "unix:/path". */
 void listen_addr_url(const struct sockaddr *sa, char *out, size_t out_size);
 

@@ -33,16 +33,24 @@
 
 /* Refuse a connection with a short answer rather than silence; counted by
  * cause in the metrics, and said in the error log (rate-limited). */
-static void shed(struct server *srv, int fd, enum metrics_refusal cause, const char *why)
+static void log_refusal(struct server *srv, const struct sockaddr_storage *client, const char *why)
+{
+	char who[64];
+	address_text(client, who, sizeof who);
+	log_limited(&srv->shed_log, loop_now(srv->loop), LOG_LEVEL_WARN,
+	            "connection from %s refused: %s (%" PRIu64 " over the limit per client, "
+	            "%" PRIu64 " beyond select(); %" PRIu64 " evicted)",
+	            who, why, metrics->refused[METRICS_REFUSED_PER_CLIENT],
+	            metrics->refused[METRICS_REFUSED_FD_SETSIZE], metrics->evicted);
+}
+
+static void shed(struct server *srv, int fd, const struct sockaddr_storage *client,
+                 enum metrics_refusal cause, const char *why)
 {
 	conn_send_closing_error(fd, 503);
 	close(fd);
 	metrics->refused[cause]++;
-	log_limited(&srv->shed_log, loop_now(srv->loop), LOG_LEVEL_WARN,
-	            "new connection refused: %s (%" PRIu64 " over the limit per client, "
-	            "%" PRIu64 " beyond select(); %" PRIu64 " evicted)",
-	            why, metrics->refused[METRICS_REFUSED_PER_CLIENT],
-	            metrics->refused[METRICS_REFUSED_FD_SETSIZE], metrics->evicted);
+	log_refusal(srv, client, why);
 }
 
 static void pause_listeners(struct server *srv, bool pause)
@@ -190,14 +198,15 @@ static bool on_accept(void *arg, const struct listener *l, int fd,
 		return true;
 	if (fd >= LOOP_MAX_FD) {
 		/* select() cannot watch it: FD_SET on it would corrupt memory. */
-		shed(srv, fd, METRICS_REFUSED_FD_SETSIZE, "descriptor beyond FD_SETSIZE");
+		shed(srv, fd, peer, METRICS_REFUSED_FD_SETSIZE, "descriptor beyond FD_SETSIZE");
 		return true;
 	}
 	struct client_key key;
 	client_key_from(peer, &key);
 	unsigned mine = clients_count(&srv->clients, &key);
 	if (mine >= cfg->max_connections_per_client) {
-		shed(srv, fd, METRICS_REFUSED_PER_CLIENT, "the client's address is at its limit");
+		shed(srv, fd, peer, METRICS_REFUSED_PER_CLIENT,
+		     "the client's address is at its limit");
 		return true;
 	}
 	struct conn *c = clients_add(&srv->clients, &key) != 0
@@ -240,6 +249,8 @@ static bool on_client_known(void *owner, struct conn *c)
 	client_key_from(&c->peer, &key);
 	if (clients_count(&srv->clients, &key) >= srv->cfg->max_connections_per_client) {
 		metrics->refused[METRICS_REFUSED_PER_CLIENT]++;
+		log_refusal(srv, &c->peer,
+		            "the client's address (from its PROXY header) is at its limit");
 		return false; /* on_conn_closed gives back the proxy's count */
 	}
 	if (clients_add(&srv->clients, &key) == 0)
