@@ -151,6 +151,11 @@ def the_cap_counts_the_real_client():
         expect_status(reply, 503, "a third connection from 192.0.2.50")
         # Another client through the same proxy is served.
         expect_status(send_through(s.proxied, v1("192.0.2.51")), 200, "192.0.2.51")
+        # stderr is read by another thread: give it a moment to see the line.
+        deadline = time.monotonic() + 5
+        while ("connection from 192.0.2.50 refused" not in s.server.stderr_text()
+               and time.monotonic() < deadline):
+            time.sleep(0.05)
         expect("connection from 192.0.2.50 refused" in s.server.stderr_text(),
                f"the error log does not name the client: {s.server.stderr_text()[-600:]!r}")
     finally:
