@@ -143,9 +143,11 @@ def the_cap_counts_the_real_client():
     try:
         for _ in range(2):
             client = Client(s.proxied)
-            client.send(v1("192.0.2.50"))
             held.append(client)
-        time.sleep(0.2)
+            # A whole request answered: the header has surely been read and the
+            # connection counted for 192.0.2.50; it stays open (keep-alive).
+            client.send(v1("192.0.2.50") + build_request("/"))
+            expect_status(client.read_response(), 200, "a held connection from 192.0.2.50")
         # A third connection from the same real client: over its cap of 2.
         reply = send_through(s.proxied, v1("192.0.2.50"))
         expect_status(reply, 503, "a third connection from 192.0.2.50")
