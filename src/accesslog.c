@@ -7,7 +7,6 @@
 #include "log.h"
 #include "logfile.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>

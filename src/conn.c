@@ -5,7 +5,6 @@
 #include "accesslog.h"
 #include "container.h"
 #include "exchange.h"
-#include "filecache.h"
 #include "log.h"
 #include "metrics.h"
 #include "response.h"
@@ -14,7 +13,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/sockios.h>

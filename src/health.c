@@ -12,9 +12,10 @@ static void answer_health(const struct exchange_ctx *ctx, const struct route *ro
 	static const char draining[] = "draining\n";
 	(void)route;
 	(void)in;
-	const char *text = ctx->draining || ctx->stopping ? draining : serving;
-	size_t len = ctx->draining || ctx->stopping ? sizeof draining - 1 : sizeof serving - 1;
-	r->status = ctx->draining || ctx->stopping ? 503 : 200;
+	bool leaving = ctx->draining || ctx->stopping;
+	const char *text = leaving ? draining : serving;
+	size_t len = leaving ? sizeof draining - 1 : sizeof serving - 1;
+	r->status = leaving ? 503 : 200;
 	r->content_type = "text/plain; charset=utf-8";
 	r->content_length = len;
 	r->body = body_static(text, len);

@@ -19,7 +19,6 @@
 #include <errno.h>
 #include <grp.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
