@@ -409,8 +409,9 @@ static int take_host(struct http_parser *p, const char *data, struct http_span v
 
 /* The fields the server acts on; all others are only validated. */
 enum field_use {
-	FIELD_NONE, /* an empty slot of the table */
-	FIELD_SPAN, /* remembered in struct http_request, the last value when repeated */
+	FIELD_NONE,  /* an empty slot of the table */
+	FIELD_SPAN,  /* remembered in struct http_request, the last value when repeated */
+	FIELD_LINES, /* every line kept (struct http_field_lines), the latest when many */
 	FIELD_HOST,
 	FIELD_CONNECTION,
 	FIELD_CONTENT_LENGTH,
@@ -425,16 +426,18 @@ struct known_field {
 };
 
 /* A field name is looked up by its length and last byte, which no two known
- * names share in this table of 32: a second name for a slot would override an
+ * names share in this table of 64: a second name for a slot would override an
  * initializer, which the compilers report (-Wextra: -Woverride-init in GCC,
  * -Winitializer-overrides in Clang).
  * The name in the slot is then compared in full. */
-#define FIELD_SLOTS 32u
+#define FIELD_SLOTS 64u
 #define FIELD_SLOT(len, last) (((len)*5u + ((unsigned)(last) | 0x20u)) % FIELD_SLOTS)
 #define KNOWN_FIELD(name, last, use, offset)                                                       \
 	[FIELD_SLOT(sizeof(name) - 1, last)] = {name, sizeof(name) - 1, use, offset}
 #define SPAN_FIELD(name, last, member)                                                             \
 	KNOWN_FIELD(name, last, FIELD_SPAN, offsetof(struct http_request, member))
+#define LINES_FIELD(name, last, member)                                                            \
+	KNOWN_FIELD(name, last, FIELD_LINES, offsetof(struct http_request, member))
 
 static const struct known_field known_fields[FIELD_SLOTS] = {
     KNOWN_FIELD("host", 't', FIELD_HOST, 0),
@@ -450,7 +453,27 @@ static const struct known_field known_fields[FIELD_SLOTS] = {
     SPAN_FIELD("range", 'e', range),
     SPAN_FIELD("if-range", 'e', if_range),
     SPAN_FIELD("accept-encoding", 'g', accept_encoding),
+    SPAN_FIELD("accept", 't', accept),
+    SPAN_FIELD("authorization", 'n', authorization),
+    SPAN_FIELD("origin", 'n', origin),
+    SPAN_FIELD("access-control-request-method", 'd', access_control_request_method),
+    SPAN_FIELD("access-control-request-headers", 's', access_control_request_headers),
+    LINES_FIELD("x-forwarded-for", 'r', x_forwarded_for),
+    LINES_FIELD("forwarded", 'd', forwarded),
 };
+
+/* One more line of a list field; when full, the earliest goes (the list is
+ * read from the right, where the entries a trusted proxy appended are). */
+static void keep_field_line(struct http_field_lines *l, struct http_span value)
+{
+	if (l->count == HTTP_MAX_FIELD_LINES) {
+		memmove(&l->lines[0], &l->lines[1],
+		        (HTTP_MAX_FIELD_LINES - 1) * sizeof l->lines[0]);
+		l->count--;
+		l->dropped = true;
+	}
+	l->lines[l->count++] = value;
+}
 
 /* The entry for a field name (len > 0, tchar only), or NULL when unknown. */
 static const struct known_field *find_known_field(const char *name, size_t len)
@@ -468,6 +491,10 @@ static int take_field(struct http_parser *p, const char *data, struct http_span 
 		break;
 	case FIELD_SPAN:
 		*(struct http_span *)((char *)&p->req + f->span_offset) = value;
+		break;
+	case FIELD_LINES:
+		keep_field_line((struct http_field_lines *)((char *)&p->req + f->span_offset),
+		                value);
 		break;
 	case FIELD_HOST:
 		return take_host(p, data, value);

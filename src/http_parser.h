@@ -73,6 +73,16 @@ struct http_span {
 	uint32_t len;
 };
 
+/* The field lines of one name, in the order received, for fields that are
+ * lists across lines and read from the right (X-Forwarded-For, Forwarded):
+ * past HTTP_MAX_FIELD_LINES the earliest are dropped, and dropped says so. */
+#define HTTP_MAX_FIELD_LINES 8
+struct http_field_lines {
+	struct http_span lines[HTTP_MAX_FIELD_LINES];
+	uint8_t count;
+	bool dropped;
+};
+
 struct http_request {
 	enum http_method method;
 	struct http_span method_name;
@@ -91,6 +101,13 @@ struct http_request {
 	struct http_span range;
 	struct http_span if_range;
 	struct http_span accept_encoding;
+	struct http_span accept;
+	struct http_span authorization;
+	struct http_span origin;
+	struct http_span access_control_request_method;
+	struct http_span access_control_request_headers;
+	struct http_field_lines x_forwarded_for;
+	struct http_field_lines forwarded;
 
 	bool connection_close;      /* "close" among the Connection options */
 	bool connection_keep_alive; /* "keep-alive" among them */

@@ -136,10 +136,24 @@ static const struct {
 	{                                                                                          \
 #name, offsetof(struct http_request, name)                                         \
 	}
-    SPAN(method_name),       SPAN(target),        SPAN(request_line), SPAN(host),
-    SPAN(user_agent),        SPAN(referer),       SPAN(if_match),     SPAN(if_unmodified_since),
-    SPAN(if_modified_since), SPAN(if_none_match), SPAN(range),        SPAN(if_range),
+    SPAN(method_name),
+    SPAN(target),
+    SPAN(request_line),
+    SPAN(host),
+    SPAN(user_agent),
+    SPAN(referer),
+    SPAN(if_match),
+    SPAN(if_unmodified_since),
+    SPAN(if_modified_since),
+    SPAN(if_none_match),
+    SPAN(range),
+    SPAN(if_range),
     SPAN(accept_encoding),
+    SPAN(accept),
+    SPAN(authorization),
+    SPAN(origin),
+    SPAN(access_control_request_method),
+    SPAN(access_control_request_headers),
 #undef SPAN
 };
 
@@ -148,6 +162,19 @@ static struct http_span span_at(const struct http_request *req, size_t offset)
 	struct http_span s;
 	memcpy(&s, (const char *)req + offset, sizeof s);
 	return s;
+}
+
+static void assert_same_lines(const struct http_field_lines *got,
+                              const struct http_field_lines *want, const char *what,
+                              const char *name)
+{
+	ck_assert_msg(got->count == want->count && got->dropped == want->dropped,
+	              "%s: %s has %u lines (dropped %d), expected %u (%d)", what, name,
+	              (unsigned)got->count, got->dropped, (unsigned)want->count, want->dropped);
+	for (unsigned i = 0; i < got->count; i++)
+		ck_assert_msg(got->lines[i].off == want->lines[i].off &&
+		                  got->lines[i].len == want->lines[i].len,
+		              "%s: %s line %u differs", what, name, i);
 }
 
 static void assert_same_request(const struct http_request *got, const struct http_request *want,
@@ -173,6 +200,8 @@ static void assert_same_request(const struct http_request *got, const struct htt
 	              "%s: has_transfer_encoding", what);
 	ck_assert_msg(got->chunked == want->chunked, "%s: chunked", what);
 	ck_assert_msg(got->host_count == want->host_count, "%s: host_count", what);
+	assert_same_lines(&got->x_forwarded_for, &want->x_forwarded_for, what, "x_forwarded_for");
+	assert_same_lines(&got->forwarded, &want->forwarded, what, "forwarded");
 	ck_assert_msg(got->head_len == want->head_len, "%s: head_len %zu, expected %zu", what,
 	              got->head_len, want->head_len);
 }
@@ -284,6 +313,11 @@ struct valid_case {
 	const char *range;
 	const char *if_range;
 	const char *accept_encoding;
+	const char *accept;
+	const char *authorization;
+	const char *origin;
+	const char *access_control_request_method;
+	const char *access_control_request_headers;
 	bool close;
 	bool keep_alive;
 	bool has_content_length;
@@ -376,6 +410,7 @@ static const struct valid_case valid_cases[] = {
         .target = "/index.html",
         .request_line = "GET /index.html HTTP/1.1",
         .host = "www.example.org:8080",
+        .accept = "text/html,application/xhtml+xml;q=0.9",
         .user_agent = "Mozilla/5.0 (X11; Linux x86_64)",
         .referer = "https://example.net/from?x=1",
         .if_match = "\"xyz\"",
@@ -385,6 +420,28 @@ static const struct valid_case valid_cases[] = {
         .range = "bytes=0-99,200-",
         .if_range = "\"abc\"",
         .accept_encoding = "gzip, deflate, br",
+    },
+    {
+        .name = "the fields of CORS, authentication and content negotiation",
+        .text = "OPTIONS /api HTTP/1.1\r\n"
+                "Host: example.com\r\n"
+                "Origin: https://app.example.net\r\n"
+                "ACCESS-CONTROL-REQUEST-METHOD: GET\r\n"
+                "access-control-request-headers: x-one, x-two\r\n"
+                "Authorization: Basic dXNlcjpwYXNz\r\n"
+                "Accept: application/json\r\n"
+                "\r\n",
+        .method = HTTP_METHOD_OPTIONS,
+        .version_minor = 1,
+        .method_name = "OPTIONS",
+        .target = "/api",
+        .request_line = "OPTIONS /api HTTP/1.1",
+        .host = "example.com",
+        .origin = "https://app.example.net",
+        .access_control_request_method = "GET",
+        .access_control_request_headers = "x-one, x-two",
+        .authorization = "Basic dXNlcjpwYXNz",
+        .accept = "application/json",
     },
     {
         .name = "field names in any case, OWS around values",
@@ -686,6 +743,11 @@ static void check_valid_case(const struct valid_case *c, const char *data, const
 	    FIELD(range),
 	    FIELD(if_range),
 	    FIELD(accept_encoding),
+	    FIELD(accept),
+	    FIELD(authorization),
+	    FIELD(origin),
+	    FIELD(access_control_request_method),
+	    FIELD(access_control_request_headers),
 #undef FIELD
 	};
 	const struct http_request *req = &o->req;
@@ -722,6 +784,38 @@ static void check_valid_case(const struct valid_case *c, const char *data, const
 	ck_assert_msg(req->chunked == c->chunked, "%s: chunked", what);
 	assert_done_invariants(o, data, strlen(c->text));
 }
+
+/* List fields read from the right keep every line, in order, and the latest
+ * ones when there are too many; other fields on the way change nothing. */
+START_TEST(test_field_lines)
+{
+	char text[1024] = "GET / HTTP/1.1\r\nHost: h\r\nForwarded: for=192.0.2.1\r\n";
+	size_t lines = HTTP_MAX_FIELD_LINES + 2;
+	for (size_t i = 0; i < lines; i++) {
+		char line[64];
+		snprintf(line, sizeof line, "X-Forwarded-For: 10.0.0.%zu\r\nAccept: */*\r\n", i);
+		strcat(text, line);
+	}
+	strcat(text, "forwarded: for=\"[2001:db8::1]\"\r\n\r\n");
+	struct outcome o = parse_whole(text, strlen(text));
+	ck_assert_int_eq(o.result, HTTP_PARSE_DONE);
+	ck_assert_uint_eq(o.req.x_forwarded_for.count, HTTP_MAX_FIELD_LINES);
+	ck_assert(o.req.x_forwarded_for.dropped);
+	for (size_t i = 0; i < HTTP_MAX_FIELD_LINES; i++) {
+		char want[32];
+		snprintf(want, sizeof want, "10.0.0.%zu", i + lines - HTTP_MAX_FIELD_LINES);
+		assert_span_text(text, o.req.x_forwarded_for.lines[i], want, "x-forwarded-for",
+		                 "line");
+	}
+	ck_assert_uint_eq(o.req.forwarded.count, 2);
+	ck_assert(!o.req.forwarded.dropped);
+	assert_span_text(text, o.req.forwarded.lines[0], "for=192.0.2.1", "forwarded", "first");
+	assert_span_text(text, o.req.forwarded.lines[1], "for=\"[2001:db8::1]\"", "forwarded",
+	                 "second");
+	struct outcome bytes = parse_byte_by_byte(text, strlen(text));
+	assert_same_outcome(&bytes, &o, "field lines, byte by byte");
+}
+END_TEST
 
 START_TEST(test_valid_whole)
 {
@@ -1697,6 +1791,7 @@ static Suite *http_parser_suite(void)
 	TCase *spans = tcase_create("spans");
 	TCase *random = tcase_create("random");
 
+	tcase_add_test(valid, test_field_lines);
 	tcase_add_loop_test(valid, test_valid_whole, 0, (int)ARRAY_LEN(valid_cases));
 	tcase_add_loop_test(valid, test_valid_every_split, 0, (int)ARRAY_LEN(valid_cases));
 	tcase_add_loop_test(valid, test_valid_byte_by_byte, 0, (int)ARRAY_LEN(valid_cases));
