@@ -44,6 +44,8 @@ struct directive {
 	bool repeat;         /* may be given several times: the values add up */
 	int least, most;     /* how many values it takes */
 	size_t max;          /* counts: the largest value */
+	/* Choices: the names of an enum's values, in its order, NULL-terminated. */
+	const char *const *choices;
 };
 
 const struct directive *config_directive(enum directive_id id);

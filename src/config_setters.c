@@ -194,53 +194,16 @@ static int choose(const struct directive *d, const char *const *choices, const c
 	return i;
 }
 
-/* The choices are listed in the order of their enum: the position is the value. */
-static const char *const log_level_names[] = {
-    [LOG_LEVEL_ERROR] = "error", [LOG_LEVEL_WARN] = "warn",    [LOG_LEVEL_INFO] = "info",
-    [LOG_LEVEL_DEBUG] = "debug", [LOG_LEVEL_DEBUG + 1] = NULL,
-};
-static const char *const hidden_files_names[] = {
-    [HIDDEN_FILES_DENY] = "deny",
-    [HIDDEN_FILES_ALLOW] = "allow",
-    [HIDDEN_FILES_ALLOW + 1] = NULL,
-};
-static const char *const follow_symlinks_names[] = {
-    [FOLLOW_NEVER] = "never",
-    [FOLLOW_INSIDE_ROOT] = "inside-root",
-    [FOLLOW_ALWAYS] = "always",
-    [FOLLOW_ALWAYS + 1] = NULL,
-};
-
-int config_set_log_level(struct config *cfg, const struct directive *d, char **values, int count,
-                         char *msg, size_t msg_size)
+/* The value's position among the row's choices is stored, as an int: the
+ * choices are listed in the order of their enum. */
+int config_set_choice(struct config *cfg, const struct directive *d, char **values, int count,
+                      char *msg, size_t msg_size)
 {
-	int i = choose(d, log_level_names, values[0], msg, msg_size);
+	int i = choose(d, d->choices, values[0], msg, msg_size);
 	(void)count;
 	if (i < 0)
 		return -1;
-	cfg->log_level = (enum log_level)i;
-	return 0;
-}
-
-int config_set_hidden_files(struct config *cfg, const struct directive *d, char **values, int count,
-                            char *msg, size_t msg_size)
-{
-	int i = choose(d, hidden_files_names, values[0], msg, msg_size);
-	(void)count;
-	if (i < 0)
-		return -1;
-	cfg->hidden_files = (enum hidden_files)i;
-	return 0;
-}
-
-int config_set_follow_symlinks(struct config *cfg, const struct directive *d, char **values,
-                               int count, char *msg, size_t msg_size)
-{
-	int i = choose(d, follow_symlinks_names, values[0], msg, msg_size);
-	(void)count;
-	if (i < 0)
-		return -1;
-	cfg->follow_symlinks = (enum follow_symlinks)i;
+	memcpy(config_field(cfg, d), &i, sizeof i);
 	return 0;
 }
 

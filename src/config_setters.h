@@ -22,10 +22,8 @@ directive_setter config_set_bool;
 directive_setter config_set_size;
 /* A path the server answers itself ("/healthz"), or off. */
 directive_setter config_set_route_path;
-/* One of the names of its enum. */
-directive_setter config_set_log_level;
-directive_setter config_set_hidden_files;
-directive_setter config_set_follow_symlinks;
+/* One of the row's choices, the names of its enum (stored in an int). */
+directive_setter config_set_choice;
 /* Lists: an address, index names, a header rule, an error page. */
 directive_setter config_add_listen;
 directive_setter config_set_index;

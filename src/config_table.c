@@ -32,6 +32,37 @@ const void *config_const_field(const struct config *cfg, const struct directive 
 #define TEXT(f) .storage = STORE_TEXT, .clear = config_clear_text, FIELD(f)
 #define SCALAR(f) .storage = STORE_SCALAR, FIELD(f)
 #define ONE_VALUE .least = 1, .most = 1
+/* An enum's field, set by name; the names are in the order of its values. */
+#define CHOICE(f, names)                                                                           \
+	.set = config_set_choice, .storage = STORE_SCALAR, FIELD(f), .choices = names, ONE_VALUE
+
+static const char *const log_level_names[] = {
+    [LOG_LEVEL_ERROR] = "error", [LOG_LEVEL_WARN] = "warn",    [LOG_LEVEL_INFO] = "info",
+    [LOG_LEVEL_DEBUG] = "debug", [LOG_LEVEL_DEBUG + 1] = NULL,
+};
+static const char *const hidden_files_names[] = {
+    [HIDDEN_FILES_DENY] = "deny",
+    [HIDDEN_FILES_ALLOW] = "allow",
+    [HIDDEN_FILES_ALLOW + 1] = NULL,
+};
+static const char *const follow_symlinks_names[] = {
+    [FOLLOW_NEVER] = "never",
+    [FOLLOW_INSIDE_ROOT] = "inside-root",
+    [FOLLOW_ALWAYS] = "always",
+    [FOLLOW_ALWAYS + 1] = NULL,
+};
+static const char *const real_client_header_names[] = {
+    [REAL_CLIENT_OFF] = "off",
+    [REAL_CLIENT_X_FORWARDED_FOR] = "x-forwarded-for",
+    [REAL_CLIENT_FORWARDED] = "forwarded",
+    [REAL_CLIENT_FORWARDED + 1] = NULL,
+};
+
+/* config_set_choice stores an int. */
+_Static_assert(sizeof(enum log_level) == sizeof(int) && sizeof(enum hidden_files) == sizeof(int) &&
+                   sizeof(enum follow_symlinks) == sizeof(int) &&
+                   sizeof(enum real_client_header) == sizeof(int),
+               "enums set by name are int-sized");
 
 static const struct directive directives[] = {
     [DIRECTIVE_LISTEN] = {"listen", config_add_listen, config_clear_listen, STORE_LISTEN,
@@ -48,8 +79,8 @@ static const struct directive directives[] = {
                               .reload = true, ONE_VALUE},
     [DIRECTIVE_ERROR_LOG] = {"error_log", config_set_error_log, TEXT(error_log), .def = "stderr",
                              .reload = true, ONE_VALUE},
-    [DIRECTIVE_LOG_LEVEL] = {"log_level", config_set_log_level, SCALAR(log_level), .def = "info",
-                             .reload = true, ONE_VALUE},
+    [DIRECTIVE_LOG_LEVEL] = {"log_level", CHOICE(log_level, log_level_names), .def = "info",
+                             .reload = true},
     [DIRECTIVE_WORKERS] = {"workers", config_set_count, SCALAR(workers), .def = "1", ONE_VALUE,
                            .max = 64},
     [DIRECTIVE_MAX_CONNECTIONS] = {"max_connections", config_set_count, SCALAR(max_connections),
@@ -74,11 +105,11 @@ static const struct directive directives[] = {
     [DIRECTIVE_MAX_KEEPALIVE_REQUESTS] = {"max_keepalive_requests", config_set_count,
                                           SCALAR(max_keepalive_requests), .def = "1000",
                                           .reload = true, ONE_VALUE, .max = 1000000000},
-    [DIRECTIVE_HIDDEN_FILES] = {"hidden_files", config_set_hidden_files, SCALAR(hidden_files),
-                                .def = "deny", .reload = true, ONE_VALUE},
-    [DIRECTIVE_FOLLOW_SYMLINKS] = {"follow_symlinks", config_set_follow_symlinks,
-                                   SCALAR(follow_symlinks), .def = "inside-root", .reload = true,
-                                   ONE_VALUE},
+    [DIRECTIVE_HIDDEN_FILES] = {"hidden_files", CHOICE(hidden_files, hidden_files_names),
+                                .def = "deny", .reload = true},
+    [DIRECTIVE_FOLLOW_SYMLINKS] = {"follow_symlinks",
+                                   CHOICE(follow_symlinks, follow_symlinks_names),
+                                   .def = "inside-root", .reload = true},
     [DIRECTIVE_MIME_TYPES] = {"mime_types", config_set_text, TEXT(mime_types),
                               .def = "/etc/mime.types", .reload = true, ONE_VALUE},
     [DIRECTIVE_DEFAULT_TYPE] = {"default_type", config_set_text, TEXT(default_type),
@@ -120,6 +151,9 @@ static const struct directive directives[] = {
     [DIRECTIVE_PROXY_TRUSTED] = {"proxy_trusted", config_set_networks, config_clear_networks,
                                  STORE_LIST, FIELD(proxy_trusted), .def = "127.0.0.1 ::1",
                                  .reload = true, .least = 1, .most = CONFIG_MAX_NETWORKS},
+    [DIRECTIVE_REAL_CLIENT_HEADER] = {"real_client_header",
+                                      CHOICE(real_client_header, real_client_header_names),
+                                      .def = "off", .reload = true},
 };
 
 _Static_assert(sizeof directives / sizeof directives[0] == DIRECTIVE_COUNT,

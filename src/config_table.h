@@ -28,6 +28,8 @@
 
 enum follow_symlinks { FOLLOW_NEVER, FOLLOW_INSIDE_ROOT, FOLLOW_ALWAYS };
 enum hidden_files { HIDDEN_FILES_DENY, HIDDEN_FILES_ALLOW };
+/* The request header field in which trusted HTTP proxies name the client. */
+enum real_client_header { REAL_CLIENT_OFF, REAL_CLIENT_X_FORWARDED_FOR, REAL_CLIENT_FORWARDED };
 
 /* Every directive, in the order of the table (and of --list-directives). The
  * table has exactly one row for each: a static assertion holds it to that. */
@@ -71,6 +73,7 @@ enum directive_id {
 	DIRECTIVE_UNIX_SOCKET_MODE,
 	DIRECTIVE_UNIX_SOCKET_GROUP,
 	DIRECTIVE_ACCESS_LOG_PROXY,
+	DIRECTIVE_REAL_CLIENT_HEADER,
 	DIRECTIVE_COUNT
 };
 
@@ -124,7 +127,8 @@ struct config {
 	bool access_log_proxy;                /* the access log names each connection's proxy */
 	char *metrics_path;                   /* the metrics route, "off" for none */
 	struct config_networks metrics_allow; /* who may read it */
-	struct config_networks proxy_trusted; /* who may send a PROXY header */
+	struct config_networks proxy_trusted; /* who may send a PROXY header or name the client */
+	enum real_client_header real_client_header; /* trusted proxies' header naming the client */
 	struct header_rule headers[CONFIG_MAX_HEADERS];
 	size_t header_count;
 	struct error_page error_pages[CONFIG_MAX_ERROR_PAGES];

@@ -59,7 +59,7 @@ struct conn *conn_new(const struct conn_ctx *ctx, int fd, const struct sockaddr_
 	}
 	c->ctx = ctx;
 	c->fd = fd;
-	c->peer = *peer;
+	c->peer = c->hop = *peer;
 	c->state = CONN_WAITING;
 	http_parser_init(&c->parser);
 	loop_timer_init(&c->timer, conn_on_timeout);
@@ -391,9 +391,39 @@ static bool conn_send_plan(struct conn *c, struct exchange_plan *plan, time_t no
 	return conn_write(c);
 }
 
+/* The request's client, when a trusted proxy named it in a header field
+ * (real_client_header): c->peer and c->via become those of this request, and
+ * the connection counts for that client from now on. Returns 503 when that
+ * client is at its limit of connections, else 0. */
+static int conn_take_forwarded_client(struct conn *c, const char *data)
+{
+	const struct conn_ctx *ctx = c->ctx;
+	const struct http_field_lines *lines = ctx->forwarded_syntax == FORWARDED_XFF
+	                                           ? &c->parser.req.x_forwarded_for
+	                                           : &c->parser.req.forwarded;
+	struct forwarded_field fields[HTTP_MAX_FIELD_LINES];
+	for (unsigned i = 0; i < lines->count; i++) {
+		fields[i].value = http_span_ptr(data, lines->lines[i]);
+		fields[i].len = lines->lines[i].len;
+	}
+	struct sockaddr_storage client;
+	bool named =
+	    forwarded_client(ctx->forwarded_syntax, fields, lines->count, ctx->forwarded_trusted,
+	                     (const struct sockaddr *)&c->hop, sizeof c->hop, &client);
+	c->peer = named ? client : c->hop;
+	c->via = named ? c->hop : c->hop_via;
+	struct client_key key;
+	client_key_from(&c->peer, &key);
+	if (client_key_equal(&key, &c->client))
+		return 0;
+	return ctx->on_client_known(ctx->owner, c) ? 0 : 503;
+}
+
 /* Answer the request the parser holds (data: its bytes), or its fault. */
 static bool conn_answer(struct conn *c, const char *data, int error_status)
 {
+	if (error_status == 0 && c->ctx->forwarded_trusted != NULL)
+		error_status = conn_take_forwarded_client(c, data);
 	struct exchange_request in = {
 	    .req = &c->parser.req,
 	    .data = data,
@@ -497,8 +527,8 @@ static bool conn_read_proxy_header(struct conn *c, const char *base, size_t have
 	/* LOCAL (the proxy's own health check) keeps the socket's addresses. */
 	bool relayed = !c->proxy->result.local;
 	if (relayed) {
-		c->via = c->peer;
-		c->peer = c->proxy->result.src;
+		c->via = c->hop_via = c->peer;
+		c->peer = c->hop = c->proxy->result.src;
 	}
 	free(c->proxy);
 	c->proxy = NULL;

@@ -18,6 +18,7 @@
 #include "buffer.h"
 #include "chunked.h"
 #include "clients.h"
+#include "forwarded.h"
 #include "http_parser.h"
 #include "loop.h"
 #include "proxy_proto.h"
@@ -36,14 +37,18 @@ struct conn_ctx {
 	int64_t send_timeout_ms;
 	int64_t linger_timeout_ms;
 	bool log_via; /* the access log names the proxy of each connection too */
+	/* real_client_header: the request header field that names the client
+	 * behind trusted HTTP proxies (NULL trusted: none is read). */
+	const struct netmask_list *forwarded_trusted;
+	enum forwarded_syntax forwarded_syntax;
 	/* Told as a connection ends (its socket closed, its memory not yet freed):
 	 * the owner unlinks it and counts it. It must not start or free another
 	 * connection from here: that waits for the loop's next turn. */
 	void (*on_closed)(void *owner, struct conn *c);
-	/* Told when a PROXY header has named the real client (c->peer now holds
-	 * it; c->via the proxy): the owner counts the connection under that
-	 * client. False: the client may not have another connection (answered
-	 * with 503 and closed). */
+	/* Told when a PROXY header or a forwarded header field has named another
+	 * client (c->peer now holds it; c->via the proxy): the owner counts the
+	 * connection under that client. False: the client may not have another
+	 * connection (answered with 503 and closed). */
 	bool (*on_client_known)(void *owner, struct conn *c);
 	void *owner;
 };
@@ -87,10 +92,16 @@ struct conn {
 
 	/* A PROXY protocol header still to be read (NULL: none expected, or read). */
 	struct proxy_parser *proxy;
-	/* The proxy the connection came through (AF_UNSPEC: it came directly). */
+	/* The proxy the request came through (AF_UNSPEC: it came directly). */
 	struct sockaddr_storage via;
+	/* Where requests come from before any forwarded header field: the
+	 * socket's peer, or the client its PROXY header named; and the proxy
+	 * that sent that header (AF_UNSPEC: none). */
+	struct sockaddr_storage hop;
+	struct sockaddr_storage hop_via;
 
-	/* For the access log: the client, the line so far, and what was sent. */
+	/* For the access log: the client of the current request, the line so
+	 * far, and what was sent. */
 	struct sockaddr_storage peer;
 	struct buf log_line;
 	size_t log_split;

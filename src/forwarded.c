@@ -326,7 +326,9 @@ bool forwarded_client(enum forwarded_syntax syntax, const struct forwarded_field
 
 	memset(client, 0, sizeof *client);
 	memcpy(client, peer, peer_len < sizeof *client ? peer_len : sizeof *client);
-	if (!netmask_list_contains(trusted, peer))
+	/* A Unix-domain peer is a process on this host, let in by the socket
+	 * file's mode: as trusted as the file says. */
+	if (peer->sa_family != AF_UNIX && !netmask_list_contains(trusted, peer))
 		return false;
 	read_fields(syntax, fields, nfields, &h);
 	for (size_t i = 0; i < h.count; i++) {

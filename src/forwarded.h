@@ -9,6 +9,9 @@
  * in the trusted list. Should every address be trusted, the leftmost one is
  * the client.
  *
+ * A peer on a Unix-domain socket (a proxy on this host, let in by the
+ * socket file's mode) is trusted as a proxy.
+ *
  * The walk stops, keeping the last address it believed (the peer when it is
  * the first), at:
  *  - an untrusted peer: the header fields are not looked at;

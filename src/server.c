@@ -239,8 +239,9 @@ static void on_conn_closed(void *owner, struct conn *c)
 	clients_remove(&srv->clients, &c->client);
 }
 
-/* A PROXY header named the real client: the connection now counts for it,
- * under the same per-client cap (the proxy's own count is given back). */
+/* A PROXY header or a trusted proxy's header field named another client: the
+ * connection now counts for it, under the same per-client cap (the previous
+ * client's count is given back). */
 static bool on_client_known(void *owner, struct conn *c)
 {
 	struct server *srv = owner;
@@ -249,7 +250,7 @@ static bool on_client_known(void *owner, struct conn *c)
 	if (clients_count(&srv->clients, &key) >= srv->cfg->max_connections_per_client) {
 		metrics->refused[METRICS_REFUSED_PER_CLIENT]++;
 		log_refusal(srv, &c->peer,
-		            "the client's address (from its PROXY header) is at its limit");
+		            "the client's address (named by its proxy) is at its limit");
 		return false; /* on_conn_closed gives back the proxy's count */
 	}
 	if (clients_add(&srv->clients, &key) == 0)
@@ -387,6 +388,11 @@ static void apply_settings(struct server *srv)
 	srv->conn_ctx.send_timeout_ms = cfg->send_timeout_ms;
 	srv->conn_ctx.linger_timeout_ms = cfg->linger_timeout_ms;
 	srv->conn_ctx.log_via = cfg->access_log_proxy;
+	srv->conn_ctx.forwarded_trusted =
+	    cfg->real_client_header == REAL_CLIENT_OFF ? NULL : &srv->proxy_trusted;
+	srv->conn_ctx.forwarded_syntax = cfg->real_client_header == REAL_CLIENT_FORWARDED
+	                                     ? FORWARDED_RFC7239
+	                                     : FORWARDED_XFF;
 	srv->conn_ctx.on_closed = on_conn_closed;
 	srv->conn_ctx.on_client_known = on_client_known;
 	srv->conn_ctx.owner = srv;

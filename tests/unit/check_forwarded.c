@@ -231,17 +231,23 @@ START_TEST(test_hop_bound)
 }
 END_TEST
 
-/* A peer on a Unix socket is in no trusted network: it is the client. */
+/* A peer on a Unix socket is a proxy on this host, let in by the socket
+ * file's mode: trusted, so the header names the client. */
 START_TEST(test_unix_peer)
 {
 	struct netmask_list trusted = trusted_list();
 	struct sockaddr_un un;
 	struct sockaddr_storage client;
-	struct forwarded_field f = {"203.0.113.1", 11};
+	char got[64];
+	struct forwarded_field f = {"203.0.113.1, 10.0.0.1", 21};
 	memset(&un, 0, sizeof un);
 	un.sun_family = AF_UNIX;
 	memcpy(un.sun_path, "/run/sb.sock", 12);
-	ck_assert(!forwarded_client(FORWARDED_XFF, &f, 1, &trusted, (struct sockaddr *)&un,
+	ck_assert(forwarded_client(FORWARDED_XFF, &f, 1, &trusted, (struct sockaddr *)&un,
+	                           sizeof un, &client));
+	ck_assert_str_eq(address_text(&client, got, sizeof got), "203.0.113.1 0");
+	/* With nothing in the field, the socket stays the client. */
+	ck_assert(!forwarded_client(FORWARDED_XFF, &f, 0, &trusted, (struct sockaddr *)&un,
 	                            sizeof un, &client));
 	ck_assert_int_eq(client.ss_family, AF_UNIX);
 	ck_assert_str_eq(((struct sockaddr_un *)&client)->sun_path, "/run/sb.sock");
