@@ -197,6 +197,7 @@ static bool conn_nothing_more_to_read(const struct conn *c)
 
 static bool conn_finish_response(struct conn *c)
 {
+	metrics_observe_duration(metrics, now_ms(c) - c->answered_ms);
 	conn_log_response(c);
 	body_release(&c->body);
 	c->requests++;
@@ -370,6 +371,7 @@ static bool conn_send_plan(struct conn *c, struct exchange_plan *plan, time_t no
 	metrics_count_response(metrics, r->status, method_class(c->parser.req.method), 0);
 	if (plan->fault)
 		metrics_count_fault(metrics, r->status);
+	c->answered_ms = now_ms(c);
 	c->close_after = plan->close_after;
 	c->peer_closes = plan->peer_closes;
 	c->discard = plan->discard;

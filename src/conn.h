@@ -89,6 +89,7 @@ struct conn {
 	bool peer_closes; /* the client asked for the close: it sends nothing more */
 	int unacked;      /* bytes in the socket's send queue when the send deadline was set */
 	unsigned long requests;
+	int64_t answered_ms; /* the loop's clock when the response in flight was planned */
 
 	/* A PROXY protocol header still to be read (NULL: none expected, or read). */
 	struct proxy_parser *proxy;

@@ -59,6 +59,18 @@ void metrics_count_response(struct metrics *m, int status, int method_class, uin
 	m->response_bytes += bytes;
 }
 
+static const int64_t duration_bounds_ms[METRICS_DURATION_BUCKETS - 1] = {1,   5,   10,   50,
+                                                                         100, 500, 1000, 5000};
+
+void metrics_observe_duration(struct metrics *m, int64_t ms)
+{
+	size_t b = 0;
+	while (b < METRICS_DURATION_BUCKETS - 1 && ms > duration_bounds_ms[b])
+		b++;
+	m->durations[b]++;
+	m->duration_ms_sum += ms > 0 ? (uint64_t)ms : 0;
+}
+
 static const int fault_statuses[METRICS_FAULT_STATUSES] = {400, 408, 413, 414, 431, 501, 505};
 
 void metrics_count_fault(struct metrics *m, int status)
@@ -93,6 +105,9 @@ static void add_up(const struct metrics *in, unsigned count, struct metrics *sum
 		sum->log_lines_dropped += m->log_lines_dropped;
 		for (size_t i = 0; i < METRICS_PROXY_ERRORS; i++)
 			sum->proxy_errors[i] += m->proxy_errors[i];
+		for (size_t i = 0; i < METRICS_DURATION_BUCKETS; i++)
+			sum->durations[i] += m->durations[i];
+		sum->duration_ms_sum += m->duration_ms_sum;
 		if (m->in_use) {
 			sum->active += m->active;
 			sum->waiting += m->waiting;
@@ -224,6 +239,31 @@ static int render_service(const struct metrics *m, struct buf *out)
 	return rc;
 }
 
+/* The histogram's buckets are cumulative: each counts every duration up to
+ * its bound. */
+static int render_durations(const struct metrics *m, struct buf *out)
+{
+	const char *name = "switchboard_request_duration_seconds";
+	int rc = family(out, name, "histogram",
+	                "From a request's arrival to its response's last byte sent, in "
+	                "milliseconds of the event loop's clock.");
+	uint64_t cumulative = 0;
+	for (size_t b = 0; b < METRICS_DURATION_BUCKETS; b++) {
+		char labels[32];
+		cumulative += m->durations[b];
+		if (b < METRICS_DURATION_BUCKETS - 1)
+			snprintf(labels, sizeof labels, "le=\"%g\"",
+			         (double)duration_bounds_ms[b] / 1000.0);
+		else
+			snprintf(labels, sizeof labels, "le=\"+Inf\"");
+		rc |=
+		    sample(out, "switchboard_request_duration_seconds_bucket", labels, cumulative);
+	}
+	rc |= buf_printf(out, "%s_sum %" PRIu64 ".%03u\n", name, m->duration_ms_sum / 1000,
+	                 (unsigned)(m->duration_ms_sum % 1000));
+	return rc | sample(out, "switchboard_request_duration_seconds_count", "", cumulative);
+}
+
 int metrics_render(const struct metrics *in, unsigned count, struct buf *out)
 {
 	struct metrics sum;
@@ -234,5 +274,6 @@ int metrics_render(const struct metrics *in, unsigned count, struct buf *out)
 	rc |= render_connections(&sum, out);
 	rc |= render_faults_and_cache(&sum, out);
 	rc |= render_service(&sum, out);
+	rc |= render_durations(&sum, out);
 	return rc < 0 ? -1 : 0;
 }

@@ -42,6 +42,10 @@ enum metrics_proxy_error {
 /* The request faults counted by status: 400, 408, 413, 414, 431, 501, 505. */
 #define METRICS_FAULT_STATUSES 7
 
+/* Request durations, by the upper bounds (in milliseconds) of the
+ * histogram's buckets: 1, 5, 10, 50, 100, 500, 1000, 5000, then the rest. */
+#define METRICS_DURATION_BUCKETS 9
+
 struct metrics {
 	uint64_t requests[METRICS_METHODS][5]; /* by status class 1xx..5xx */
 	uint64_t response_bytes;               /* head and body bytes sent */
@@ -55,6 +59,8 @@ struct metrics {
 	uint64_t worker_restarts;
 	uint64_t log_lines_dropped;
 	uint64_t proxy_errors[METRICS_PROXY_ERRORS];
+	uint64_t durations[METRICS_DURATION_BUCKETS]; /* per bucket, not cumulative */
+	uint64_t duration_ms_sum;
 	/* Gauges: this process's figures now. */
 	int64_t active;
 	int64_t waiting;
@@ -78,6 +84,12 @@ const struct metrics *metrics_slots(unsigned *count);
 
 /* Count one answered request (status, method) and the bytes it sent. */
 void metrics_count_response(struct metrics *m, int status, int method_class, uint64_t bytes);
+
+/* Count one response's duration: from the loop turn in which its request was
+ * complete to the one in which its last byte went to the kernel, in whole
+ * milliseconds of the loop's clock (read once a turn, so no clock is read
+ * for it). */
+void metrics_observe_duration(struct metrics *m, int64_t ms);
 
 /* Count a request fault by its status (ignored when not one of the above). */
 void metrics_count_fault(struct metrics *m, int status);

@@ -32,6 +32,7 @@ def start(*lines, args=()):
     server = harness.Server(root.root, args=("-c", conf) + tuple(args))
     server.start()
     harness.at_end(server.stop)
+    server.docroot = root
     return server
 
 
@@ -81,6 +82,36 @@ def metrics_count_what_happened():
     lookups = grew('switchboard_file_cache_lookups_total{result="hit"}') + \
         grew('switchboard_file_cache_lookups_total{result="miss"}')
     expect(lookups >= 7, f"file cache lookups: {lookups}")
+    # Every response between the scrapes (the first scrape's own included,
+    # which ends after it was rendered) is in the duration histogram.
+    expect_eq(grew("switchboard_request_duration_seconds_count"), 9, "durations counted")
+    expect_eq(after['switchboard_request_duration_seconds_bucket{le="+Inf"}'],
+              after["switchboard_request_duration_seconds_count"], "+Inf bucket is the count")
+
+
+@test
+def the_duration_histogram_measures():
+    server = start("metrics_path /metrics", "file_cache 0")
+    server.docroot.write("big.bin", os.urandom(8 << 20))
+    _, before = scrape(server.port)
+    # A reader that takes its time: the response cannot be over before it
+    # has read, which it starts 0.6 s after asking.
+    with Client(server.port, rcvbuf=16384) as client:
+        client.send(build_request("/big.bin"))
+        time.sleep(0.6)
+        reply = client.read_response()
+        expect_eq(len(reply.body), 8 << 20, "the whole body")
+    _, after = scrape(server.port)
+
+    def grew(key):
+        return after.get(key, 0) - before.get(key, 0)
+
+    bucket = 'switchboard_request_duration_seconds_bucket{le="%s"}'
+    expect_eq(grew("switchboard_request_duration_seconds_count"), 2, "two responses")
+    expect_eq(grew(bucket % "0.5"), 1, "only the scrape was over within 0.5 s")
+    expect_eq(grew(bucket % "+Inf"), 2, "both in +Inf")
+    expect(grew("switchboard_request_duration_seconds_sum") >= 0.6,
+           f"the sum grew by {grew('switchboard_request_duration_seconds_sum')} s")
 
 
 @test

@@ -106,6 +106,32 @@ static void plan_for(const struct route *row, const char *client_ip, struct exch
 	exchange_answer(&ctx, &in, plan);
 }
 
+/* Each duration goes to the first bucket whose bound it does not pass; the
+ * rendered buckets are cumulative, the sum in seconds. */
+START_TEST(test_duration_histogram)
+{
+	struct metrics slots[2];
+	memset(slots, 0, sizeof slots);
+	const int64_t durations[] = {0, 1, 2, 5, 5000, 5001, 12345};
+	for (size_t i = 0; i < sizeof durations / sizeof durations[0]; i++)
+		metrics_observe_duration(&slots[i % 2], durations[i]);
+	char *text = render(slots, 2);
+	const char *want[] = {
+	    "switchboard_request_duration_seconds_bucket{le=\"0.001\"} 2\n",
+	    "switchboard_request_duration_seconds_bucket{le=\"0.005\"} 4\n",
+	    "switchboard_request_duration_seconds_bucket{le=\"1\"} 4\n",
+	    "switchboard_request_duration_seconds_bucket{le=\"5\"} 5\n",
+	    "switchboard_request_duration_seconds_bucket{le=\"+Inf\"} 7\n",
+	    "switchboard_request_duration_seconds_sum 22.354\n",
+	    "switchboard_request_duration_seconds_count 7\n",
+	    "# TYPE switchboard_request_duration_seconds histogram\n",
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+		ck_assert_msg(strstr(text, want[i]) != NULL, "missing %s in:\n%s", want[i], text);
+	free(text);
+}
+END_TEST
+
 START_TEST(test_route_allows_networks)
 {
 	struct netmask_list allow;
@@ -137,6 +163,7 @@ int main(void)
 	TCase *tc = tcase_create("metrics");
 	tcase_add_test(tc, test_counting);
 	tcase_add_test(tc, test_render_sums_slots);
+	tcase_add_test(tc, test_duration_histogram);
 	tcase_add_test(tc, test_route_allows_networks);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
