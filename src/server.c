@@ -390,9 +390,8 @@ static void apply_settings(struct server *srv)
 	srv->conn_ctx.log_via = cfg->access_log_proxy;
 	srv->conn_ctx.forwarded_trusted =
 	    cfg->real_client_header == REAL_CLIENT_OFF ? NULL : &srv->proxy_trusted;
-	srv->conn_ctx.forwarded_syntax = cfg->real_client_header == REAL_CLIENT_FORWARDED
-	                                     ? FORWARDED_RFC7239
-	                                     : FORWARDED_XFF;
+	srv->conn_ctx.forwarded_syntax =
+	    cfg->real_client_header == REAL_CLIENT_FORWARDED ? FORWARDED_RFC7239 : FORWARDED_XFF;
 	srv->conn_ctx.on_closed = on_conn_closed;
 	srv->conn_ctx.on_client_known = on_client_known;
 	srv->conn_ctx.owner = srv;
@@ -621,12 +620,15 @@ static void server_drain(struct server *srv, const char *why)
 	               loop_now(srv->loop) + srv->cfg->drain_delay_ms);
 }
 
+/* SIGTERM drains first (drain_delay); SIGINT, from a terminal, stops at once. */
 static void on_stop_signal(void *arg, const char *why)
 {
-	if (strcmp(why, "SIGINT") == 0)
-		server_stop(arg, why);
-	else
-		server_drain(arg, why);
+	server_drain(arg, why);
+}
+
+static void on_interrupt_signal(void *arg, const char *why)
+{
+	server_stop(arg, why);
 }
 
 static void on_reload_signal(void *arg)
@@ -646,6 +648,7 @@ static void on_signal(struct loop *loop, int fd, unsigned events, void *arg)
 {
 	const struct signal_actions actions = {
 	    .stop = on_stop_signal,
+	    .interrupt = on_interrupt_signal,
 	    .reload = on_reload_signal,
 	    .reopen_logs = on_reopen_signal,
 	    .arg = arg,

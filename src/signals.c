@@ -77,9 +77,12 @@ void signals_dispatch(int fd, const struct signal_actions *a)
 	while ((signo = signals_next(fd)) != 0) {
 		switch (signo) {
 		case SIGTERM:
-		case SIGINT:
 			if (a->stop != NULL)
-				a->stop(a->arg, signo == SIGTERM ? "SIGTERM" : "SIGINT");
+				a->stop(a->arg, "SIGTERM");
+			break;
+		case SIGINT:
+			if (a->interrupt != NULL || a->stop != NULL)
+				(a->interrupt != NULL ? a->interrupt : a->stop)(a->arg, "SIGINT");
 			break;
 		case SIGHUP:
 			act(a->reload, a->arg);

@@ -20,10 +20,12 @@ int signals_next(int fd);
 
 /* What a process does for each routed signal; NULL: ignore it. */
 struct signal_actions {
-	void (*stop)(void *arg, const char *why); /* SIGTERM ("SIGTERM"), SIGINT ("SIGINT") */
-	void (*reload)(void *arg);                /* SIGHUP */
-	void (*reopen_logs)(void *arg);           /* SIGUSR1 */
-	void (*child_exited)(void *arg);          /* SIGCHLD */
+	/* SIGTERM ("SIGTERM"); and SIGINT ("SIGINT") when interrupt is NULL. */
+	void (*stop)(void *arg, const char *why);
+	void (*interrupt)(void *arg, const char *why); /* SIGINT */
+	void (*reload)(void *arg);                     /* SIGHUP */
+	void (*reopen_logs)(void *arg);                /* SIGUSR1 */
+	void (*child_exited)(void *arg);               /* SIGCHLD */
 	void *arg;
 };
 
