@@ -451,6 +451,39 @@ class SharedServer:
 # ---------------------------------------------------------------- raw sockets
 
 
+def work_dir(prefix, mode=0o755):
+    """A temporary directory for config files and logs, removed at the end;
+    world-readable, since a server started as root serves as nobody."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    os.chmod(path, mode)
+    at_end(lambda: shutil.rmtree(path, ignore_errors=True))
+    return path
+
+
+def configured_server(lines, prefix="switchboard-test-", files=None, listen=(f"{HOST}:0",),
+                      access_log=False, start=True):
+    """A server with a document root holding files ({path: bytes}) and a
+    config file of lines, stopped at the end. The server has .docroot,
+    .work (the config's directory), .conf and, with access_log,
+    .access_log (a file in .work, written first in the config)."""
+    root = DocRoot(prefix)
+    for rel, data in (files or {}).items():
+        root.write(rel, data)
+    work = work_dir(prefix + "conf-")
+    conf = os.path.join(work, "switchboard.conf")
+    log = os.path.join(work, "access.log") if access_log else None
+    with open(conf, "w") as f:
+        if log:
+            f.write(f"access_log {log}\n")
+        f.write("".join(line + "\n" for line in lines))
+    server = Server(root.root, args=("-c", conf), listen=listen)
+    server.docroot, server.work, server.conf, server.access_log = root, work, conf, log
+    if start:
+        server.start()
+        at_end(server.stop)
+    return server
+
+
 def connect(port, host=HOST, timeout=DEFAULT_TIMEOUT, rcvbuf=None, nodelay=False, source=None):
     """A connected TCP socket; source is a local address to connect from."""
     sock = socket.socket(family_of(host), socket.SOCK_STREAM)

@@ -14,7 +14,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -58,20 +57,11 @@ http {{
 
 class Setup:
     def __init__(self):
-        self.root = harness.DocRoot("switchboard-nginx-")
-        self.root.write("index.html", b"<p>home</p>\n")
-        self.work = tempfile.mkdtemp(prefix="switchboard-nginx-conf-")
-        os.chmod(self.work, 0o755)
-        harness.at_end(lambda: shutil.rmtree(self.work, ignore_errors=True))
-        self.log = os.path.join(self.work, "access.log")
-        conf = os.path.join(self.work, "switchboard.conf")
-        with open(conf, "w") as f:
-            f.write(f"listen 127.0.0.1:0\naccess_log {self.log}\n"
-                    "real_client_header x-forwarded-for\nproxy_trusted 127.0.0.1\n"
-                    "max_connections_per_client 2\n")
-        self.server = harness.Server(self.root.root, args=("-c", conf), listen=())
-        self.server.start()
-        harness.at_end(self.server.stop)
+        self.server = harness.configured_server(
+            ["real_client_header x-forwarded-for", "proxy_trusted 127.0.0.1",
+             "max_connections_per_client 2"],
+            "switchboard-nginx-", {"index.html": b"<p>home</p>\n"}, access_log=True)
+        self.work, self.log = self.server.work, self.server.access_log
         self.port = harness.free_port()
         nginx_conf = os.path.join(self.work, "nginx.conf")
         with open(nginx_conf, "w") as f:

@@ -7,9 +7,7 @@ Run as `$PYTHON tests/integration/test_forwarded.py` with SWITCHBOARD set
 """
 
 import os
-import shutil
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -20,19 +18,9 @@ from harness import Client, build_request, expect, expect_eq, expect_status, tes
 
 class Setup:
     def __init__(self, *lines):
-        self.root = harness.DocRoot("switchboard-forwarded-")
-        self.root.write("index.html", b"<p>home</p>\n")
-        self.work = tempfile.mkdtemp(prefix="switchboard-forwarded-conf-")
-        os.chmod(self.work, 0o755)
-        harness.at_end(lambda: shutil.rmtree(self.work, ignore_errors=True))
-        self.log = os.path.join(self.work, "access.log")
-        conf = os.path.join(self.work, "switchboard.conf")
-        with open(conf, "w") as f:
-            f.write(f"listen 127.0.0.1:0\naccess_log {self.log}\n")
-            f.write("".join(line + "\n" for line in lines))
-        self.server = harness.Server(self.root.root, args=("-c", conf), listen=())
-        self.server.start()
-        harness.at_end(self.server.stop)
+        self.server = harness.configured_server(
+            lines, "switchboard-forwarded-", {"index.html": b"<p>home</p>\n"}, access_log=True)
+        self.log = self.server.access_log
         self.port = self.server.port
 
     def get(self, target, headers=(), source=None):

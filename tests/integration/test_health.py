@@ -7,10 +7,8 @@ check does).
 """
 
 import os
-import shutil
 import signal
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -22,22 +20,10 @@ from harness import Client, build_request, expect, expect_eq, expect_status, fet
 def start(*lines):
     """A server with its config file and access log in a directory of their own
     (world-readable: started as root, the server serves as nobody)."""
-    root = harness.DocRoot("switchboard-health-")
-    root.write("index.html", b"<p>home</p>\n")
-    root.write("healthz", b"a file of that name\n")
-    work = tempfile.mkdtemp(prefix="switchboard-health-conf-")
-    os.chmod(work, 0o755)
-    harness.at_end(lambda: shutil.rmtree(work, ignore_errors=True))
-    log = os.path.join(work, "access.log")
-    conf = os.path.join(work, "switchboard.conf")
-    with open(conf, "w") as f:
-        f.write(f"access_log {log}\n")
-        f.write("".join(line + "\n" for line in lines))
-    server = harness.Server(root.root, args=("-c", conf))
-    server.start()
-    harness.at_end(server.stop)
-    server.conf = conf
-    return server, log
+    server = harness.configured_server(
+        lines, "switchboard-health-",
+        {"index.html": b"<p>home</p>\n", "healthz": b"a file of that name\n"}, access_log=True)
+    return server, server.access_log
 
 
 def log_lines(path, settle=0.3):

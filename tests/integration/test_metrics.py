@@ -11,7 +11,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -20,20 +19,9 @@ import harness  # noqa: E402
 from harness import Client, Skip, build_request, expect, expect_eq, expect_status, fetch, test  # noqa: E402
 
 
-def start(*lines, args=()):
-    root = harness.DocRoot("switchboard-metrics-")
-    root.write("index.html", b"<p>home</p>\n")
-    work = tempfile.mkdtemp(prefix="switchboard-metrics-conf-")
-    os.chmod(work, 0o755)
-    harness.at_end(lambda: shutil.rmtree(work, ignore_errors=True))
-    conf = os.path.join(work, "switchboard.conf")
-    with open(conf, "w") as f:
-        f.write("".join(line + "\n" for line in lines))
-    server = harness.Server(root.root, args=("-c", conf) + tuple(args))
-    server.start()
-    harness.at_end(server.stop)
-    server.docroot = root
-    return server
+def start(*lines):
+    return harness.configured_server(lines, "switchboard-metrics-",
+                                     {"index.html": b"<p>home</p>\n"})
 
 
 def samples(text):

@@ -9,11 +9,9 @@ Run as `$PYTHON tests/integration/test_proxy_protocol.py` with SWITCHBOARD set
 
 import ipaddress
 import os
-import shutil
 import socket
 import struct
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -42,20 +40,11 @@ def v2(src=None, dst="127.0.0.1", sport=40000, dport=80, tlvs=b""):
 
 class Setup:
     def __init__(self, *lines):
-        self.root = harness.DocRoot("switchboard-proxy-")
-        self.root.write("index.html", b"<p>home</p>\n")
-        self.work = tempfile.mkdtemp(prefix="switchboard-proxy-conf-")
-        os.chmod(self.work, 0o755)
-        harness.at_end(lambda: shutil.rmtree(self.work, ignore_errors=True))
-        self.log = os.path.join(self.work, "access.log")
-        conf = os.path.join(self.work, "switchboard.conf")
-        with open(conf, "w") as f:
-            f.write("listen 127.0.0.1:0\nlisten 127.0.0.1:0 proxy_protocol\n")
-            f.write(f"access_log {self.log}\nmetrics_path /metrics\nheader_timeout 1s\n")
-            f.write("".join(line + "\n" for line in lines))
-        self.server = harness.Server(self.root.root, args=("-c", conf), listen=())
-        self.server.start()
-        harness.at_end(self.server.stop)
+        self.server = harness.configured_server(
+            ["listen 127.0.0.1:0", "listen 127.0.0.1:0 proxy_protocol", "metrics_path /metrics",
+             "header_timeout 1s", *lines],
+            "switchboard-proxy-", {"index.html": b"<p>home</p>\n"}, listen=(), access_log=True)
+        self.log = self.server.access_log
         self.plain = self.server.addresses[0][1]
         self.proxied = self.server.addresses[1][1]
 

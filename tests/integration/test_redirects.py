@@ -10,7 +10,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -24,20 +23,11 @@ STATE = {}
 def server():
     if "server" in STATE:
         return STATE["server"]
-    root = harness.DocRoot("switchboard-redirects-")
-    root.write("new.html", b"<p>new</p>\n")
-    root.write("v2/guide/intro.html", b"<p>intro v2</p>\n")
-    work = tempfile.mkdtemp(prefix="switchboard-redirects-conf-")
-    os.chmod(work, 0o755)
-    harness.at_end(lambda: shutil.rmtree(work, ignore_errors=True))
-    conf = os.path.join(work, "switchboard.conf")
-    with open(conf, "w") as f:
-        f.write("redirect /old.html /new.html\n"
-                "redirect /docs/* /v2/ 308\n"
-                "redirect /away https://elsewhere.example/landing?from=sb 302\n"
-                "redirect /go/* /\n")
-    s = harness.Server(root.root, args=("-c", conf)).start()
-    harness.at_end(s.stop)
+    s = harness.configured_server(
+        ["redirect /old.html /new.html", "redirect /docs/* /v2/ 308",
+         "redirect /away https://elsewhere.example/landing?from=sb 302", "redirect /go/* /"],
+        "switchboard-redirects-",
+        {"new.html": b"<p>new</p>\n", "v2/guide/intro.html": b"<p>intro v2</p>\n"})
     STATE["server"] = s
     return s
 
