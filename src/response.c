@@ -65,6 +65,8 @@ const char *response_reason(int status)
 		return "Not Found";
 	case 405:
 		return "Method Not Allowed";
+	case 406:
+		return "Not Acceptable";
 	case 408:
 		return "Request Timeout";
 	case 412:
