@@ -207,6 +207,7 @@ void response_error(struct response *r, int status)
 	r->content_type = "text/html; charset=utf-8";
 	r->content_length = format_error_page(status, page, sizeof page);
 	r->has_last_modified = false;
+	r->content_encoding = NULL; /* the page is ours, never a precompressed file */
 	body_release(&r->body);
 	r->error_page = true;
 }

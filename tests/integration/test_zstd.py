@@ -211,8 +211,10 @@ def conditional_requests_on_a_sibling():
     status, _, body = get("page.txt", "br", ["-H", f"If-None-Match: {etag}"])
     expect_eq(status, 200, "the zstd tag does not match the br representation")
     expect_eq(decompress("br", body), ORIGINAL, "the br body")
-    status, _, _ = get("page.txt", "zstd", ["-H", 'If-Match: "nope"'])
+    status, fields, body = get("page.txt", "zstd", ["-H", 'If-Match: "nope"'])
     expect_eq(status, 412, "If-Match with another tag")
+    expect_eq(field(fields, "content-encoding"), None, "the 412's page is not zstd")
+    expect(body.startswith(b"<!DOCTYPE html>"), f"the 412's page: {body[:40]!r}")
 
 
 @test
@@ -225,6 +227,10 @@ def ranges_on_a_sibling():
     expect_eq(field(fields, "content-range"), f"bytes 10-109/{len(encoded)}", "Content-Range")
     expect_eq(body, encoded[10:110], "the range is of the encoded bytes")
     expect_eq(field(fields, "content-encoding"), "zstd", "the 206's Content-Encoding")
+    status, fields, _ = get("page.txt", "zstd", ["-H", f"Range: bytes={len(encoded)}-"])
+    expect_eq(status, 416, "a range past the end of the zstd representation")
+    expect_eq(field(fields, "content-range"), f"bytes */{len(encoded)}", "the 416's length")
+    expect_eq(field(fields, "content-encoding"), None, "the 416's page is not zstd")
     # Resumed with If-Range: the rest of the same representation.
     _, fields, _ = get("page.txt", "zstd")
     etag = field(fields, "etag")
