@@ -648,10 +648,16 @@ static void listing_release(void *state)
 static const struct body_generator listing_body = {listing_generate, listing_release};
 
 /* A generated index of the directory dir (which the listing takes over). A
- * listing has no validator: only "If-None-Match: *" and If-Match apply. */
+ * listing has no validator: only "If-None-Match: *" and If-Match apply. It
+ * is HTML or JSON by the request's Accept (hence the Vary) or its query. */
 static void plan_listing(const struct static_site *site, const struct http_request *req,
                          const char *data, const struct urlpath *up, int dir, struct response *r)
 {
+	enum listing_format format =
+	    listing_format_wanted(http_span_ptr(data, req->accept), req->accept.len, up->query,
+	                          up->query != NULL ? up->query_len : 0);
+	if (r->extra_count < RESPONSE_MAX_EXTRA)
+		r->extra[r->extra_count++] = "Vary: Accept\r\n";
 	switch (conditional_evaluate_untagged(req, data)) {
 	case CONDITIONAL_PROCEED:
 		break;
@@ -683,8 +689,9 @@ static void plan_listing(const struct static_site *site, const struct http_reque
 		response_error(r, status_for_errno(err));
 		return;
 	}
+	listing_set_format(ls->listing, format);
 	r->status = 200;
-	r->content_type = "text/html; charset=utf-8";
+	r->content_type = format == LISTING_JSON ? "application/json" : "text/html; charset=utf-8";
 	r->body = body_generated(&listing_body, ls);
 	r->framing = req->version_minor >= 1 ? FRAMING_CHUNKED : FRAMING_CLOSE;
 }
