@@ -24,6 +24,12 @@ static size_t element_end(const char *value, size_t len, size_t i)
 	return i;
 }
 
+/* Is the parameter p[0..n) "q=..."? */
+static bool is_weight(const char *p, size_t n)
+{
+	return n >= 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=';
+}
+
 /* The q parameter among the element's parameters s[0..len) (each
  * "; name=value"), 1000 without one; -1 when its value is not a qvalue. */
 static int weight_of(const char *s, size_t len)
@@ -43,7 +49,7 @@ static int weight_of(const char *s, size_t len)
 		size_t end = i;
 		while (end > start && http_is_ows((unsigned char)s[end - 1]))
 			end--;
-		if (end - start >= 2 && (s[start] == 'q' || s[start] == 'Q') && s[start + 1] == '=')
+		if (is_weight(s + start, end - start))
 			return http_qvalue(s + start + 2, end - start - 2);
 	}
 	return 1000;
