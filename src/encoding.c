@@ -116,8 +116,10 @@ size_t encoding_preferences(const char *value, size_t len, enum content_coding o
 	for (int c = 0; c < CODING_COUNT; c++)
 		if (q[c] < 0)
 			q[c] = star; /* "*" speaks for the codings not named */
+	/* Acceptable unless refused, but last: a client that names codings
+	 * without identity wants one of them ("gzip;q=0.5" still gets gzip). */
 	if (q[CODING_IDENTITY] < 0)
-		q[CODING_IDENTITY] = 1000; /* acceptable unless refused */
+		q[CODING_IDENTITY] = 1;
 	size_t n = 0;
 	/* Insertion by weight; equal weights keep the enum's (preference) order. */
 	for (int c = 0; c < CODING_COUNT; c++) {

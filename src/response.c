@@ -169,6 +169,8 @@ int response_write_head(struct buf *out, const struct response *r, const char *d
 		rc |= append_field(out, "Content-Encoding", r->content_encoding);
 	if (r->vary_accept_encoding)
 		rc |= buf_append_str(out, "Vary: Accept-Encoding\r\n");
+	if (r->vary_accept)
+		rc |= buf_append_str(out, "Vary: Accept\r\n");
 	if (r->etag != NULL)
 		rc |= append_field(out, "ETag", r->etag);
 	if (r->accept_ranges)

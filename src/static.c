@@ -656,8 +656,7 @@ static void plan_listing(const struct static_site *site, const struct http_reque
 	enum listing_format format =
 	    listing_format_wanted(http_span_ptr(data, req->accept), req->accept.len, up->query,
 	                          up->query != NULL ? up->query_len : 0);
-	if (r->extra_count < RESPONSE_MAX_EXTRA)
-		r->extra[r->extra_count++] = "Vary: Accept\r\n";
+	r->vary_accept = true;
 	switch (conditional_evaluate_untagged(req, data)) {
 	case CONDITIONAL_PROCEED:
 		break;

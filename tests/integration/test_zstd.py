@@ -138,7 +138,7 @@ def q_values_choose():
         ("gzip, zstd, br", "br"),  # equal q: br, zstd, gzip
         ("gzip, zstd", "zstd"),
         ("br;q=0.5, zstd;q=0.9, gzip;q=0.8, identity;q=0.1", "zstd"),
-        ("br;q=0.5, zstd;q=0.9", None),  # identity unnamed weighs 1
+        ("br;q=0.5, zstd;q=0.9", "zstd"),  # identity unnamed comes last
         ("br;q=0, zstd;q=0, gzip", "gzip"),
         ("*", "br"),
         ("*;q=0.5, gzip", "gzip"),

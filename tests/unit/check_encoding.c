@@ -35,16 +35,18 @@ static const struct preference_case preference_cases[] = {
     {"x-gzip", "gzip identity"},
     {"ZSTD, GZip", "zstd gzip identity"},
     /* Higher q first, whatever the fixed order says. */
-    {"br;q=0.5, zstd;q=0.8, gzip", "gzip identity zstd br"},
+    {"br;q=0.5, zstd;q=0.8, gzip", "gzip zstd br identity"},
     {"br;q=0.5, zstd;q=0.8, gzip, identity;q=0.9", "gzip identity zstd br"},
-    {"br;q=0.001, zstd;q=0.002", "identity zstd br"},
-    {"gzip;q=1.000, br;q=0.999", "gzip identity br"},
-    {"gzip ; q=0.7 , br ;Q=0.6", "identity gzip br"},
+    {"br;q=0.001, zstd;q=0.002", "zstd br identity"},
+    {"gzip;q=1.000, br;q=0.999", "gzip br identity"},
+    {"gzip ; q=0.7 , br ;Q=0.6", "gzip br identity"},
+    {"gzip;q=0.5, br;q=0.4", "gzip br identity"},
     /* q=0 refuses. */
     {"br;q=0, gzip", "gzip identity"},
     {"br;q=0.000, zstd;q=0", "identity"},
     {"*;q=0", ""},
-    /* identity: acceptable unless refused, and then only by name or "*". */
+    /* identity: acceptable unless refused, and then only by name or "*";
+     * unnamed, it comes after the codings the client names. */
     {"gzip, identity;q=0", "gzip"},
     {"identity;q=0", ""},
     {"*;q=0, identity", "identity"},
