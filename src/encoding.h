@@ -14,8 +14,8 @@ enum content_coding { CODING_BR, CODING_ZSTD, CODING_GZIP, CODING_IDENTITY, CODI
  * first; on a tie br, zstd, gzip, then identity. Left out are those it
  * refuses: q=0, or absent when no "*" speaks for them. identity is
  * acceptable unless "identity;q=0", or "*;q=0" without "identity", refuses
- * it. An empty, absent or malformed field accepts identity alone. Returns
- * how many were written to order (0 to CODING_COUNT). */
+ * it; not named, it comes after every coding the client names. An empty, absent or malformed field
+ * accepts identity alone. Returns how many were written to order (0 to CODING_COUNT). */
 size_t encoding_preferences(const char *value, size_t len, enum content_coding order[CODING_COUNT]);
 
 /* "br", "zstd", "gzip": the Content-Encoding value; NULL for identity. */
