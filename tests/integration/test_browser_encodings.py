@@ -174,7 +174,7 @@ def expected_coding(field, suffixes):
     weights = codings_in(field)
     available = [SUFFIX_CODING[s] for s in suffixes if s is not None]
     candidates = [(-weights[c], PREFERENCE.index(c), c) for c in available if c in weights]
-    identity = weights.get("identity", 1.0)
+    identity = weights.get("identity", 0.001)  # unnamed: after every coding named
     best = min(candidates, default=None)
     if best is not None and -best[0] >= identity:
         return best[2]
