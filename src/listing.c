@@ -2,6 +2,9 @@
 
 #include "listing.h"
 
+#include "accept.h"
+#include "httpdate.h"
+#include "json.h"
 #include "urlpath.h"
 
 #include <dirent.h>
@@ -36,6 +39,7 @@ struct listing {
 	listing_opener *open_in_root;
 	const struct static_site *site;
 	bool show_hidden;
+	enum listing_format format;
 	bool reading; /* the directory is not read to its end yet */
 	char *names;  /* NUL-terminated names, one after another */
 	size_t names_len, names_cap;
@@ -499,26 +503,26 @@ static bool server_may_read(const struct listing *l, const char *name, bool is_d
 	return faccessat(dirfd(l->dir), name, need, AT_EACCESS) == 0;
 }
 
-/* One row, with the size and date of what a request reaches (a link's
- * target); nothing when the entry went away since the listing opened or
- * the server may not read it. */
-static int write_entry(struct listing *l, const struct entry *e, struct buf *out)
+/* What a request for the entry reaches (a link's target): false when the
+ * entry went away since the listing opened, or is nothing a request is
+ * served, or the server may not read it; such an entry gets no row. */
+static bool entry_shown(const struct listing *l, const char *name, struct stat *st, bool *is_dir)
 {
-	const char *name = l->names + e->name;
-	struct stat st;
-	if (fstatat(dirfd(l->dir), name, &st, 0) < 0)
-		return 0;
-	enum entry_kind kind = kind_of_mode(st.st_mode);
-	bool is_dir = kind == ENTRY_DIR;
-	if (kind == ENTRY_UNUSABLE || !server_may_read(l, name, is_dir))
-		return 0;
+	if (fstatat(dirfd(l->dir), name, st, 0) < 0)
+		return false;
+	enum entry_kind kind = kind_of_mode(st->st_mode);
+	*is_dir = kind == ENTRY_DIR;
+	return kind != ENTRY_UNUSABLE && server_may_read(l, name, *is_dir);
+}
+
+static int write_html_row(const char *name, const struct stat *st, bool is_dir, struct buf *out)
+{
 	char size[32] = "-", date[32] = "";
 	if (!is_dir)
-		human_size((uint64_t)st.st_size, size, sizeof size);
+		human_size((uint64_t)st->st_size, size, sizeof size);
 	struct tm tm;
-	gmtime_r(&st.st_mtime, &tm);
+	gmtime_r(&st->st_mtime, &tm);
 	strftime(date, sizeof date, "%Y-%m-%d %H:%M", &tm);
-	l->shown++;
 	int rc = buf_append_str(out, "<tr><td><a href=\"");
 	rc |= append_href(out, name, is_dir);
 	rc |= buf_append_str(out, "\">");
@@ -527,6 +531,37 @@ static int write_entry(struct listing *l, const struct entry *e, struct buf *out
 	                 "%s</a></td><td class=\"size\">%s</td><td class=\"date\">%s</td></tr>\n",
 	                 is_dir ? "/" : "", size, date);
 	return rc < 0 ? -1 : 0;
+}
+
+/* One element of the array, as nginx's "autoindex_format json" writes it
+ * (its field names, order, spacing and dates), so that clients written for
+ * one read the other: a directory has no size. */
+static int write_json_row(const char *name, const struct stat *st, bool is_dir, bool first,
+                          struct buf *out)
+{
+	char date[HTTPDATE_LEN + 1];
+	httpdate_format(st->st_mtime, date);
+	int rc = buf_append_str(out, first ? "\r\n{ \"name\":" : ",\r\n{ \"name\":");
+	rc |= json_append_string(out, name, strlen(name));
+	rc |= buf_printf(out, ", \"type\":\"%s\", \"mtime\":\"%s\"", is_dir ? "directory" : "file",
+	                 date);
+	if (!is_dir)
+		rc |= buf_printf(out, ", \"size\":%llu", (unsigned long long)st->st_size);
+	rc |= buf_append_str(out, " }");
+	return rc < 0 ? -1 : 0;
+}
+
+static int write_entry(struct listing *l, const struct entry *e, struct buf *out)
+{
+	const char *name = l->names + e->name;
+	struct stat st;
+	bool is_dir;
+	if (!entry_shown(l, name, &st, &is_dir))
+		return 0;
+	l->shown++;
+	if (l->format == LISTING_JSON)
+		return write_json_row(name, &st, is_dir, l->shown == 1, out);
+	return write_html_row(name, &st, is_dir, out);
 }
 
 static int write_tail(struct listing *l, struct buf *out)
@@ -539,13 +574,63 @@ static int write_tail(struct listing *l, struct buf *out)
 	return rc < 0 ? -1 : 0;
 }
 
+/* What comes before the rows: the page's head, or the array's "[". */
+static int write_start(struct listing *l, struct buf *out)
+{
+	if (l->format == LISTING_JSON)
+		return buf_append_str(out, "[");
+	return write_head(l, out) < 0 || write_table_start(l, out) < 0 ? -1 : 0;
+}
+
+/* The array has nowhere to say it was cut short: the README says so. */
+static int write_end(struct listing *l, struct buf *out)
+{
+	if (l->format == LISTING_JSON)
+		return buf_append_str(out, "\r\n]");
+	return write_tail(l, out);
+}
+
+void listing_set_format(struct listing *l, enum listing_format format)
+{
+	l->format = format;
+}
+
+/* Is the query's parameter "format" (the last one) json or html? */
+static int format_in_query(const char *query, size_t len)
+{
+	int found = -1;
+	for (size_t i = 0; i < len;) {
+		size_t end = i;
+		while (end < len && query[end] != '&')
+			end++;
+		size_t n = end - i;
+		if (n == 11 && memcmp(query + i, "format=json", 11) == 0)
+			found = LISTING_JSON;
+		else if (n == 11 && memcmp(query + i, "format=html", 11) == 0)
+			found = LISTING_HTML;
+		i = end + 1;
+	}
+	return found;
+}
+
+enum listing_format listing_format_wanted(const char *accept, size_t accept_len, const char *query,
+                                          size_t query_len)
+{
+	int asked = format_in_query(query, query_len);
+	if (asked >= 0)
+		return (enum listing_format)asked;
+	int json = accept_weight(accept, accept_len, "application/json");
+	int html = accept_weight(accept, accept_len, "text/html");
+	return json > html ? LISTING_JSON : LISTING_HTML;
+}
+
 int listing_next(struct listing *l, struct buf *out, size_t budget)
 {
 	if (l->done)
 		return 0;
 	size_t start = buf_len(out);
 	if (!l->head_done) {
-		if (write_head(l, out) < 0 || write_table_start(l, out) < 0)
+		if (write_start(l, out) < 0)
 			return -1;
 		l->head_done = true;
 	}
@@ -557,7 +642,7 @@ int listing_next(struct listing *l, struct buf *out, size_t budget)
 			return -1;
 	if (l->heap_len > 0)
 		return 1;
-	if (write_tail(l, out) < 0)
+	if (write_end(l, out) < 0)
 		return -1;
 	l->done = true;
 	return 0;

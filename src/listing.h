@@ -1,4 +1,7 @@
-/* listing — an HTML index of a directory without an index file.
+/* listing — an HTML index of a directory without an index file, or the
+ * same entries as JSON, in the shape of nginx's "autoindex_format json": an
+ * array of {"name", "type" ("file" or "directory"), "mtime" (an IMF-fixdate),
+ * "size" (files only)}, names escaped as json.h says.
  *
  * The directory is read a bounded batch at a time (the first batch when the
  * listing opens, the others one per listing_next call), each batch sorted on
@@ -45,6 +48,18 @@ typedef int listing_opener(const struct static_site *site, const char *path);
  * (errno set; dirfd closed). */
 struct listing *listing_open(int dirfd, const char *url_path, bool show_hidden,
                              listing_opener *open_in_root, const struct static_site *site);
+
+enum listing_format { LISTING_HTML, LISTING_JSON };
+
+/* The format a request asks for: "format=json" or "format=html" in its query
+ * (query[0..query_len), raw), else JSON when its Accept field weighs
+ * application/json more than text/html, else HTML (also when it accepts
+ * neither: a listing is never refused). */
+enum listing_format listing_format_wanted(const char *accept, size_t accept_len, const char *query,
+                                          size_t query_len);
+
+/* Write l in format (HTML unless told): before the first listing_next. */
+void listing_set_format(struct listing *l, enum listing_format format);
 
 /* The next piece of the page, appended to out: while the directory is still
  * being read, one more batch of it is read and nothing but the page's head may

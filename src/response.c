@@ -65,6 +65,8 @@ const char *response_reason(int status)
 		return "Not Found";
 	case 405:
 		return "Method Not Allowed";
+	case 406:
+		return "Not Acceptable";
 	case 408:
 		return "Request Timeout";
 	case 412:
@@ -167,6 +169,8 @@ int response_write_head(struct buf *out, const struct response *r, const char *d
 		rc |= append_field(out, "Content-Encoding", r->content_encoding);
 	if (r->vary_accept_encoding)
 		rc |= buf_append_str(out, "Vary: Accept-Encoding\r\n");
+	if (r->vary_accept)
+		rc |= buf_append_str(out, "Vary: Accept\r\n");
 	if (r->etag != NULL)
 		rc |= append_field(out, "ETag", r->etag);
 	if (r->accept_ranges)
@@ -205,6 +209,7 @@ void response_error(struct response *r, int status)
 	r->content_type = "text/html; charset=utf-8";
 	r->content_length = format_error_page(status, page, sizeof page);
 	r->has_last_modified = false;
+	r->content_encoding = NULL; /* the page is ours, never a precompressed file */
 	body_release(&r->body);
 	r->error_page = true;
 }

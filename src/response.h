@@ -54,6 +54,7 @@ struct response {
 	bool error_page;              /* the body is the page response_error() planned */
 	const char *content_encoding; /* "br", "gzip"; NULL: none */
 	bool vary_accept_encoding;
+	bool vary_accept; /* a generated listing: HTML or JSON by the request's Accept */
 	size_t extra_count;
 	const char *location; /* already encoded; NULL: none */
 	const char *allow;    /* NULL: none */

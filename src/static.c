@@ -447,6 +447,7 @@ static void plan_file(const struct static_site *site, const struct http_request 
 		etag_from_content(mem->len, mem->hash, etag);
 	else
 		etag_from_stat(st, etag);
+	encoding_mark_etag(etag, RESPONSE_ETAG_MAX, r->content_encoding);
 	r->body = body;
 	switch (conditional_evaluate(req, data, etag, mtime)) {
 	case CONDITIONAL_PROCEED:
@@ -504,32 +505,50 @@ static bool is_as_new(const struct stat *encoded, const struct stat *original)
 	return encoded->st_mtim.tv_sec >= original->st_mtim.tv_sec;
 }
 
-/* FILE.br or FILE.gz beside FILE, for a client that accepts it: a regular file
- * at least as new as FILE (an older one is stale). On success fd and st are
- * replaced by the encoded file's and the coding is returned. */
-static const char *open_precompressed(const struct static_site *site,
-                                      const struct http_request *req, const char *data,
-                                      const char *name, int *fd, struct stat *st)
+/* FILE.br, FILE.zst or FILE.gz beside FILE: a regular file, and at least as
+ * new as the original when there is one (an older one is stale). */
+static int open_sibling(const struct static_site *site, const char *name, enum content_coding c,
+                        const struct stat *original, struct stat *st)
 {
-	char encoded[PATH_BUF_SIZE + 4];
+	char encoded[PATH_BUF_SIZE + 8];
+	snprintf(encoded, sizeof encoded, "%s%s", name, encoding_suffix(c));
+	int fd = open_in_root(site, encoded);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, st) == 0 && S_ISREG(st->st_mode) &&
+	    (original == NULL || is_as_new(st, original)))
+		return fd;
+	close(fd);
+	return -1;
+}
+
+/* What to serve for FILE (*fd, -1 when only its siblings exist): the first
+ * coding the client prefers that is there. A sibling replaces *fd and *st;
+ * CODING_IDENTITY means the original (or, without one, nothing acceptable). */
+static enum content_coding open_precompressed(const struct static_site *site,
+                                              const struct http_request *req, const char *data,
+                                              const char *name, int *fd, struct stat *st)
+{
 	enum content_coding order[CODING_COUNT];
 	size_t n = encoding_preferences(http_span_ptr(data, req->accept_encoding),
 	                                req->accept_encoding.len, order);
 	for (size_t i = 0; i < n; i++) {
-		snprintf(encoded, sizeof encoded, "%s%s", name, encoding_suffix(order[i]));
-		int efd = open_in_root(site, encoded);
-		struct stat est;
-		if (efd < 0)
+		if (order[i] == CODING_IDENTITY) {
+			if (*fd >= 0)
+				break;
 			continue;
-		if (fstat(efd, &est) == 0 && S_ISREG(est.st_mode) && is_as_new(&est, st)) {
-			close(*fd);
+		}
+		struct stat est;
+		int efd = open_sibling(site, name, order[i], *fd >= 0 ? st : NULL, &est);
+		if (efd >= 0) {
+			if (*fd >= 0)
+				close(*fd);
 			*fd = efd;
 			*st = est;
-			return encoding_name(order[i]);
+			return order[i];
 		}
-		close(efd);
 	}
-	return NULL;
+	return CODING_IDENTITY;
 }
 
 /* Is the request path ("/" + up->path, with its trailing slash) under prefix
@@ -629,10 +648,15 @@ static void listing_release(void *state)
 static const struct body_generator listing_body = {listing_generate, listing_release};
 
 /* A generated index of the directory dir (which the listing takes over). A
- * listing has no validator: only "If-None-Match: *" and If-Match apply. */
+ * listing has no validator: only "If-None-Match: *" and If-Match apply. It
+ * is HTML or JSON by the request's Accept (hence the Vary) or its query. */
 static void plan_listing(const struct static_site *site, const struct http_request *req,
                          const char *data, const struct urlpath *up, int dir, struct response *r)
 {
+	enum listing_format format =
+	    listing_format_wanted(http_span_ptr(data, req->accept), req->accept.len, up->query,
+	                          up->query != NULL ? up->query_len : 0);
+	r->vary_accept = true;
 	switch (conditional_evaluate_untagged(req, data)) {
 	case CONDITIONAL_PROCEED:
 		break;
@@ -664,8 +688,9 @@ static void plan_listing(const struct static_site *site, const struct http_reque
 		response_error(r, status_for_errno(err));
 		return;
 	}
+	listing_set_format(ls->listing, format);
 	r->status = 200;
-	r->content_type = "text/html; charset=utf-8";
+	r->content_type = format == LISTING_JSON ? "application/json" : "text/html; charset=utf-8";
 	r->body = body_generated(&listing_body, ls);
 	r->framing = req->version_minor >= 1 ? FRAMING_CHUNKED : FRAMING_CLOSE;
 }
@@ -682,8 +707,9 @@ struct lookup {
 	char key[PATH_BUF_SIZE + 1];
 	size_t key_len;
 	bool use_cache;
-	const char *name; /* what the add_header suffixes are matched against */
-	bool missing;     /* something was not found: the root may have moved on */
+	const char *name;           /* what the add_header suffixes are matched against */
+	bool missing;               /* something was not found: the root may have moved on */
+	enum content_coding coding; /* of the file served: a sibling's, or identity */
 };
 
 /* A file the cache holds, validated within its bound: planned from memory. */
@@ -743,6 +769,33 @@ static int open_directory(struct lookup *lk, int dir, const char **name, struct 
 	return fd;
 }
 
+/* FILE is missing: a sibling the client accepts stands in for it (fd
+ * returned, *st set). Else 406 when there is a sibling, since the file
+ * exists in codings this client refused (and the Vary tells caches so); 404
+ * when there is none. */
+static int open_sibling_only(struct lookup *lk, const char *name, struct stat *st,
+                             struct response *r)
+{
+	int fd = -1;
+	lk->coding = open_precompressed(lk->site, lk->req, lk->data, name, &fd, st);
+	if (fd >= 0) {
+		lk->missing = false;
+		return fd;
+	}
+	bool any = false;
+	for (int c = 0; c < CODING_IDENTITY && !any; c++) {
+		struct stat est;
+		int efd = open_sibling(lk->site, name, (enum content_coding)c, NULL, &est);
+		any = efd >= 0;
+		if (any)
+			close(efd);
+	}
+	response_error(r, any ? 406 : 404);
+	r->vary_accept_encoding = any;
+	lk->missing = !any;
+	return -1;
+}
+
 /* Open what the path names: a regular file to serve (fd returned, *st and
  * *name set), or else the answer is planned into r (-1 returned). */
 static int open_target(struct lookup *lk, const char **name, struct stat *st, struct response *r)
@@ -754,6 +807,8 @@ static int open_target(struct lookup *lk, const char **name, struct stat *st, st
 		if (fd >= 0)
 			close(fd);
 		lk->missing = is_missing(err);
+		if (err == ENOENT && lk->site->precompressed && !lk->up.trailing_slash)
+			return open_sibling_only(lk, lk->path, st, r);
 		response_error(r, status_for_errno(err));
 		return -1;
 	}
@@ -779,6 +834,19 @@ static int open_target(struct lookup *lk, const char **name, struct stat *st, st
 	return fd;
 }
 
+/* Keep the file served under its own name ("a.css.br" for a.css's brotli
+ * sibling), so that each coding has its entry and clients that prefer
+ * different ones do not evict each other's. */
+static const struct cached_file *put_served_file(struct lookup *lk, int fd, const char *name,
+                                                 const struct stat *st)
+{
+	char served[PATH_BUF_SIZE + 8];
+	int n = snprintf(served, sizeof served, "%s%s", name, encoding_suffix(lk->coding));
+	if (n < 0 || (size_t)n >= sizeof served)
+		return NULL;
+	return filecache_put(lk->site->cache, served, (size_t)n, served, fd, st, lk->now);
+}
+
 /* The bytes of a small file, read once for this response or kept in the
  * cache, so that the ETag (their hash) describes exactly what is sent. With
  * precompression the cache is keyed by the file served: a hit still costs
@@ -791,7 +859,7 @@ static const struct cached_file *small_file_bytes(struct lookup *lk, int fd, con
 	if (lk->use_cache)
 		mem = filecache_put(cache, lk->key, lk->key_len, name, fd, st, lk->now);
 	else if (cache != NULL)
-		mem = filecache_put(cache, name, strlen(name), name, fd, st, lk->now);
+		mem = put_served_file(lk, fd, name, st);
 	if (mem == NULL)
 		mem = filecache_snapshot(fd, name, ETAG_HASH_MAX_FILE, lk->now);
 	return mem;
@@ -805,8 +873,9 @@ static void plan_regular_file(struct lookup *lk, int fd, const char *name, struc
 {
 	if (lk->site->precompressed) {
 		r->vary_accept_encoding = true;
-		r->content_encoding =
-		    open_precompressed(lk->site, lk->req, lk->data, name, &fd, st);
+		if (lk->coding == CODING_IDENTITY) /* else a sibling stands in for a missing file */
+			lk->coding = open_precompressed(lk->site, lk->req, lk->data, name, &fd, st);
+		r->content_encoding = encoding_name(lk->coding);
 	}
 	lk->name = name;
 	const struct cached_file *mem = NULL;
@@ -855,6 +924,7 @@ void static_plan(const struct static_site *site, const struct http_request *req,
 	lk.key_len = 0;
 	lk.use_cache = false;
 	lk.missing = false;
+	lk.coding = CODING_IDENTITY;
 	int status = urlpath_resolve(http_span_ptr(data, req->target), req->target.len,
 	                             site->urlpath_flags, lk.path, sizeof lk.path, &lk.up);
 	if (status != 0) {
@@ -877,6 +947,7 @@ void static_plan(const struct static_site *site, const struct http_request *req,
 			response_release(r);
 			response_init(r);
 			lk.missing = false;
+			lk.coding = CODING_IDENTITY;
 			lk.name = lk.path;
 			plan_in_root(&lk, r);
 		}

@@ -1,11 +1,14 @@
 /* Unit tests for listing: the page of a real temporary directory, its links
- * and its text, and which entries it offers. */
+ * and its text, and which entries it offers; the same entries as JSON, its
+ * strings (json.h) and the choice of format (accept.h). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 
 #include "autoconfig.h"
 
+#include "accept.h"
+#include "json.h"
 #include "listing.h"
 #include "urlpath.h"
 
@@ -16,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -66,9 +70,10 @@ static void make_link(const char *target, const char *rel)
 	ck_assert_int_eq(symlink(target, path), 0);
 }
 
-/* The whole page for the directory rel ("" for the test directory itself),
- * produced in small pieces. The caller frees it. */
-static char *render(const char *rel, bool show_hidden, listing_opener *opener)
+/* The whole listing of the directory rel ("" for the test directory
+ * itself) in format, produced in small pieces. The caller frees it. */
+static char *render_as(const char *rel, bool show_hidden, listing_opener *opener,
+                       enum listing_format format)
 {
 	char path[512];
 	path_of(rel, path, sizeof path);
@@ -76,6 +81,7 @@ static char *render(const char *rel, bool show_hidden, listing_opener *opener)
 	ck_assert_int_ge(fd, 0);
 	struct listing *l = listing_open(fd, rel, show_hidden, opener, NULL);
 	ck_assert_ptr_nonnull(l);
+	listing_set_format(l, format);
 	struct buf out = BUF_INIT;
 	int rc;
 	while ((rc = listing_next(l, &out, 64)) == 1)
@@ -86,6 +92,11 @@ static char *render(const char *rel, bool show_hidden, listing_opener *opener)
 	ck_assert_ptr_nonnull(page);
 	buf_free(&out);
 	return page;
+}
+
+static char *render(const char *rel, bool show_hidden, listing_opener *opener)
+{
+	return render_as(rel, show_hidden, opener, LISTING_HTML);
 }
 
 /* The row of the link whose href is exactly href, or NULL. */
@@ -380,6 +391,199 @@ START_TEST(test_hidden_names)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ JSON */
+
+static void set_mtime(const char *rel, time_t when)
+{
+	char path[512];
+	path_of(rel, path, sizeof path);
+	struct timespec times[2] = {{when, 0}, {when, 0}};
+	ck_assert_int_eq(utimensat(AT_FDCWD, path, times, 0), 0);
+}
+
+/* Byte for byte what nginx's "autoindex_format json" writes for the same
+ * directory: directories first, CRLF before each element and the bracket. */
+START_TEST(test_json_shape)
+{
+	make_dir("sub");
+	make_file("b.txt", 12345);
+	make_file("a.txt", 0);
+	set_mtime("sub", 0);
+	set_mtime("a.txt", 1700000000);
+	set_mtime("b.txt", 784111777);
+	char *json = render_as("", false, NULL, LISTING_JSON);
+	ck_assert_str_eq(json, "[\r\n"
+	                       "{ \"name\":\"sub\", \"type\":\"directory\", "
+	                       "\"mtime\":\"Thu, 01 Jan 1970 00:00:00 GMT\" },\r\n"
+	                       "{ \"name\":\"a.txt\", \"type\":\"file\", "
+	                       "\"mtime\":\"Tue, 14 Nov 2023 22:13:20 GMT\", \"size\":0 },\r\n"
+	                       "{ \"name\":\"b.txt\", \"type\":\"file\", "
+	                       "\"mtime\":\"Sun, 06 Nov 1994 08:49:37 GMT\", \"size\":12345 }\r\n"
+	                       "]");
+	free(json);
+}
+END_TEST
+
+START_TEST(test_json_empty_directory)
+{
+	make_file(".hidden", 1);
+	char *json = render_as("", false, NULL, LISTING_JSON);
+	ck_assert_str_eq(json, "[\r\n]");
+	free(json);
+	json = render_as("", true, NULL, LISTING_JSON);
+	ck_assert_ptr_nonnull(strstr(json, "\"name\":\".hidden\""));
+	free(json);
+}
+END_TEST
+
+/* The rules of the page apply: the same entries, links as their targets. */
+START_TEST(test_json_lists_what_the_page_lists)
+{
+	make_file("kept.txt", 3);
+	make_link("nowhere", "dangling");
+	make_dir("real");
+	make_link("real", "to-dir");
+	char fifo[512];
+	path_of("fifo", fifo, sizeof fifo);
+	ck_assert_int_eq(mkfifo(fifo, 0644), 0);
+	char *json = render_as("", false, NULL, LISTING_JSON);
+	ck_assert_msg(strstr(json, "\"name\":\"to-dir\", \"type\":\"directory\"") != NULL, "%s",
+	              json);
+	ck_assert_ptr_nonnull(strstr(json, "\"name\":\"kept.txt\", \"type\":\"file\""));
+	ck_assert_ptr_null(strstr(json, "dangling"));
+	ck_assert_ptr_null(strstr(json, "fifo"));
+	ck_assert_ptr_null(strstr(json, "\"other\""));
+	free(json);
+}
+END_TEST
+
+START_TEST(test_json_names_are_escaped)
+{
+	make_file("quote\".txt", 1);
+	make_file("back\\slash", 1);
+	make_file("\xff\xfe.bin", 1);
+	char *json = render_as("", false, NULL, LISTING_JSON);
+	ck_assert_msg(strstr(json, "\"name\":\"quote\\\".txt\"") != NULL, "%s", json);
+	ck_assert_ptr_nonnull(strstr(json, "\"name\":\"back\\\\slash\""));
+	ck_assert_ptr_nonnull(strstr(json, "\"name\":\"\xef\xbf\xbd\xef\xbf\xbd.bin\""));
+	free(json);
+}
+END_TEST
+
+struct json_string_case {
+	const char *in;
+	size_t len; /* 0: strlen(in) */
+	const char *out;
+};
+
+#define FFFD "\xef\xbf\xbd"
+
+static const struct json_string_case json_string_cases[] = {
+    {"plain.txt", 0, "\"plain.txt\""},
+    {"", 0, "\"\""},
+    {"a\"b\\c/d", 0, "\"a\\\"b\\\\c/d\""},
+    {"\n\r\t\b\f\x01\x1f", 0, "\"\\u000a\\u000d\\u0009\\u0008\\u000c\\u0001\\u001f\""},
+    {"nul\0x", 5, "\"nul\\u0000x\""},
+    {"del\x7f", 0, "\"del\x7f\""}, /* JSON needs no escape for DEL */
+    /* Well-formed UTF-8 passes: 2, 3 and 4 bytes, the largest code point. */
+    {"\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf", 0,
+     "\"\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf\""},
+    /* Ill-formed: one U+FFFD per maximal ill-formed subsequence. */
+    {"\xff", 0, "\"" FFFD "\""},
+    {"latin1-\xe9t\xe9", 0, "\"latin1-" FFFD "t" FFFD "\""},
+    {"cut\xc3", 0, "\"cut" FFFD "\""},
+    {"cut\xe2\x82", 0, "\"cut" FFFD "\""},
+    {"\xf0\x9f\x98x", 0, "\"" FFFD "x\""},
+    {"\xc0\xaf", 0, "\"" FFFD FFFD "\""},                   /* overlong '/' */
+    {"\xe0\x80\x80", 0, "\"" FFFD FFFD FFFD "\""},          /* overlong NUL */
+    {"\xed\xa0\x80", 0, "\"" FFFD FFFD FFFD "\""},          /* a surrogate */
+    {"\xf4\x90\x80\x80", 0, "\"" FFFD FFFD FFFD FFFD "\""}, /* past U+10FFFF */
+    {"\x80\xbf", 0, "\"" FFFD FFFD "\""},                   /* lone continuations */
+    {"\xf5\xc1", 0, "\"" FFFD FFFD "\""},
+    {"\xe2\x82\"", 0, "\"" FFFD "\\\"\""}, /* a quote ends the sequence, still escaped */
+};
+
+START_TEST(test_json_string)
+{
+	const struct json_string_case *c = &json_string_cases[_i];
+	size_t len = c->len != 0 ? c->len : strlen(c->in);
+	struct buf out = BUF_INIT;
+	ck_assert_int_eq(json_append_string(&out, c->in, len), 0);
+	ck_assert_msg(buf_len(&out) == strlen(c->out) &&
+	                  memcmp(buf_head(&out), c->out, buf_len(&out)) == 0,
+	              "case %d: got %.*s", _i, (int)buf_len(&out), buf_head(&out));
+	buf_free(&out);
+}
+END_TEST
+
+struct format_case {
+	const char *accept;
+	const char *query; /* NULL: none */
+	enum listing_format format;
+};
+
+static const struct format_case format_cases[] = {
+    {"", NULL, LISTING_HTML},
+    {"*/*", NULL, LISTING_HTML},
+    {"application/json", NULL, LISTING_JSON},
+    {"application/json;q=0.9, text/html", NULL, LISTING_HTML},
+    {"text/html;q=0.5, application/json", NULL, LISTING_JSON},
+    {"application/json, text/html", NULL, LISTING_HTML}, /* a tie: the page */
+    {"application/*", NULL, LISTING_JSON},
+    {"application/json, */*;q=0.1", NULL, LISTING_JSON},
+    /* Browsers: text/html named, and "*" "/" "*" below it. */
+    {"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", NULL, LISTING_HTML},
+    {"application/json;q=0", NULL, LISTING_HTML},
+    {"image/png", NULL, LISTING_HTML}, /* neither: the page, never a 406 */
+    {"", "format=json", LISTING_JSON},
+    {"application/json", "format=html", LISTING_HTML},
+    {"", "a=1&format=json&b", LISTING_JSON},
+    {"", "format=xml", LISTING_HTML},
+    {"", "format=jsonp", LISTING_HTML},
+    {"", "xformat=json", LISTING_HTML},
+    {"application/json", "format=JSON", LISTING_JSON}, /* unknown value: Accept decides */
+};
+
+START_TEST(test_format_wanted)
+{
+	const struct format_case *c = &format_cases[_i];
+	enum listing_format got = listing_format_wanted(c->accept, strlen(c->accept), c->query,
+	                                                c->query != NULL ? strlen(c->query) : 0);
+	ck_assert_msg(got == c->format, "Accept: %s, query %s", c->accept,
+	              c->query != NULL ? c->query : "(none)");
+}
+END_TEST
+
+struct weight_case {
+	const char *accept;
+	int json; /* the weight of application/json */
+};
+
+static const struct weight_case weight_cases[] = {
+    {"", 1000},
+    {"application/json", 1000},
+    {"APPLICATION/JSON", 1000},
+    {"application/json;q=0.25", 250},
+    {"application/json ; charset=utf-8 ; q=0.5", 500},
+    {"application/json;q=0.5;ext=1", 500},
+    {"text/html", 0},
+    {"*/*;q=0.3", 300},
+    {"application/*;q=0.4, */*;q=0.9", 400},                       /* the more specific range */
+    {"*/*, application/json;q=0", 0},                              /* refused by name */
+    {"application/json;q=0.2, application/*", 200},                /* the type itself wins */
+    {"application/json;q=2, */*;q=0.1", 100},                      /* a bad q: passed over */
+    {"text/plain;x=\"a,application/json;q=1,b\", */*;q=0.6", 600}, /* commas in quotes */
+    {"application/jsonx, application/js", 0},
+};
+
+START_TEST(test_accept_weight)
+{
+	const struct weight_case *c = &weight_cases[_i];
+	int got = accept_weight(c->accept, strlen(c->accept), "application/json");
+	ck_assert_msg(got == c->json, "Accept: %s: %d, want %d", c->accept, got, c->json);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("listing");
@@ -394,7 +598,16 @@ int main(void)
 	tcase_add_test(tc, test_unusable_entries_are_left_out);
 	tcase_add_test(tc, test_symlinks_the_policy_refuses_are_left_out);
 	tcase_add_test(tc, test_hidden_names);
+	tcase_add_test(tc, test_json_shape);
+	tcase_add_test(tc, test_json_empty_directory);
+	tcase_add_test(tc, test_json_lists_what_the_page_lists);
+	tcase_add_test(tc, test_json_names_are_escaped);
 	suite_add_tcase(s, tc);
+	TCase *pure = tcase_create("json and accept");
+	tcase_add_loop_test(pure, test_json_string, 0, (int)ARRAY_LEN(json_string_cases));
+	tcase_add_loop_test(pure, test_format_wanted, 0, (int)ARRAY_LEN(format_cases));
+	tcase_add_loop_test(pure, test_accept_weight, 0, (int)ARRAY_LEN(weight_cases));
+	suite_add_tcase(s, pure);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
 	int failed = srunner_ntests_failed(sr);

@@ -107,6 +107,7 @@ static const struct reason_case reason_cases[] = {
     {403, "Forbidden"},
     {404, "Not Found"},
     {405, "Method Not Allowed"},
+    {406, "Not Acceptable"},
     {408, "Request Timeout"},
     {412, "Precondition Failed"},
     {413, "Content Too Large"},
