@@ -4,6 +4,7 @@
 
 #include "config_directive.h"
 #include "config_file.h"
+#include "config_sites.h"
 #include "config_values.h"
 
 #include <getopt.h>
@@ -109,8 +110,8 @@ static void list_directives(FILE *out)
 {
 	for (int i = 0; i < DIRECTIVE_COUNT; i++) {
 		const struct directive *d = config_directive((enum directive_id)i);
-		fprintf(out, "%s\t%s\t%s\n", d->name, d->def != NULL ? d->def : "-",
-		        d->reload ? "reload" : "restart");
+		fprintf(out, "%s\t%s\t%s\t%s\n", d->name, d->def != NULL ? d->def : "-",
+		        d->reload ? "reload" : "restart", d->site ? "site" : "server");
 	}
 }
 
@@ -260,6 +261,43 @@ static bool routes_conflict(const struct config *cfg, FILE *err)
 	return false;
 }
 
+/* The settings of the file's site blocks: the defaults, the top level's
+ * lines, the command line, then the block's own lines. */
+static enum config_result resolve_site(const struct config *cfg, struct config_site *site,
+                                       const struct cli_setting *settings, size_t count, FILE *err)
+{
+	struct config *s = calloc(1, sizeof *s);
+	if (s == NULL)
+		return CONFIG_USAGE_ERROR;
+	site->cfg = s;
+	config_defaults(s);
+	if (config_replace_string(&s->file, cfg->file) < 0)
+		return CONFIG_USAGE_ERROR;
+	if (config_lines_replay(s, &cfg->sites->top, false, err) > 0)
+		return CONFIG_FILE_ERROR;
+	enum config_result r = CONFIG_OK;
+	for (size_t i = 0; r == CONFIG_OK && i < count; i++)
+		r = apply_cli_setting(s, &settings[i], err);
+	if (r == CONFIG_OK && config_lines_replay(s, &site->lines, true, err) > 0)
+		r = CONFIG_FILE_ERROR;
+	if (r == CONFIG_OK && routes_conflict(s, err))
+		r = CONFIG_FILE_ERROR;
+	if (r == CONFIG_OK && absolute_paths(s) < 0) {
+		fprintf(err, "switchboard: out of memory\n");
+		r = CONFIG_USAGE_ERROR;
+	}
+	return r;
+}
+
+static enum config_result resolve_sites(const struct config *cfg,
+                                        const struct cli_setting *settings, size_t count, FILE *err)
+{
+	enum config_result r = CONFIG_OK;
+	for (size_t i = 0; r == CONFIG_OK && i < config_site_count(cfg); i++)
+		r = resolve_site(cfg, &cfg->sites->items[i], settings, count, err);
+	return r;
+}
+
 enum config_result config_load(struct config *cfg, int argc, char **argv, FILE *out, FILE *err)
 {
 	config_defaults(cfg);
@@ -274,6 +312,8 @@ enum config_result config_load(struct config *cfg, int argc, char **argv, FILE *
 		r = CONFIG_FILE_ERROR;
 	for (size_t i = 0; r == CONFIG_OK && i < count; i++)
 		r = apply_cli_setting(cfg, &settings[i], err);
+	if (r == CONFIG_OK)
+		r = resolve_sites(cfg, settings, count, err);
 	free(settings);
 	if (r == CONFIG_OK && routes_conflict(cfg, err))
 		r = CONFIG_FILE_ERROR;

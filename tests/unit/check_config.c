@@ -529,7 +529,7 @@ static const struct answer_case answer_cases[] = {
     {{"-p", "80x", "--help"}, "Usage: switchboard"},
     {{"-V", NULL}, PACKAGE_NAME " " PACKAGE_VERSION "\n"},
     {{"--version", NULL}, PACKAGE_NAME " " PACKAGE_VERSION "\n"},
-    {{"--list-directives", NULL}, "listen\t127.0.0.1:8080\trestart\n"},
+    {{"--list-directives", NULL}, "listen\t127.0.0.1:8080\trestart\tserver\n"},
 };
 
 START_TEST(test_answers)
@@ -577,30 +577,30 @@ END_TEST
 START_TEST(test_list_directives)
 {
 	static const char *const lines[] = {
-	    "listen\t127.0.0.1:8080\trestart\n",
-	    "root\t.\treload\n",
-	    "index\tindex.html\treload\n",
-	    "user\tnobody\trestart\n",
-	    "chroot\t-\trestart\n",
-	    "pidfile\t-\trestart\n",
-	    "max_connections\t1000\treload\n",
-	    "header_timeout\t10s\treload\n",
-	    "keepalive\ton\treload\n",
-	    "follow_symlinks\tinside-root\treload\n",
+	    "listen\t127.0.0.1:8080\trestart\tserver\n",
+	    "root\t.\treload\tsite\n",
+	    "index\tindex.html\treload\tsite\n",
+	    "user\tnobody\trestart\tserver\n",
+	    "chroot\t-\trestart\tserver\n",
+	    "pidfile\t-\trestart\tserver\n",
+	    "max_connections\t1000\treload\tserver\n",
+	    "header_timeout\t10s\treload\tserver\n",
+	    "keepalive\ton\treload\tserver\n",
+	    "follow_symlinks\tinside-root\treload\tsite\n",
 	};
 	static const char *const args[] = {"--list-directives", NULL};
 	struct run r;
 	run_load(&r, args);
 	for (size_t i = 0; i < ARRAY_LEN(lines); i++)
 		ck_assert_msg(strstr(r.out, lines[i]) != NULL, "no line %s", lines[i]);
-	/* Every line has three fields. */
+	/* Every line has four fields. */
 	for (const char *line = r.out; *line != '\0';) {
 		const char *end = strchr(line, '\n');
 		size_t tabs = 0;
 		ck_assert_ptr_nonnull(end);
 		for (const char *p = line; p < end; p++)
 			tabs += *p == '\t';
-		ck_assert_msg(tabs == 2, "line %.*s", (int)(end - line), line);
+		ck_assert_msg(tabs == 3, "line %.*s", (int)(end - line), line);
 		line = end + 1;
 	}
 	run_free(&r);
