@@ -87,6 +87,8 @@ static int build_names(struct site_table *t, const struct config *cfg)
 	size_t count = 0;
 	for (size_t i = 0; i < config_site_count(cfg); i++)
 		count += config_site(cfg, i)->name_count;
+	if (count == 0) /* no site blocks: the map stays empty */
+		return 0;
 	const char **names = calloc(count, sizeof *names);
 	size_t *sites = calloc(count, sizeof *sites);
 	int rc = -1;

@@ -182,13 +182,17 @@ int vhost_map_build(struct vhost_map *map, const char *const *names, const size_
 	for (size_t i = 0; i < count; i++)
 		wildcards += names[i][0] == '*';
 	if (count > wildcards) {
-		map->exact_slots = exact_slots_for(count - wildcards);
-		map->exact = calloc(map->exact_slots, sizeof *map->exact);
+		size_t slots = exact_slots_for(count - wildcards);
+		map->exact = calloc(slots, sizeof *map->exact);
+		if (map->exact == NULL)
+			goto fail;
+		map->exact_slots = slots;
 	}
-	if (wildcards > 0)
+	if (wildcards > 0) {
 		map->wildcards = calloc(wildcards, sizeof *map->wildcards);
-	if ((count > wildcards && map->exact == NULL) || (wildcards > 0 && map->wildcards == NULL))
-		goto fail;
+		if (map->wildcards == NULL)
+			goto fail;
+	}
 	for (size_t i = 0; i < count; i++) {
 		if (names[i][0] != '*' ? add_exact(map, names[i], sites[i]) < 0
 		                       : add_entry(&map->wildcards[map->wildcard_count++],
@@ -204,9 +208,9 @@ fail:
 
 void vhost_map_free(struct vhost_map *map)
 {
-	for (size_t i = 0; i < map->exact_slots; i++)
+	for (size_t i = 0; map->exact != NULL && i < map->exact_slots; i++)
 		free(map->exact[i].name);
-	for (size_t i = 0; i < map->wildcard_count; i++)
+	for (size_t i = 0; map->wildcards != NULL && i < map->wildcard_count; i++)
 		free(map->wildcards[i].name);
 	free(map->exact);
 	free(map->wildcards);
