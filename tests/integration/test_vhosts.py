@@ -15,6 +15,9 @@ answered, by a marker only that site's files hold:
   - traversal from every site (dot segments, encoded, in absolute form, a
     symlink to a sibling site): nothing outside the site's own root, and
     above all no other site's file, is ever served;
+  - the shared conformance suite's security tests against its fixture
+    served as a named site ("127.0.0.1") while the default site serves
+    another root (skipped without SB_SHARED);
   - -t names the sites; a reload that changes a site applies; a reload with
     a bad site block keeps every old site serving.
 
@@ -312,6 +315,50 @@ def absolute_form_traversal_never_leaves_the_site():
             expect_nothing_from_elsewhere(authority, target, own, reply)
 
 
+@test(timeout=60)
+def conformance_security_on_a_named_site():
+    """The shared conformance suite's security tests (traversal plain, encoded,
+    in absolute form, with backslashes and NUL; symlinks out; secrets) against
+    its fixture served as a named site ("127.0.0.1", the Host the suite sends)
+    while the default site serves another root."""
+    suite_dir = os.path.join(harness.SB_SHARED, "conformance")
+    if not harness.SB_SHARED or not os.path.isfile(os.path.join(suite_dir, "suite.py")):
+        raise Skip(f"no conformance suite in SB_SHARED ({harness.SB_SHARED!r})")
+    work = tempfile.mkdtemp(prefix="switchboard-vhosts-conformance-")
+    harness.at_end(lambda: shutil.rmtree(work, ignore_errors=True))
+    os.chmod(work, 0o755)
+    docroot = os.path.join(work, "docroot")
+    made = subprocess.run([harness.PYTHON, os.path.join(suite_dir, "make_docroot.py"), docroot],
+                          capture_output=True, text=True, timeout=60)
+    expect_eq(made.returncode, 0, f"make_docroot.py: {made.stderr!r}")
+    os.makedirs(os.path.join(work, "default"), mode=0o755)
+    with open(os.path.join(work, "default", "index.html"), "wb") as out:
+        out.write(MARKERS["default"] + b"\n")
+    conf = os.path.join(work, "sites.conf")
+    with open(conf, "w") as out:
+        out.write(f"root {work}/default\n"
+                  "header_timeout 5s\nkeepalive_timeout 5s\n"
+                  f"site 127.0.0.1 localhost {{\n  root {docroot}\n}}\n")
+    os.chmod(os.path.join(work, "default"), 0o755)  # started as root, it serves as nobody
+    os.chmod(os.path.join(work, "default", "index.html"), 0o644)
+    s = harness.Server(args=("-c", conf)).start()
+    harness.at_end(s.stop)
+    done = subprocess.run([harness.PYTHON, os.path.join(suite_dir, "suite.py"), "--base-url",
+                           f"http://127.0.0.1:{s.port}", "--docroot", docroot,
+                           "--idle-timeout", "10", "--only", "security_"],
+                          capture_output=True, text=True, timeout=50)
+    failed = [line for line in done.stdout.splitlines() if line.startswith("FAIL")]
+    expect(done.returncode == 0 and not failed,
+           f"security tests on a named site: {failed or done.stdout[-600:]!r}")
+    expect(re.search(r"^([1-9]\d*) passed, 0 failed", done.stdout, re.M),
+           f"no security test passed: {done.stdout[-300:]!r}")
+    # And the named site was the one the suite talked to.
+    reply = ask(f"127.0.0.1:{s.port}", "/plain.txt", port=s.port)
+    expect_status(reply, 200, "the fixture through the named site")
+    expect(site_of(ask("other.test", "/", port=s.port)) == "default",
+           "the default site serves its own root")
+
+
 # ---------------------------------------------------------------- -t and reload
 
 
@@ -400,4 +447,4 @@ def reload_changes_a_site_and_a_bad_block_changes_nothing():
 
 
 if __name__ == "__main__":
-    harness.main()
+    harness.main(budget=150.0)
