@@ -261,6 +261,12 @@ static bool routes_conflict(const struct config *cfg, FILE *err)
 	return false;
 }
 
+static enum config_result out_of_memory(FILE *err)
+{
+	fprintf(err, "switchboard: out of memory\n");
+	return CONFIG_USAGE_ERROR;
+}
+
 /* The settings of the file's site blocks: the defaults, the top level's
  * lines, the command line, then the block's own lines. */
 static enum config_result resolve_site(const struct config *cfg, struct config_site *site,
@@ -268,11 +274,12 @@ static enum config_result resolve_site(const struct config *cfg, struct config_s
 {
 	struct config *s = calloc(1, sizeof *s);
 	if (s == NULL)
-		return CONFIG_USAGE_ERROR;
-	site->cfg = s;
+		return out_of_memory(err);
+	site->cfg = s; /* freed with cfg */
 	config_defaults(s);
 	if (config_replace_string(&s->file, cfg->file) < 0)
-		return CONFIG_USAGE_ERROR;
+		return out_of_memory(err);
+	/* The lines were checked when the file was read: only memory can fail. */
 	if (config_lines_replay(s, &cfg->sites->top, false, err) > 0)
 		return CONFIG_FILE_ERROR;
 	enum config_result r = CONFIG_OK;
@@ -282,10 +289,8 @@ static enum config_result resolve_site(const struct config *cfg, struct config_s
 		r = CONFIG_FILE_ERROR;
 	if (r == CONFIG_OK && routes_conflict(s, err))
 		r = CONFIG_FILE_ERROR;
-	if (r == CONFIG_OK && absolute_paths(s) < 0) {
-		fprintf(err, "switchboard: out of memory\n");
-		r = CONFIG_USAGE_ERROR;
-	}
+	if (r == CONFIG_OK && absolute_paths(s) < 0)
+		r = out_of_memory(err);
 	return r;
 }
 
