@@ -59,6 +59,9 @@ class Sites:
             self.write(f"{name}/{name}-only.txt", marker + b" only\n")
             self.write(f"{name}/dir/file.txt", marker + b" dir file\n")
         self.write("a/missing.html", b"<p>" + MARKERS["a"] + b" has no such page</p>\n")
+        for name in MARKERS:
+            self.write(f"{name}/.hidden/note.txt", MARKERS[name] + b" hidden\n")
+            self.write(f"{name}/data.unknownext", MARKERS[name] + b" data\n")
         self.write("a/start.html", b"<p>" + MARKERS["a"] + b" start</p>\n")
         os.symlink("../../b/b-only.txt", self.path("a/dir/to-b.txt"))
         os.symlink("../b", self.path("a/b-root"))
@@ -90,6 +93,9 @@ class Sites:
                 "}\n"
                 "site *.b.test {\n"
                 f"    root {self.path('b')}\n"
+                "    hidden_files allow\n"
+                "    default_type text/x-site-b\n"
+                "    charset utf-8\n"
                 "}\n"
                 + extra)
 
@@ -222,6 +228,30 @@ def per_site_add_header():
     expect_eq(reply.header("x-site"), None, "b has no X-Site")
     reply = expect_site("unknown.test", "default")
     expect_eq(reply.header("x-top"), "top", "the default site's add_header")
+
+
+@test
+def per_site_hidden_files_default_type_and_charset():
+    reply = ask("x.b.test", "/.hidden/note.txt")
+    expect_eq((reply.status, site_of(reply)), (200, "b"), "b allows hidden files")
+    for host in ("a.test", "unknown.test"):
+        expect_status(ask(host, "/.hidden/note.txt"), 404, f"{host} denies hidden files")
+    reply = ask("x.b.test", "/data.unknownext")
+    expect_eq(reply.header("content-type"), "text/x-site-b; charset=utf-8",
+              "b's default_type and charset")
+    reply = ask("a.test", "/data.unknownext")
+    expect_eq((site_of(reply), reply.header("content-type")), ("a", "application/octet-stream"),
+              "a keeps the default default_type, without a charset")
+
+
+@test(timeout=30)
+def every_worker_serves_every_site():
+    s = harness.Server(args=("-c", sites().conf, "--workers", "2")).start()
+    harness.at_end(s.stop)
+    for _ in range(4):  # connections spread over the workers
+        for host, want in (("a.test", "a"), ("x.b.test", "b"), ("other.test", "default")):
+            reply = ask(host, f"/{want}-only.txt", port=s.port)
+            expect_eq((reply.status, site_of(reply)), (200, want), f"workers: Host {host}")
 
 
 @test
