@@ -112,7 +112,7 @@ static int check_site_roots(const struct config *cfg, bool inside_chroot, FILE *
 	int errors = 0;
 	for (size_t i = 0; i < config_site_count(cfg); i++) {
 		const struct config *site = config_site_settings(cfg, i);
-		if (strcmp(site->root, cfg->root) != 0)
+		if (site != NULL && strcmp(site->root, cfg->root) != 0)
 			errors += check_root(site, inside_chroot, err);
 	}
 	return errors;
@@ -151,6 +151,7 @@ void config_describe_sites(const struct config *cfg, FILE *out)
 		fprintf(out, "site");
 		for (size_t j = 0; j < site->name_count; j++)
 			fprintf(out, " %s", site->names[j]);
-		fprintf(out, " (%s:%d): root %s\n", cfg->file, site->line, site->cfg->root);
+		fprintf(out, " (%s:%d): root %s\n", cfg->file, site->line,
+		        site->cfg != NULL ? site->cfg->root : cfg->root);
 	}
 }

@@ -48,7 +48,8 @@ struct config_sites {
 /* Number of site blocks in cfg (0 without any). */
 size_t config_site_count(const struct config *cfg);
 
-/* The settings of site i (resolved), and its names. */
+/* The settings of site i (NULL until resolved by config_load), and its
+ * block (names, line). */
 const struct config *config_site_settings(const struct config *cfg, size_t i);
 const struct config_site *config_site(const struct config *cfg, size_t i);
 
