@@ -22,8 +22,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const names[] = {
-    "example.com", "www.example.com", "*.example.com", "*.a.example.com", "*.org", "[::1]",
-    "10.0.0.1",    "a",
+    "example.com", "www.example.com", "*.example.com", "*.a.example.com",
+    "*.org",       "[::1]",           "10.0.0.1",      "a",
 };
 static const size_t sites[] = {1, 2, 3, 4, 5, 6, 7, 8};
 #define NAME_COUNT (sizeof names / sizeof names[0])
@@ -97,7 +97,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t len = vhost_canonical(host, size, out, sizeof out);
 	if (len > 0) {
 		check_form(out, len);
-		if (vhost_canonical(out, len, again, sizeof again) != len || strcmp(out, again) != 0)
+		if (vhost_canonical(out, len, again, sizeof again) != len ||
+		    strcmp(out, again) != 0)
 			fail("not its own canonical form");
 		/* Exactly sized buffers: one byte short must refuse. */
 		char *tight = malloc(len + 1);
