@@ -97,6 +97,7 @@ class Sites:
                 "    default_type text/x-site-b\n"
                 "    charset utf-8\n"
                 "}\n"
+                "health_path /healthz\n"
                 + extra)
 
 
@@ -256,8 +257,10 @@ def every_worker_serves_every_site():
 
 @test
 def health_and_methods_on_every_site():
-    """A refused method is answered the same on every site (405 or 501)."""
+    """The health path and a refused method are answered the same on every site."""
     for host in ("a.test", "x.b.test", "unknown.test"):
+        reply = ask(host, "/healthz")
+        expect_eq((reply.status, reply.body), (200, b"ok\n"), f"{host}: GET /healthz")
         data = f"DELETE / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode()
         reply = harness.exchange(server().port, data, method="DELETE")
         expect_status(reply, 405, f"{host}: DELETE /")
