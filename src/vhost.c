@@ -199,7 +199,9 @@ int vhost_map_build(struct vhost_map *map, const char *const *names, const size_
 		                                   names[i] + 1, sites[i]) < 0)
 			goto fail;
 	}
-	qsort(map->wildcards, map->wildcard_count, sizeof *map->wildcards, by_longer_suffix);
+	if (map->wildcard_count > 1) /* qsort wants a table, even of nothing */
+		qsort(map->wildcards, map->wildcard_count, sizeof *map->wildcards,
+		      by_longer_suffix);
 	return 0;
 fail:
 	vhost_map_free(map);
