@@ -4,6 +4,7 @@
 
 #include "config_directive.h"
 #include "config_file.h"
+#include "config_sites.h"
 #include "config_values.h"
 
 #include <getopt.h>
@@ -37,7 +38,8 @@ static void usage(FILE *f)
 	    "      --keepalive-timeout T  idle time allowed between requests (default 15s)\n"
 	    "      --send-timeout T       time a client may accept no bytes (default 30s)\n"
 	    "      --listing              list directories that have no index file\n"
-	    "      --list-directives      list the config file directives and exit\n"
+	    "      --list-directives      list the config file directives (and which a site\n"
+	    "                             block may hold) and exit\n"
 	    "  -h, --help                 show this help and exit\n"
 	    "  -V, --version              show the version and exit\n"
 	    "\n"
@@ -109,8 +111,8 @@ static void list_directives(FILE *out)
 {
 	for (int i = 0; i < DIRECTIVE_COUNT; i++) {
 		const struct directive *d = config_directive((enum directive_id)i);
-		fprintf(out, "%s\t%s\t%s\n", d->name, d->def != NULL ? d->def : "-",
-		        d->reload ? "reload" : "restart");
+		fprintf(out, "%s\t%s\t%s\t%s\n", d->name, d->def != NULL ? d->def : "-",
+		        d->reload ? "reload" : "restart", d->site ? "site" : "server");
 	}
 }
 
@@ -260,6 +262,48 @@ static bool routes_conflict(const struct config *cfg, FILE *err)
 	return false;
 }
 
+static enum config_result out_of_memory(FILE *err)
+{
+	fprintf(err, "switchboard: out of memory\n");
+	return CONFIG_USAGE_ERROR;
+}
+
+/* The settings of the file's site blocks: the defaults, the top level's
+ * lines, the command line, then the block's own lines. */
+static enum config_result resolve_site(const struct config *cfg, struct config_site *site,
+                                       const struct cli_setting *settings, size_t count, FILE *err)
+{
+	struct config *s = calloc(1, sizeof *s);
+	if (s == NULL)
+		return out_of_memory(err);
+	site->cfg = s; /* freed with cfg */
+	config_defaults(s);
+	if (config_replace_string(&s->file, cfg->file) < 0)
+		return out_of_memory(err);
+	/* The lines were checked when the file was read: only memory can fail. */
+	if (config_lines_replay(s, &cfg->sites->top, false, err) > 0)
+		return CONFIG_FILE_ERROR;
+	enum config_result r = CONFIG_OK;
+	for (size_t i = 0; r == CONFIG_OK && i < count; i++)
+		r = apply_cli_setting(s, &settings[i], err);
+	if (r == CONFIG_OK && config_lines_replay(s, &site->lines, true, err) > 0)
+		r = CONFIG_FILE_ERROR;
+	if (r == CONFIG_OK && routes_conflict(s, err))
+		r = CONFIG_FILE_ERROR;
+	if (r == CONFIG_OK && absolute_paths(s) < 0)
+		r = out_of_memory(err);
+	return r;
+}
+
+static enum config_result resolve_sites(const struct config *cfg,
+                                        const struct cli_setting *settings, size_t count, FILE *err)
+{
+	enum config_result r = CONFIG_OK;
+	for (size_t i = 0; r == CONFIG_OK && i < config_site_count(cfg); i++)
+		r = resolve_site(cfg, &cfg->sites->items[i], settings, count, err);
+	return r;
+}
+
 enum config_result config_load(struct config *cfg, int argc, char **argv, FILE *out, FILE *err)
 {
 	config_defaults(cfg);
@@ -274,6 +318,8 @@ enum config_result config_load(struct config *cfg, int argc, char **argv, FILE *
 		r = CONFIG_FILE_ERROR;
 	for (size_t i = 0; r == CONFIG_OK && i < count; i++)
 		r = apply_cli_setting(cfg, &settings[i], err);
+	if (r == CONFIG_OK)
+		r = resolve_sites(cfg, settings, count, err);
 	free(settings);
 	if (r == CONFIG_OK && routes_conflict(cfg, err))
 		r = CONFIG_FILE_ERROR;

@@ -6,6 +6,7 @@
  *   config_table   struct config, the directive table, defaults, origins
  *   config_values  durations, sizes, counts and choices read from text
  *   config_file    the config file, with FILE:LINE errors
+ *   config_sites   the site blocks (virtual hosts), each site's settings
  *   cmdline        the command line, and config_load over all three
  *   config_check   what -t checks on the system
  *   config_diff    what a reload cannot apply
@@ -18,6 +19,7 @@
 #include "config_table.h"
 #include "config_values.h"
 #include "config_file.h"
+#include "config_sites.h"
 #include "cmdline.h"
 #include "config_check.h"
 #include "config_diff.h"

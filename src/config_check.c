@@ -2,6 +2,8 @@
 
 #include "config_check.h"
 
+#include "config_sites.h"
+
 #include <errno.h>
 #include <grp.h>
 #include <libgen.h>
@@ -104,9 +106,22 @@ static int check_identity(const struct config *cfg, FILE *err)
 	return errors;
 }
 
+/* The root of each site block that has one of its own. */
+static int check_site_roots(const struct config *cfg, bool inside_chroot, FILE *err)
+{
+	int errors = 0;
+	for (size_t i = 0; i < config_site_count(cfg); i++) {
+		const struct config *site = config_site_settings(cfg, i);
+		if (site != NULL && strcmp(site->root, cfg->root) != 0)
+			errors += check_root(site, inside_chroot, err);
+	}
+	return errors;
+}
+
 int config_check_site(const struct config *cfg, bool inside_chroot, FILE *err)
 {
-	int errors = check_root(cfg, inside_chroot, err);
+	int errors =
+	    check_root(cfg, inside_chroot, err) + check_site_roots(cfg, inside_chroot, err);
 	if (config_is_set(cfg, "mime_types") && access(cfg->mime_types, R_OK) < 0)
 		errors += check_fail(cfg, err, "mime_types", "mime_types '%s': %s", cfg->mime_types,
 		                     strerror(errno));
@@ -124,4 +139,19 @@ int config_check(const struct config *cfg, FILE *err)
 		errors += check_fail(cfg, err, "unix_socket_group", "group '%s': no such group",
 		                     cfg->unix_socket_group);
 	return errors;
+}
+
+void config_describe_sites(const struct config *cfg, FILE *out)
+{
+	if (config_site_count(cfg) == 0)
+		return;
+	fprintf(out, "default site: root %s\n", cfg->root);
+	for (size_t i = 0; i < config_site_count(cfg); i++) {
+		const struct config_site *site = config_site(cfg, i);
+		fprintf(out, "site");
+		for (size_t j = 0; j < site->name_count; j++)
+			fprintf(out, " %s", site->names[j]);
+		fprintf(out, " (%s:%d): root %s\n", cfg->file, site->line,
+		        site->cfg != NULL ? site->cfg->root : cfg->root);
+	}
 }

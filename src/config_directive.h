@@ -42,6 +42,7 @@ struct directive {
 	const char *def;     /* the default, as it would be written in the file; NULL: none */
 	bool reload;         /* a reload (SIGHUP) applies a new value */
 	bool repeat;         /* may be given several times: the values add up */
+	bool site;           /* may be given in a site block: each site has its own value */
 	int least, most;     /* how many values it takes */
 	size_t max;          /* counts: the largest value */
 	/* Choices: the names of an enum's values, in its order, NULL-terminated. */

@@ -3,6 +3,7 @@
 #include "config_directive.h"
 #include "config_table.h"
 #include "config_setters.h"
+#include "config_sites.h"
 
 #include "loop.h"
 
@@ -68,9 +69,11 @@ static const struct directive directives[] = {
     [DIRECTIVE_LISTEN] = {"listen", config_add_listen, config_clear_listen, STORE_LISTEN,
                           FIELD(listen), .def = "127.0.0.1:8080", .repeat = true, .least = 1,
                           .most = 2},
-    [DIRECTIVE_ROOT] = {"root", config_set_text, TEXT(root), .def = ".", .reload = true, ONE_VALUE},
+    [DIRECTIVE_ROOT] = {"root", config_set_text, TEXT(root), .def = ".", .reload = true,
+                        .site = true, ONE_VALUE},
     [DIRECTIVE_INDEX] = {"index", config_set_index, config_clear_index, STORE_LIST, FIELD(index),
-                         .def = "index.html", .reload = true, .least = 1, .most = CONFIG_MAX_INDEX},
+                         .def = "index.html", .reload = true, .site = true, .least = 1,
+                         .most = CONFIG_MAX_INDEX},
     [DIRECTIVE_USER] = {"user", config_set_text, TEXT(user), .def = "nobody", ONE_VALUE},
     [DIRECTIVE_GROUP] = {"group", config_set_text, TEXT(group), .def = "nogroup", ONE_VALUE},
     [DIRECTIVE_CHROOT] = {"chroot", config_set_text, TEXT(chroot), ONE_VALUE},
@@ -106,28 +109,29 @@ static const struct directive directives[] = {
                                           SCALAR(max_keepalive_requests), .def = "1000",
                                           .reload = true, ONE_VALUE, .max = 1000000000},
     [DIRECTIVE_HIDDEN_FILES] = {"hidden_files", CHOICE(hidden_files, hidden_files_names),
-                                .def = "deny", .reload = true},
+                                .def = "deny", .reload = true, .site = true},
     [DIRECTIVE_FOLLOW_SYMLINKS] = {"follow_symlinks",
                                    CHOICE(follow_symlinks, follow_symlinks_names),
-                                   .def = "inside-root", .reload = true},
+                                   .def = "inside-root", .reload = true, .site = true},
     [DIRECTIVE_MIME_TYPES] = {"mime_types", config_set_text, TEXT(mime_types),
                               .def = "/etc/mime.types", .reload = true, ONE_VALUE},
     [DIRECTIVE_DEFAULT_TYPE] = {"default_type", config_set_text, TEXT(default_type),
-                                .def = "application/octet-stream", .reload = true, ONE_VALUE},
+                                .def = "application/octet-stream", .reload = true, .site = true,
+                                ONE_VALUE},
     [DIRECTIVE_CHARSET] = {"charset", config_set_text, TEXT(charset), .def = "off", .reload = true,
-                           ONE_VALUE},
+                           .site = true, ONE_VALUE},
     [DIRECTIVE_PRECOMPRESSED] = {"precompressed", config_set_bool, SCALAR(precompressed),
-                                 .def = "off", .reload = true, ONE_VALUE},
+                                 .def = "off", .reload = true, .site = true, ONE_VALUE},
     [DIRECTIVE_LISTING] = {"listing", config_set_bool, SCALAR(listing), .def = "off",
-                           .reload = true, ONE_VALUE},
+                           .reload = true, .site = true, ONE_VALUE},
     [DIRECTIVE_FILE_CACHE] = {"file_cache", config_set_size, SCALAR(file_cache), .def = "16m",
-                              .reload = true, ONE_VALUE},
+                              .reload = true, .site = true, ONE_VALUE},
     [DIRECTIVE_ADD_HEADER] = {"add_header", config_add_header, config_clear_headers, STORE_LIST,
-                              FIELD(headers), .reload = true, .repeat = true, .least = 2,
-                              .most = 4},
+                              FIELD(headers), .reload = true, .site = true, .repeat = true,
+                              .least = 2, .most = 4},
     [DIRECTIVE_ERROR_PAGE] = {"error_page", config_add_error_page, config_clear_error_pages,
-                              STORE_LIST, FIELD(error_pages), .reload = true, .repeat = true,
-                              .least = 2, .most = 2},
+                              STORE_LIST, FIELD(error_pages), .reload = true, .site = true,
+                              .repeat = true, .least = 2, .most = 2},
     [DIRECTIVE_HEALTH_PATH] = {"health_path", config_set_route_path, TEXT(health_path),
                                .def = "off", .reload = true, ONE_VALUE},
     [DIRECTIVE_HEALTH_LOG] = {"health_log", config_set_bool, SCALAR(health_log), .def = "off",
@@ -140,8 +144,8 @@ static const struct directive directives[] = {
     [DIRECTIVE_DRAIN_DELAY] = {"drain_delay", config_set_delay, SCALAR(drain_delay_ms), .def = "0",
                                .reload = true, ONE_VALUE},
     [DIRECTIVE_REDIRECT] = {"redirect", config_add_redirect, config_clear_redirects, STORE_LIST,
-                            FIELD(redirects), .reload = true, .repeat = true, .least = 2,
-                            .most = 3},
+                            FIELD(redirects), .reload = true, .site = true, .repeat = true,
+                            .least = 2, .most = 3},
     [DIRECTIVE_UNIX_SOCKET_MODE] = {"unix_socket_mode", config_set_file_mode,
                                     SCALAR(unix_socket_mode), .def = "0666", ONE_VALUE},
     [DIRECTIVE_UNIX_SOCKET_GROUP] = {"unix_socket_group", config_set_text, TEXT(unix_socket_group),
@@ -245,6 +249,8 @@ void config_free(struct config *cfg)
 			directives[i].clear(cfg, &directives[i]);
 	free(cfg->file);
 	cfg->file = NULL;
+	config_sites_free(cfg->sites);
+	cfg->sites = NULL;
 }
 
 /* ------------------------------------------------------------ origins */

@@ -77,6 +77,8 @@ enum directive_id {
 	DIRECTIVE_COUNT
 };
 
+struct config_sites;
+
 /* Networks as written ("10.0.0.0/8", "::1"), checked when read. */
 struct config_networks {
 	char *items[CONFIG_MAX_NETWORKS];
@@ -135,6 +137,10 @@ struct config {
 	size_t error_page_count;
 	struct redirect_rule redirects[CONFIG_MAX_REDIRECTS];
 	size_t redirect_count;
+
+	/* Virtual hosts: the site blocks, each with settings of its own
+	 * (config_sites.h); the top level is the default site. NULL: none. */
+	struct config_sites *sites;
 
 	/* Fixed policies, not directives. */
 	int64_t linger_timeout_ms;

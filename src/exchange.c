@@ -2,7 +2,59 @@
 
 #include "exchange.h"
 
+#include "site.h"
 #include "static.h"
+
+#include <string.h>
+
+/* ----------------------------------------------------------- the site */
+
+/* The authority of an absolute-form target ("http://HOST:PORT/path"), or
+ * NULL when the target is in origin form. */
+static const char *target_authority(const char *target, size_t len, size_t *authority_len)
+{
+	static const char *const schemes[] = {"http://", "https://"};
+	for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
+		size_t n = strlen(schemes[i]);
+		if (len < n || strncasecmp(target, schemes[i], n) != 0)
+			continue;
+		size_t end = n;
+		while (end < len && target[end] != '/' && target[end] != '?')
+			end++;
+		*authority_len = end - n;
+		return target + n;
+	}
+	return NULL;
+}
+
+/* The site a request is for: named by the authority of an absolute-form
+ * target, which wins over Host (RFC 9112 section 3.2.2), or by Host (which
+ * the parser has checked); the default site when neither names one. */
+static const struct site *site_for(const struct exchange_ctx *ctx,
+                                   const struct exchange_request *in)
+{
+	const struct site_table *t = ctx->sites;
+	if (t == NULL || t->count == 0)
+		return NULL;
+	if (site_table_single(t))
+		return &t->sites[0];
+	const struct http_request *req = in->req;
+	const char *target = http_span_ptr(in->data, req->target);
+	size_t len = 0;
+	const char *host = target_authority(target, req->target.len, &len);
+	if (host == NULL) {
+		host = http_span_ptr(in->data, req->host);
+		len = req->host.len;
+	}
+	return site_table_pick(t, host, len);
+}
+
+/* A request that could not be read is the default site's: its Host, if any,
+ * cannot be trusted to choose. */
+static const struct site *default_site(const struct exchange_ctx *ctx)
+{
+	return ctx->sites != NULL && ctx->sites->count > 0 ? &ctx->sites->sites[0] : NULL;
+}
 
 /* ----------------------------------------------------------- handlers */
 
@@ -13,11 +65,12 @@ static void handle_static(const struct exchange_ctx *ctx, const struct route *ro
 	const struct http_request *req = in->req;
 	const char *data = in->data;
 	time_t now = in->now;
-	if (ctx->site == NULL) { /* no document root yet: cannot happen once serving */
+	(void)ctx;
+	if (in->site == NULL) { /* no document root yet: cannot happen once serving */
 		response_error(r, 503);
 		return;
 	}
-	static_plan(ctx->site, req, data, now, r);
+	static_plan(&in->site->files, req, data, now, r);
 }
 
 const struct route exchange_static_route = {
@@ -52,8 +105,8 @@ static const struct route *dispatch(const struct exchange_ctx *ctx,
 	    router_find(ctx->router, http_span_ptr(in->data, req->target), req->target.len);
 	if (!(route->methods & ROUTE_METHOD(req->method))) {
 		refuse_method(route, req, r);
-		if (ctx->site != NULL)
-			static_add_always_headers(ctx->site, req, in->data, r);
+		if (in->site != NULL)
+			static_add_always_headers(&in->site->files, req, in->data, r);
 	} else
 		route->handler(ctx, route, in, r);
 	return route;
@@ -96,8 +149,9 @@ static void finish(const struct exchange_ctx *ctx, const struct exchange_request
                    struct exchange_plan *plan, bool understood)
 {
 	struct response *r = &plan->response;
-	if (r->error_page && ctx->site != NULL && ctx->site->root_fd >= 0)
-		static_error_page(ctx->site, r);
+	(void)ctx;
+	if (r->error_page && in->site != NULL && in->site->files.root_fd >= 0)
+		static_error_page(&in->site->files, r);
 	plan->close_after = r->connection == RESPONSE_CLOSE;
 	/* Only a request the server understood can say so; errors linger. */
 	plan->peer_closes = understood && !r->error_page && !client_keeps_alive(in->req);
@@ -119,24 +173,28 @@ static void answer_fault(const struct exchange_ctx *ctx, const struct exchange_r
 	r->head_only = in->req->method == HTTP_METHOD_HEAD;
 	plan->discard = 0;
 	plan->fault = true;
-	if (ctx->site != NULL)
-		static_add_always_headers(ctx->site, in->req, in->data, r);
+	if (in->site != NULL)
+		static_add_always_headers(&in->site->files, in->req, in->data, r);
 	/* The request line is logged when it was understood before the fault. */
 	finish(ctx, in, plan, in->req->request_line.len > 0);
 }
 
-void exchange_answer(const struct exchange_ctx *ctx, const struct exchange_request *in,
+void exchange_answer(const struct exchange_ctx *ctx, const struct exchange_request *request,
                      struct exchange_plan *plan)
 {
-	const struct http_request *req = in->req;
+	const struct http_request *req = request->req;
 	response_init(&plan->response);
 	plan->close_after = plan->peer_closes = plan->unlogged = plan->fault = false;
 	plan->discard = 0;
 	plan->log = (struct accesslog_fields){.status = 0};
-	if (in->error_status != 0) {
+	struct exchange_request with_site = *request;
+	const struct exchange_request *in = &with_site;
+	if (request->error_status != 0) {
+		with_site.site = default_site(ctx);
 		answer_fault(ctx, in, plan, in->error_status);
 		return;
 	}
+	with_site.site = site_for(ctx, request);
 	if (req->has_content_length && req->content_length > ctx->max_discard_body) {
 		answer_fault(ctx, in, plan, 413);
 		return;

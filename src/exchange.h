@@ -1,7 +1,8 @@
 /* exchange — one request in, one complete response plan out.
  *
  * The one place where a parsed request (or a request that could not be parsed)
- * becomes the answer: the limits on request bodies, the router and its
+ * becomes the answer: the site it is for (by its host), the limits on request
+ * bodies, the router and its
  * handlers (static files; later endpoints add rows), 405/501 for methods, the
  * error page (a configured file, or our own short page), the keep-alive and
  * framing decision, and the access log's fields. It knows nothing of sockets
@@ -20,11 +21,16 @@
 #include "response.h"
 #include "router.h"
 
-struct static_site;
+struct site;
+struct site_table;
 
 /* What the exchange needs of the running server: replaced by a reload. */
 struct exchange_ctx {
-	const struct static_site *site; /* NULL until the document root is open */
+	/* Per site: chosen from the request's host (site.h). NULL until the
+	 * document roots are open. */
+	const struct site_table *sites;
+
+	/* The same for every site. */
 	const struct router *router;
 	uint64_t max_discard_body; /* request bodies up to this are read and dropped */
 	bool keepalive;
@@ -41,6 +47,7 @@ struct exchange_request {
 	unsigned long served;                  /* responses already sent on this connection */
 	const struct sockaddr_storage *client; /* the client's address */
 	time_t now;                            /* the wall clock, read once per request */
+	const struct site *site; /* set by the exchange (from the host) for the handlers */
 };
 
 struct exchange_plan {

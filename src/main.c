@@ -41,6 +41,7 @@ static int test_config(const struct config *cfg)
 {
 	if (config_check(cfg, stderr) > 0)
 		return EX_CONFIG;
+	config_describe_sites(cfg, stdout);
 	printf("configuration OK\n");
 	return 0;
 }

@@ -6,15 +6,12 @@
 #include "container.h"
 #include "conn.h"
 #include "daemon.h"
-#include "filecache.h"
 #include "health.h"
 #include "metrics.h"
 #include "metrics_route.h"
-#include "mime.h"
 #include "readiness.h"
 #include "service.h"
 #include "signals.h"
-#include "urlpath.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -285,68 +282,19 @@ static void shed_unaccounted(int fd)
 
 /* ---------------------------------------------------------- the site */
 
-/* Files up to this size are kept in memory when the cache is on. */
-#define FILE_CACHE_MAX_FILE ((size_t)256 * 1024)
-
-struct site {
-	struct static_site site;
-	struct mime_types *mime;
-};
-
-static int open_site(const struct config *cfg, struct site *out, char *err, size_t err_size)
+int server_open_site(struct server *srv, char *err, size_t err_size)
 {
-	/* The system's table when there is one; the built-in one otherwise. */
-	const char *mime_path = cfg->mime_types;
-	if (!config_is_set(cfg, "mime_types") && access(mime_path, R_OK) != 0)
-		mime_path = NULL;
-	memset(out, 0, sizeof *out);
-	out->site.root_fd = -1;
-	out->mime = mime_types_load(mime_path, err, err_size);
-	if (out->mime == NULL)
+	if (site_table_open(&srv->sites, srv->cfg, err, err_size) < 0)
 		return -1;
-	static const enum symlink_policy policies[] = {
-	    [FOLLOW_NEVER] = SYMLINKS_NEVER,
-	    [FOLLOW_INSIDE_ROOT] = SYMLINKS_INSIDE_ROOT,
-	    [FOLLOW_ALWAYS] = SYMLINKS_ALWAYS,
-	};
-	out->site.mime = out->mime;
-	out->site.default_type = cfg->default_type;
-	out->site.urlpath_flags = cfg->hidden_files ? URLPATH_ALLOW_HIDDEN : 0;
-	out->site.symlinks = policies[cfg->follow_symlinks];
-	out->site.index_names = (const char *const *)cfg->index;
-	out->site.index_count = cfg->index_count;
-	out->site.charset = strcmp(cfg->charset, "off") == 0 ? NULL : cfg->charset;
-	out->site.precompressed = cfg->precompressed;
-	out->site.listing = cfg->listing;
-	out->site.headers = cfg->headers;
-	out->site.header_count = cfg->header_count;
-	out->site.error_pages = cfg->error_pages;
-	out->site.error_page_count = cfg->error_page_count;
-	out->site.redirects = cfg->redirects;
-	out->site.redirect_count = cfg->redirect_count;
-	if (cfg->file_cache > 0 &&
-	    (out->site.cache = filecache_new(cfg->file_cache, FILE_CACHE_MAX_FILE)) == NULL) {
-		snprintf(err, err_size, "out of memory for the file cache");
-		mime_types_free(out->mime);
-		return -1;
-	}
-	if (static_site_open(&out->site, cfg->root, err, err_size) < 0) {
-		filecache_free(out->site.cache);
-		mime_types_free(out->mime);
-		return -1;
-	}
+	srv->exchange.sites = &srv->sites;
 	return 0;
 }
 
-int server_open_site(struct server *srv, char *err, size_t err_size)
+/* The default site's root as it resolved: what the start-up line, STATUS=
+ * and the supervisor report. NULL before the roots are open. */
+static const char *served_root(const struct server *srv)
 {
-	struct site s;
-	if (open_site(srv->cfg, &s, err, err_size) < 0)
-		return -1;
-	srv->site = s.site;
-	srv->mime = s.mime;
-	srv->exchange.site = &srv->site;
-	return 0;
+	return srv->sites.count > 0 ? srv->sites.sites[0].files.root_real : NULL;
 }
 
 /* The endpoints the server answers itself, in front of the static files. */
@@ -399,11 +347,7 @@ static void apply_settings(struct server *srv)
 
 static void close_site(struct server *srv)
 {
-	filecache_free(srv->site.cache);
-	srv->site.cache = NULL;
-	static_site_close(&srv->site);
-	mime_types_free(srv->mime);
-	srv->mime = NULL;
+	site_table_close(&srv->sites);
 }
 
 /* ---------------------------------------------------------- logs */
@@ -515,7 +459,7 @@ static void report_reload(const struct server *srv, const char *failure)
 		if (failure != NULL)
 			readiness_send(srv->report_fd, READINESS_RELOAD_FAILED, failure);
 		else
-			readiness_send(srv->report_fd, READINESS_RELOADED, srv->site.root_real);
+			readiness_send(srv->report_fd, READINESS_RELOADED, served_root(srv));
 		return;
 	}
 	/* Counted once per server: by the supervisor when there are workers. */
@@ -523,7 +467,7 @@ static void report_reload(const struct server *srv, const char *failure)
 		metrics->reloads_failed++;
 	else
 		metrics->reloads_ok++;
-	server_notify_status(srv, srv->site.root_real, failure);
+	server_notify_status(srv, served_root(srv), failure);
 }
 
 static void server_reload(struct server *srv)
@@ -532,8 +476,8 @@ static void server_reload(struct server *srv)
 	log_info("SIGHUP: reloading the configuration");
 	char reason[512];
 	struct config *next = server_load_config(srv, reason, sizeof reason);
-	struct site s;
-	if (next != NULL && open_site(next, &s, reason, sizeof reason) < 0) {
+	struct site_table sites;
+	if (next != NULL && site_table_open(&sites, next, reason, sizeof reason) < 0) {
 		log_error("reload: %s", reason);
 		config_free(next);
 		free(next);
@@ -545,11 +489,10 @@ static void server_reload(struct server *srv)
 		return;
 	}
 	close_site(srv);
-	srv->site = s.site;
-	srv->mime = s.mime;
+	srv->sites = sites;
 	server_adopt_config(srv, next);
 	admit_waiting(srv); /* max_connections may have grown */
-	log_info("configuration reloaded: serving %s", srv->site.root_real);
+	log_info("configuration reloaded: serving %s", served_root(srv));
 	report_reload(srv, NULL);
 }
 
@@ -717,7 +660,6 @@ int server_init(struct server *srv, struct config *cfg, int argc, char **argv, c
 	srv->argv = argv;
 	srv->signal_fd = -1;
 	srv->report_fd = -1;
-	srv->site.root_fd = -1;
 	srv->shed_log = (struct log_ratelimit)LOG_RATELIMIT_INIT(10000);
 	clients_init(&srv->clients);
 	loop_timer_init(&srv->graceful_timer, on_graceful_timeout);
@@ -797,10 +739,10 @@ int server_run(struct server *srv)
 	}
 	/* A worker reports to its supervisor, which speaks for all of them. */
 	if (srv->report_fd >= 0) {
-		readiness_send(srv->report_fd, READINESS_SERVING, srv->site.root_real);
+		readiness_send(srv->report_fd, READINESS_SERVING, served_root(srv));
 		daemon_ready(); /* under -d: off the terminal, as the supervisor */
 	} else
-		server_announce(srv, srv->site.root_real, "");
+		server_announce(srv, served_root(srv), "");
 	if (loop_run(srv->loop) < 0) {
 		log_error("select: %s", strerror(errno));
 		return 1;

@@ -1,5 +1,5 @@
 /* server — what ties the pieces together: listeners, the connection table and
- * its limits, the site being served, signals (stop, reload, reopen logs) and
+ * its limits, the sites being served, signals (stop, reload, reopen logs) and
  * the service manager's notifications. */
 #ifndef SWITCHBOARD_SERVER_H
 #define SWITCHBOARD_SERVER_H
@@ -16,9 +16,7 @@
 #include "loop.h"
 #include "netmask.h"
 #include "router.h"
-#include "static.h"
-
-struct mime_types;
+#include "site.h"
 
 struct server {
 	struct loop *loop;
@@ -26,8 +24,7 @@ struct server {
 	int argc;           /* the command line, read again by a reload */
 	char **argv;
 
-	struct static_site site;
-	struct mime_types *mime;
+	struct site_table sites; /* the default site and one per site block */
 
 	/* What connections and the exchange see of the server: set from cfg at
 	 * start and by every reload. */
@@ -64,8 +61,9 @@ struct server {
 int server_init(struct server *srv, struct config *cfg, int argc, char **argv, char *err,
                 size_t err_size);
 
-/* Open the document root and the MIME table: after chroot and the privilege
- * drop, so the root is opened as the user that serves it. */
+/* Open the document roots (every site's) and the MIME table: after chroot
+ * and the privilege drop, so the roots are opened as the user that serves
+ * them. */
 int server_open_site(struct server *srv, char *err, size_t err_size);
 
 /* Serve until SIGTERM/SIGINT; returns the process exit status. */

@@ -949,9 +949,10 @@ def list_directives():
     table = {}
     for line in done.stdout.splitlines():
         # A default of several values has single spaces between them.
-        match = re.fullmatch(r"([a-z_]+)\t(\S+(?: \S+)*)\t(reload|restart)", line)
-        expect(match, f"--list-directives line not 'name<TAB>default<TAB>reload|restart': "
-                      f"{line!r}")
+        match = re.fullmatch(r"([a-z_]+)\t(\S+(?: \S+)*)\t(reload|restart)\t(?:site|server)",
+                             line)
+        expect(match, f"--list-directives line not "
+                      f"'name<TAB>default<TAB>reload|restart<TAB>site|server': {line!r}")
         name, default, when = match.groups()
         expect(name not in table, f"{name} listed twice")
         table[name] = (default, when)

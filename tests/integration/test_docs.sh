@@ -1,6 +1,7 @@
 #!/bin/sh
 # The documentation agrees with the program: every directive that
-# --list-directives prints has an entry in switchboard.conf(5) and a line, at
+# --list-directives prints has an entry in switchboard.conf(5) (which says
+# whether a reload applies it and whether a site block may hold it) and a line, at
 # its default, in the example config; every long option in --help appears in
 # switchboard(8); the example config passes -t; mandoc finds nothing at
 # warning level in either page.
@@ -40,7 +41,7 @@ else
 fi
 
 tab=$(printf '\t')
-while IFS="$tab" read -r name default when; do
+while IFS="$tab" read -r name default when scope; do
 	test -n "$name" || continue
 
 	# (a) an entry of its own in the page: ".It Ic name ...".
@@ -63,6 +64,15 @@ while IFS="$tab" read -r name default when; do
 	*"$phrase"*) pass "$name: switchboard.conf.5 says '$phrase'" ;;
 	*) fail "$name: switchboard.conf.5 says '$phrase'" \
 		"--list-directives says '$when', the entry does not" ;;
+	esac
+	# The entry says whether a site block may hold it, as the program does.
+	case $scope:$entry in
+	site:*"May be given in a site block."*) pass "$name: switchboard.conf.5 says it is per site" ;;
+	site:*) fail "$name: switchboard.conf.5 says it is per site" \
+		"--list-directives says 'site', the entry does not" ;;
+	*"May be given in a site block."*) fail "$name: switchboard.conf.5 does not say it is per site" \
+		"--list-directives says '$scope', the entry says it is per site" ;;
+	*) pass "$name: switchboard.conf.5 does not say it is per site" ;;
 	esac
 
 	# (b) a line in the example config, commented out at its default

@@ -153,8 +153,8 @@ START_TEST(test_list_directives_is_the_table)
 	for (int i = 0; i < DIRECTIVE_COUNT; i++) {
 		const struct directive *d = config_directive((enum directive_id)i);
 		char want[256];
-		snprintf(want, sizeof want, "%s\t%s\t%s\n", d->name, d->def ? d->def : "-",
-		         d->reload ? "reload" : "restart");
+		snprintf(want, sizeof want, "%s\t%s\t%s\t%s\n", d->name, d->def ? d->def : "-",
+		         d->reload ? "reload" : "restart", d->site ? "site" : "server");
 		ck_assert_msg(strncmp(line, want, strlen(want)) == 0, "line %d: %.*s", i,
 		              (int)strcspn(line, "\n"), line);
 		line += strlen(want);

@@ -529,7 +529,7 @@ static const struct answer_case answer_cases[] = {
     {{"-p", "80x", "--help"}, "Usage: switchboard"},
     {{"-V", NULL}, PACKAGE_NAME " " PACKAGE_VERSION "\n"},
     {{"--version", NULL}, PACKAGE_NAME " " PACKAGE_VERSION "\n"},
-    {{"--list-directives", NULL}, "listen\t127.0.0.1:8080\trestart\n"},
+    {{"--list-directives", NULL}, "listen\t127.0.0.1:8080\trestart\tserver\n"},
 };
 
 START_TEST(test_answers)
@@ -577,30 +577,30 @@ END_TEST
 START_TEST(test_list_directives)
 {
 	static const char *const lines[] = {
-	    "listen\t127.0.0.1:8080\trestart\n",
-	    "root\t.\treload\n",
-	    "index\tindex.html\treload\n",
-	    "user\tnobody\trestart\n",
-	    "chroot\t-\trestart\n",
-	    "pidfile\t-\trestart\n",
-	    "max_connections\t1000\treload\n",
-	    "header_timeout\t10s\treload\n",
-	    "keepalive\ton\treload\n",
-	    "follow_symlinks\tinside-root\treload\n",
+	    "listen\t127.0.0.1:8080\trestart\tserver\n",
+	    "root\t.\treload\tsite\n",
+	    "index\tindex.html\treload\tsite\n",
+	    "user\tnobody\trestart\tserver\n",
+	    "chroot\t-\trestart\tserver\n",
+	    "pidfile\t-\trestart\tserver\n",
+	    "max_connections\t1000\treload\tserver\n",
+	    "header_timeout\t10s\treload\tserver\n",
+	    "keepalive\ton\treload\tserver\n",
+	    "follow_symlinks\tinside-root\treload\tsite\n",
 	};
 	static const char *const args[] = {"--list-directives", NULL};
 	struct run r;
 	run_load(&r, args);
 	for (size_t i = 0; i < ARRAY_LEN(lines); i++)
 		ck_assert_msg(strstr(r.out, lines[i]) != NULL, "no line %s", lines[i]);
-	/* Every line has three fields. */
+	/* Every line has four fields. */
 	for (const char *line = r.out; *line != '\0';) {
 		const char *end = strchr(line, '\n');
 		size_t tabs = 0;
 		ck_assert_ptr_nonnull(end);
 		for (const char *p = line; p < end; p++)
 			tabs += *p == '\t';
-		ck_assert_msg(tabs == 2, "line %.*s", (int)(end - line), line);
+		ck_assert_msg(tabs == 3, "line %.*s", (int)(end - line), line);
 		line = end + 1;
 	}
 	run_free(&r);
@@ -1062,6 +1062,178 @@ START_TEST(test_restart_needed_for_a_scalar)
 }
 END_TEST
 
+/* ------------------------------------------------------------- site blocks */
+
+static const char sites_text[] = "root /top\n"
+                                 "listing on\n"
+                                 "add_header X-Top t\n"
+                                 "site a.example *.B.example {\n"
+                                 "    root /a\n"
+                                 "    add_header X-A a\n"
+                                 "    add_header X-A2 a2\n"
+                                 "}\n"
+                                 "site c.example {\n"
+                                 "    index c.html\n"
+                                 "    listing off\n"
+                                 "}\n"
+                                 "charset utf-8\n";
+
+/* The line number at the end of an origin ("FILE:5"). */
+static int origin_line(const struct config *cfg, const char *directive)
+{
+	char where[256];
+	config_origin(cfg, directive, where, sizeof where);
+	const char *colon = strrchr(where, ':');
+	return colon != NULL ? atoi(colon + 1) : 0;
+}
+
+/* Each site: the top level's values (set before or after its block), its own
+ * over them, a list of its own replacing the inherited one. */
+START_TEST(test_sites_inherit)
+{
+	char *path = make_file(sites_text, sizeof sites_text - 1);
+	const char *args[] = {"-c", path, NULL};
+	struct run r;
+	run_load(&r, args);
+	assert_ok(&r, "sites");
+	ck_assert_uint_eq(config_site_count(&r.cfg), 2);
+	ck_assert_str_eq(r.cfg.root, "/top");
+	ck_assert_uint_eq(r.cfg.header_count, 1);
+
+	const struct config_site *a = config_site(&r.cfg, 0);
+	ck_assert_int_eq(a->line, 4);
+	ck_assert_uint_eq(a->name_count, 2);
+	ck_assert_str_eq(a->names[0], "a.example");
+	ck_assert_str_eq(a->names[1], "*.b.example");
+	const struct config *sa = config_site_settings(&r.cfg, 0);
+	ck_assert_str_eq(sa->root, "/a");
+	ck_assert(sa->listing);
+	ck_assert_str_eq(sa->charset, "utf-8");
+	ck_assert_str_eq(sa->index[0], "index.html");
+	ck_assert_uint_eq(sa->header_count, 2);
+	ck_assert_str_eq(sa->headers[0].line, "X-A: a\r\n");
+	ck_assert_str_eq(sa->headers[1].line, "X-A2: a2\r\n");
+	ck_assert_int_eq(origin_line(sa, "root"), 5);
+	ck_assert_int_eq(origin_line(sa, "listing"), 2);
+	ck_assert_int_eq(origin_line(sa, "charset"), 13);
+
+	const struct config *sc = config_site_settings(&r.cfg, 1);
+	ck_assert_str_eq(sc->root, "/top");
+	ck_assert(!sc->listing);
+	ck_assert_uint_eq(sc->index_count, 1);
+	ck_assert_str_eq(sc->index[0], "c.html");
+	ck_assert_uint_eq(sc->header_count, 1);
+	ck_assert_str_eq(sc->headers[0].line, "X-Top: t\r\n");
+	ck_assert_uint_eq(config_site_count(sc), 0);
+	run_free(&r);
+	remove_file(path);
+}
+END_TEST
+
+/* The command line sets the top level: a site inherits it, unless its block
+ * sets the value itself. */
+START_TEST(test_sites_under_the_command_line)
+{
+	char *path = make_file(sites_text, sizeof sites_text - 1);
+	const char *args[] = {"-c", path, "-r", "/cli", NULL};
+	struct run r;
+	run_load(&r, args);
+	assert_ok(&r, "sites and -r");
+	ck_assert_str_eq(r.cfg.root, "/cli");
+	ck_assert_str_eq(config_site_settings(&r.cfg, 0)->root, "/a");
+	ck_assert_str_eq(config_site_settings(&r.cfg, 1)->root, "/cli");
+	run_free(&r);
+	remove_file(path);
+}
+END_TEST
+
+/* Without site blocks nothing is kept for them. */
+START_TEST(test_no_sites)
+{
+	static const char text[] = "root /top\nlisting on\n";
+	char *path = make_file(text, sizeof text - 1);
+	const char *args[] = {"-c", path, NULL};
+	struct run r;
+	run_load(&r, args);
+	assert_ok(&r, "no sites");
+	ck_assert_ptr_null(r.cfg.sites);
+	ck_assert_uint_eq(config_site_count(&r.cfg), 0);
+	run_free(&r);
+	remove_file(path);
+}
+END_TEST
+
+/* A redirect loop inside one site is that site's error, at its line. */
+START_TEST(test_site_redirect_loop)
+{
+	static const char text[] = "site a {\n"
+	                           "  redirect /x /y\n"
+	                           "  redirect /y /x\n"
+	                           "}\n";
+	char *path = make_file(text, sizeof text - 1);
+	const char *args[] = {"-c", path, NULL};
+	char where[256];
+	struct run r;
+	run_load(&r, args);
+	ck_assert_int_eq(r.result, CONFIG_FILE_ERROR);
+	snprintf(where, sizeof where, "%s:3: ", path);
+	ck_assert_msg(strncmp(r.err, where, strlen(where)) == 0, "%s", r.err);
+	run_free(&r);
+	remove_file(path);
+}
+END_TEST
+
+/* -t checks each site's root, and names where the bad one was given. */
+START_TEST(test_check_site_root)
+{
+	static const char text[] = "root /\n"
+	                           "site a {\n"
+	                           "  root /nonexistent/site-a\n"
+	                           "}\n"
+	                           "site b {\n"
+	                           "}\n";
+	char *path = make_file(text, sizeof text - 1);
+	const char *args[] = {"-c", path, NULL};
+	char where[256];
+	struct run r;
+	int errors;
+	run_load(&r, args);
+	assert_ok(&r, "a site with a missing root");
+	char *report = check_report(&r.cfg, &errors);
+	snprintf(where, sizeof where, "%s:3: root '/nonexistent/site-a': no such directory\n",
+	         path);
+	ck_assert_msg(strstr(report, where) != NULL, "%s", report);
+	free(report);
+	run_free(&r);
+	remove_file(path);
+}
+END_TEST
+
+/* What -t says of the sites. */
+START_TEST(test_describe_sites)
+{
+	char *path = make_file(sites_text, sizeof sites_text - 1);
+	const char *args[] = {"-c", path, NULL};
+	char *text = NULL, want[512];
+	size_t len = 0;
+	struct run r;
+	run_load(&r, args);
+	FILE *out = open_memstream(&text, &len);
+	ck_assert_ptr_nonnull(out);
+	config_describe_sites(&r.cfg, out);
+	ck_assert_int_eq(fclose(out), 0);
+	snprintf(want, sizeof want,
+	         "default site: root /top\n"
+	         "site a.example *.b.example (%s:4): root /a\n"
+	         "site c.example (%s:9): root /top\n",
+	         path, path);
+	ck_assert_str_eq(text, want);
+	free(text);
+	run_free(&r);
+	remove_file(path);
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -1090,6 +1262,12 @@ static Suite *config_suite(void)
 	tcase_add_loop_test(file, test_file_error, 0, (int)ARRAY_LEN(file_error_cases));
 	tcase_add_test(file, test_precedence);
 	tcase_add_test(file, test_file_listen_kept);
+	tcase_add_test(file, test_sites_inherit);
+	tcase_add_test(file, test_sites_under_the_command_line);
+	tcase_add_test(file, test_no_sites);
+	tcase_add_test(file, test_site_redirect_loop);
+	tcase_add_test(file, test_check_site_root);
+	tcase_add_test(file, test_describe_sites);
 	suite_add_tcase(s, file);
 
 	tcase_add_test(origin, test_origin);

@@ -145,6 +145,42 @@ static const struct lines_case lines_cases[] = {
           "index 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n"
           "index 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17\n",
           ":1: index takes 1 to 8 values\n:2: too many values on one line (at most 16)\n"),
+    /* Site blocks. */
+    LINES("site blocks, well formed",
+          "root /d\nsite a.com *.b.org {\n  root /a # c\n  add_header X-A a\n}\nlisting on\n"
+          "site [::1] c.com. {\n}\n",
+          ""),
+    LINES("a nested block", "site a.com {\nroot /a\nsite b.com {\n}\n}\n",
+          ":3: site blocks cannot be nested (the block of line 1 is not closed)\n"
+          ":5: '}' closes no site block\n"),
+    LINES("an unclosed block", "root /d\nsite a.com {\nlisting on\n",
+          ":2: the site block is not closed ('}' missing)\n"),
+    LINES("a stray brace", "root /d\n}\n", ":2: '}' closes no site block\n"),
+    LINES("a brace with more on its line", "site a {\n} x\n",
+          ":2: '}' stands alone on its line\n:1: the site block is not closed ('}' missing)\n"),
+    LINES("the opening brace on a line of its own", "site a.com\n{\n}\n",
+          ":1: a site block starts with 'site NAME... {' on one line\n"
+          ":2: '{' ends the site line: site NAME... {\n"),
+    LINES("a site without a name", "site {\n}\n", ":1: site needs at least one name before '{'\n"),
+    LINES("directives of the whole server in a block", "site a.com {\nuser www\nlisten 1\n}\n",
+          ":2: user cannot be given in a site block: it applies to the whole server\n"
+          ":3: listen cannot be given in a site block: it applies to the whole server\n"),
+    LINES("a name given to two sites", "site a.com b.com {\n}\nsite B.COM {\n}\n",
+          ":3: site name 'b.com' is already given at line 1\n"),
+    LINES("a name given twice to one site", "\nsite a.com A.com. {\n}\n",
+          ":2: site name 'a.com' is already given at line 2\n"),
+    LINES("a name with a port", "site a.com:80 {\n}\n",
+          ":1: malformed site name 'a.com:80': a site name has no port (any port matches)\n"),
+    LINES("a wildcard in the middle", "site a.*.com {\n}\n",
+          ":1: malformed site name 'a.*.com': a wildcard is '*.' in front of a name "
+          "(*.example.com)\n"),
+    LINES("a directive twice in one block", "site a {\nlisting on\nlisting off\n}\n",
+          ":3: listing is already set at line 2\n"),
+    LINES("a bad value in a block", "site a {\nlisting maybe\n}\n",
+          ":2: invalid value 'maybe' for listing (on or off)\n"),
+    LINES("a block does not hide the top level's repeats",
+          "root /a\nsite x {\nroot /b\n}\nroot /c\n", ":5: root is already set at line 1\n"),
+    LINES("the same directive in two blocks", "site x {\nroot /b\n}\nsite y {\nroot /c\n}\n", ""),
 };
 
 START_TEST(test_lines)

@@ -8,6 +8,7 @@
 #include "filecache.h"
 #include "health.h"
 #include "http_parser.h"
+#include "site.h"
 #include "static.h"
 
 #include <check.h>
@@ -21,7 +22,10 @@
 #include <unistd.h>
 
 static char root[] = "/var/tmp/check_exchange.XXXXXX";
-static struct static_site site;
+/* The one site (no site blocks): its files settings are what the tests change. */
+static struct site the_site;
+static struct site_table sites = {.sites = &the_site, .count = 1};
+static struct static_site *const site = &the_site.files;
 static struct router router;
 static struct exchange_ctx ctx;
 
@@ -50,18 +54,18 @@ static void setup(void)
 	ck_assert_int_eq(mkdir(sub, 0755), 0);
 
 	static const char *const index_names[] = {"index.html"};
-	memset(&site, 0, sizeof site);
-	site.default_type = "application/octet-stream";
-	site.symlinks = SYMLINKS_INSIDE_ROOT;
-	site.index_names = index_names;
-	site.index_count = 1;
-	site.listing = true;
+	memset(site, 0, sizeof *site);
+	site->default_type = "application/octet-stream";
+	site->symlinks = SYMLINKS_INSIDE_ROOT;
+	site->index_names = index_names;
+	site->index_count = 1;
+	site->listing = true;
 	char err[256];
-	ck_assert_int_eq(static_site_open(&site, root, err, sizeof err), 0);
+	ck_assert_int_eq(static_site_open(site, root, err, sizeof err), 0);
 
 	router_init(&router, &exchange_static_route);
 	ctx = (struct exchange_ctx){
-	    .site = &site,
+	    .sites = &sites,
 	    .router = &router,
 	    .max_discard_body = 1024,
 	    .keepalive = true,
@@ -71,7 +75,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	static_site_close(&site);
+	static_site_close(site);
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
 	ck_assert_int_eq(system(cmd), 0);
@@ -370,8 +374,8 @@ END_TEST
 
 START_TEST(test_configured_error_page)
 {
-	site.error_pages = &not_found_page;
-	site.error_page_count = 1;
+	site->error_pages = &not_found_page;
+	site->error_page_count = 1;
 	struct exchange_plan plan;
 	answer("GET /missing HTTP/1.1\r\nHost: a\r\n\r\n", 0, &plan);
 	ck_assert_int_eq(plan.response.status, 404);
@@ -391,8 +395,8 @@ START_TEST(test_configured_error_page)
 	answer("BREW / HTTP/1.1\r\nHost: a\r\n\r\n", 0, &plan);
 	ck_assert(plan.response.error_page);
 	exchange_plan_release(&plan);
-	site.error_pages = NULL;
-	site.error_page_count = 0;
+	site->error_pages = NULL;
+	site->error_page_count = 0;
 }
 END_TEST
 
@@ -427,10 +431,10 @@ START_TEST(test_absolute_symlinks)
 	ck_assert_int_eq(status_of("GET /abs-out-dir/passwd HTTP/1.1\r\nHost: a\r\n\r\n"), 403);
 
 	/* "never" refuses them all. */
-	site.symlinks = SYMLINKS_NEVER;
+	site->symlinks = SYMLINKS_NEVER;
 	ck_assert_int_eq(status_of("GET /abs-in.txt HTTP/1.1\r\nHost: a\r\n\r\n"), 403);
 	ck_assert_int_eq(status_of("GET /abs-out.txt HTTP/1.1\r\nHost: a\r\n\r\n"), 403);
-	site.symlinks = SYMLINKS_INSIDE_ROOT;
+	site->symlinks = SYMLINKS_INSIDE_ROOT;
 }
 END_TEST
 
@@ -493,8 +497,8 @@ static const struct header_case header_cases[] = {
 START_TEST(test_add_header_always)
 {
 	const struct header_case *c = &header_cases[_i];
-	site.headers = header_rules;
-	site.header_count = sizeof header_rules / sizeof header_rules[0];
+	site->headers = header_rules;
+	site->header_count = sizeof header_rules / sizeof header_rules[0];
 	struct exchange_plan plan;
 	answer(c->request, 0, &plan);
 	const struct response *r = &plan.response;
@@ -504,8 +508,8 @@ START_TEST(test_add_header_always)
 	ck_assert_msg(has_extra(r, "X-Dir: 1\r\n") == c->dir, "X-Dir on %d", c->status);
 	ck_assert_uint_eq(r->extra_count, (size_t)c->always + c->success + c->dir);
 	exchange_plan_release(&plan);
-	site.headers = NULL;
-	site.header_count = 0;
+	site->headers = NULL;
+	site->header_count = 0;
 }
 END_TEST
 
@@ -567,9 +571,9 @@ START_TEST(test_root_switch)
 	switch_release("v1");
 	char current[300], err[256];
 	snprintf(current, sizeof current, "%s/current", root);
-	static_site_close(&site);
-	site.cache = filecache_new(1 << 20, 1 << 16);
-	ck_assert_int_eq(static_site_open(&site, current, err, sizeof err), 0);
+	static_site_close(site);
+	site->cache = filecache_new(1 << 20, 1 << 16);
+	ck_assert_int_eq(static_site_open(site, current, err, sizeof err), 0);
 	time_t now = time(NULL) + 10; /* the files are settled: they are kept */
 
 	ck_assert_int_eq(release_seen(now), '1');
@@ -587,8 +591,8 @@ START_TEST(test_root_switch)
 	/* What the cache held was flushed with the old release. */
 	ck_assert_int_eq(release_seen(now + 1), '3');
 	ck_assert_int_eq(status_of("GET /missing HTTP/1.1\r\nHost: a\r\n\r\n"), 404);
-	filecache_free(site.cache);
-	site.cache = NULL;
+	filecache_free(site->cache);
+	site->cache = NULL;
 }
 END_TEST
 
