@@ -12,6 +12,8 @@
 #include <stdint.h>
 
 #include "address.h"
+#include "cors.h"
+#include "fallback.h"
 #include "log.h"
 #include "redirect.h"
 #include "static.h" /* header_rule, error_page */
@@ -71,7 +73,18 @@ enum directive_id {
 	DIRECTIVE_UNIX_SOCKET_MODE,
 	DIRECTIVE_UNIX_SOCKET_GROUP,
 	DIRECTIVE_ACCESS_LOG_PROXY,
+	DIRECTIVE_CORS_ORIGINS,
+	DIRECTIVE_CORS_HEADERS,
+	DIRECTIVE_CORS_EXPOSE_HEADERS,
+	DIRECTIVE_CORS_MAX_AGE,
+	DIRECTIVE_FALLBACK,
 	DIRECTIVE_COUNT
+};
+
+/* Origins or header names for CORS (cors.h), checked when read. */
+struct config_cors_list {
+	char *items[CORS_MAX_ORIGINS > CORS_MAX_HEADERS ? CORS_MAX_ORIGINS : CORS_MAX_HEADERS];
+	size_t count;
 };
 
 /* Networks as written ("10.0.0.0/8", "::1"), checked when read. */
@@ -131,6 +144,11 @@ struct config {
 	size_t error_page_count;
 	struct redirect_rule redirects[CONFIG_MAX_REDIRECTS];
 	size_t redirect_count;
+	struct config_cors_list cors_origins;        /* normalised; none: CORS is off */
+	struct config_cors_list cors_headers;        /* request headers a preflight may ask for */
+	struct config_cors_list cors_expose_headers; /* response headers a page may read */
+	int64_t cors_max_age_ms;                     /* a preflight's answer kept this long */
+	struct fallback_rule fallback;               /* the page for paths that name nothing */
 
 	/* Fixed policies, not directives. */
 	int64_t linger_timeout_ms;

@@ -21,6 +21,7 @@
 #include "router.h"
 
 struct static_site;
+struct cors_policy;
 
 /* What the exchange needs of the running server: replaced by a reload. */
 struct exchange_ctx {
@@ -28,6 +29,7 @@ struct exchange_ctx {
 	const struct router *router;
 	uint64_t max_discard_body; /* request bodies up to this are read and dropped */
 	bool keepalive;
+	const struct cors_policy *cors; /* NULL: CORS is off */
 	size_t max_keepalive_requests;
 	bool stopping; /* graceful stop: every response closes its connection */
 	bool draining; /* about to stop: the health route says so (503) */

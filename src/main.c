@@ -2,6 +2,7 @@
 #include "autoconfig.h"
 
 #include "config.h"
+#include "config_show.h"
 #include "daemon.h"
 #include "log.h"
 #include "privileges.h"
@@ -42,6 +43,7 @@ static int test_config(const struct config *cfg)
 	if (config_check(cfg, stderr) > 0)
 		return EX_CONFIG;
 	printf("configuration OK\n");
+	config_show(cfg, stdout);
 	return 0;
 }
 

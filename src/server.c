@@ -323,6 +323,7 @@ static int open_site(const struct config *cfg, struct site *out, char *err, size
 	out->site.error_page_count = cfg->error_page_count;
 	out->site.redirects = cfg->redirects;
 	out->site.redirect_count = cfg->redirect_count;
+	out->site.fallback = &cfg->fallback;
 	if (cfg->file_cache > 0 &&
 	    (out->site.cache = filecache_new(cfg->file_cache, FILE_CACHE_MAX_FILE)) == NULL) {
 		snprintf(err, err_size, "out of memory for the file cache");
@@ -371,6 +372,22 @@ static void build_routes(struct server *srv)
 	}
 }
 
+/* The CORS policy (cors.h) the exchange follows: none when no origin is allowed. */
+static void apply_cors(struct server *srv)
+{
+	const struct config *cfg = srv->cfg;
+	struct cors_settings s = {
+	    .origins = (const char *const *)cfg->cors_origins.items,
+	    .origin_count = cfg->cors_origins.count,
+	    .headers = (const char *const *)cfg->cors_headers.items,
+	    .header_count = cfg->cors_headers.count,
+	    .expose = (const char *const *)cfg->cors_expose_headers.items,
+	    .expose_count = cfg->cors_expose_headers.count,
+	    .max_age_seconds = cfg->cors_max_age_ms / 1000,
+	};
+	srv->exchange.cors = cors_policy_build(&srv->cors, &s) ? &srv->cors : NULL;
+}
+
 /* What connections and the exchange take from the configuration. */
 static void apply_settings(struct server *srv)
 {
@@ -380,6 +397,7 @@ static void apply_settings(struct server *srv)
 	srv->exchange.max_discard_body = cfg->max_discard_body;
 	srv->exchange.keepalive = cfg->keepalive;
 	srv->exchange.max_keepalive_requests = cfg->max_keepalive_requests;
+	apply_cors(srv);
 	srv->conn_ctx.loop = srv->loop;
 	srv->conn_ctx.exchange = &srv->exchange;
 	srv->conn_ctx.header_timeout_ms = cfg->header_timeout_ms;

@@ -10,6 +10,7 @@
 #include "clients.h"
 #include "config.h"
 #include "conn.h"
+#include "cors.h"
 #include "exchange.h"
 #include "listener.h"
 #include "log.h"
@@ -36,6 +37,7 @@ struct server {
 	struct netmask_list proxy_trusted; /* who may send a PROXY header */
 	struct exchange_ctx exchange;
 	struct conn_ctx conn_ctx;
+	struct cors_policy cors; /* the exchange's, while CORS is configured */
 
 	struct listener listeners[CONFIG_MAX_LISTEN];
 	size_t listener_count;

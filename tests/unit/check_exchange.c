@@ -606,10 +606,11 @@ static void answer_teapot(const struct exchange_ctx *c, const struct route *rout
 START_TEST(test_router_rows)
 {
 	static const int exact_status = 299, prefix_status = 298;
-	struct route exact = {"/status",     ROUTE_EXACT,   ROUTE_GET_HEAD,
-	                      answer_teapot, &exact_status, false};
+	struct route exact = {"/status",     ROUTE_EXACT, ROUTE_GET_HEAD, answer_teapot,
+	                      &exact_status, false,       false};
 	struct route prefix = {"/api/",       ROUTE_PREFIX,   ROUTE_METHOD(HTTP_METHOD_GET),
-	                       answer_teapot, &prefix_status, false};
+	                       answer_teapot, &prefix_status, false,
+	                       false};
 	ck_assert_int_eq(router_add(&router, &exact), 0);
 	ck_assert_int_eq(router_add(&router, &prefix), 0);
 
@@ -630,7 +631,7 @@ END_TEST
 
 START_TEST(test_router_table)
 {
-	struct route row = {"/x", ROUTE_EXACT, ROUTE_GET_HEAD, answer_teapot, NULL, false};
+	struct route row = {"/x", ROUTE_EXACT, ROUTE_GET_HEAD, answer_teapot, NULL, false, false};
 	for (size_t i = 0; i < ROUTER_MAX_ROUTES; i++)
 		ck_assert_int_eq(router_add(&router, &row), 0);
 	ck_assert_int_eq(router_add(&router, &row), -1);
