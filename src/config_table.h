@@ -82,8 +82,11 @@ enum directive_id {
 };
 
 /* Origins or header names for CORS (cors.h), checked when read. */
+#define CONFIG_MAX_CORS_LIST 16
+_Static_assert(CORS_MAX_ORIGINS <= CONFIG_MAX_CORS_LIST && CORS_MAX_HEADERS <= CONFIG_MAX_CORS_LIST,
+               "a CORS list holds the most values its directive takes");
 struct config_cors_list {
-	char *items[CORS_MAX_ORIGINS > CORS_MAX_HEADERS ? CORS_MAX_ORIGINS : CORS_MAX_HEADERS];
+	char *items[CONFIG_MAX_CORS_LIST];
 	size_t count;
 };
 
