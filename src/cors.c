@@ -115,16 +115,24 @@ int cors_header_name_check(const char *name, char *err, size_t err_size)
 
 /* ------------------------------------------------------------ the policy */
 
-/* "NAME: a, b, c\r\n" into out (size CORS_FIELDS_MAX, which holds any). */
+/* What snprintf wrote into size bytes, whatever it wanted to. */
+static size_t written(int n, size_t size)
+{
+	if (n < 0)
+		return 0;
+	return (size_t)n < size ? (size_t)n : size - 1;
+}
+
+/* "NAME: a, b, c\r\n" into out (CORS_FIELDS_MAX holds the longest list the
+ * configuration takes). Returns its length. */
 static size_t join_field(char *out, size_t size, const char *name, const char *const *items,
                          size_t count)
 {
-	size_t n = (size_t)snprintf(out, size, "%s: ", name);
-	for (size_t i = 0; i < count && n < size; i++)
-		n += (size_t)snprintf(out + n, size - n, "%s%s", i > 0 ? ", " : "", items[i]);
-	if (n < size)
-		n += (size_t)snprintf(out + n, size - n, "\r\n");
-	return n;
+	size_t n = written(snprintf(out, size, "%s: ", name), size);
+	for (size_t i = 0; i < count; i++)
+		n += written(snprintf(out + n, size - n, "%s%s", i > 0 ? ", " : "", items[i]),
+		             size - n);
+	return n + written(snprintf(out + n, size - n, "\r\n"), size - n);
 }
 
 static bool has_star(const char *const *items, size_t count)
@@ -135,16 +143,23 @@ static bool has_star(const char *const *items, size_t count)
 	return false;
 }
 
+/* The longest preflight fields: no list is cut, no line loses its CRLF. */
+_Static_assert(CORS_FIELDS_MAX >= sizeof "Access-Control-Allow-Methods: GET, HEAD\r\n" +
+                                      sizeof "Access-Control-Allow-Headers: \r\n" + CORS_LIST_MAX +
+                                      sizeof "Access-Control-Max-Age: \r\n" + 20,
+               "room for the preflight's fields");
+
 static void build_preflight_fields(struct cors_policy *p, const struct cors_settings *s)
 {
 	size_t size = sizeof p->preflight_fields;
 	char *out = p->preflight_fields;
-	size_t n = (size_t)snprintf(out, size, "Access-Control-Allow-Methods: GET, HEAD\r\n");
+	size_t n =
+	    written(snprintf(out, size, "Access-Control-Allow-Methods: GET, HEAD\r\n"), size);
 	if (s->header_count > 0) {
 		static const char *const star[] = {"*"};
 		n += join_field(out + n, size - n, "Access-Control-Allow-Headers",
 		                p->any_header ? star : s->headers,
-		                p->any_header ? 1 : s->header_count);
+		                p->any_header ? 1 : p->header_count);
 	}
 	snprintf(out + n, size - n, "Access-Control-Max-Age: %lld\r\n",
 	         (long long)s->max_age_seconds);
@@ -157,22 +172,26 @@ bool cors_policy_build(struct cors_policy *p, const struct cors_settings *s)
 		return false;
 	p->any_origin = has_star(s->origins, s->origin_count);
 	p->origin_count = p->any_origin ? 1 : s->origin_count;
-	for (size_t i = 0; i < p->origin_count && i < CORS_MAX_ORIGINS; i++) {
+	if (p->origin_count > CORS_MAX_ORIGINS)
+		p->origin_count = CORS_MAX_ORIGINS;
+	for (size_t i = 0; i < p->origin_count; i++) {
 		const char *origin = p->any_origin ? "*" : s->origins[i];
 		snprintf(p->origins[i], sizeof p->origins[i], "%s", origin);
 		snprintf(p->origin_lines[i], sizeof p->origin_lines[i],
 		         "Access-Control-Allow-Origin: %s\r\n", origin);
 	}
 	p->any_header = has_star(s->headers, s->header_count);
-	for (size_t i = 0; i < s->header_count && i < CORS_MAX_HEADERS; i++)
-		snprintf(p->headers[i], sizeof p->headers[i], "%s", s->headers[i]);
 	p->header_count = s->header_count < CORS_MAX_HEADERS ? s->header_count : CORS_MAX_HEADERS;
+	for (size_t i = 0; i < p->header_count; i++)
+		snprintf(p->headers[i], sizeof p->headers[i], "%s", s->headers[i]);
 	build_preflight_fields(p, s);
 	if (s->expose_count > 0) {
 		static const char *const star[] = {"*"};
 		bool any = has_star(s->expose, s->expose_count);
+		size_t count =
+		    s->expose_count < CORS_MAX_HEADERS ? s->expose_count : CORS_MAX_HEADERS;
 		join_field(p->expose_field, sizeof p->expose_field, "Access-Control-Expose-Headers",
-		           any ? star : s->expose, any ? 1 : s->expose_count);
+		           any ? star : s->expose, any ? 1 : count);
 	}
 	return true;
 }
