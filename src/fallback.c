@@ -33,16 +33,17 @@ bool fallback_applies(const struct fallback_rule *rule, const struct urlpath *up
 /* One process serves one fallback file at a time: the last outcome is enough. */
 static bool reported_missing;
 
-void fallback_report(const struct fallback_rule *rule, bool found, int status)
+void fallback_report(const struct fallback_rule *rule, bool served, int file_status,
+                     int answer_status)
 {
-	if (found) {
+	if (served) {
 		reported_missing = false;
 		return;
 	}
 	if (reported_missing)
 		return;
 	reported_missing = true;
-	log_error("fallback %s: cannot be served (status %d): paths that name nothing get %d "
-	          "until it can",
-	          rule->path, status, status);
+	log_error("fallback %s: cannot be served (a request for it gets %d): paths that name "
+	          "nothing get %d until it can",
+	          rule->path, file_status, answer_status);
 }

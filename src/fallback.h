@@ -35,8 +35,11 @@ extern const char *const fallback_scope_names[];
 /* Does the rule cover the request path up, found to name nothing? */
 bool fallback_applies(const struct fallback_rule *rule, const struct urlpath *up);
 
-/* What serving the fallback file came to: found (status 2xx or 304) or not.
- * A missing file is logged once, when it goes missing, not per request. */
-void fallback_report(const struct fallback_rule *rule, bool found, int status);
+/* What serving the fallback file came to: served (found, whatever its
+ * preconditions said) or not, its own status, and the status the request
+ * gets then. A file that cannot be served is logged once, when it goes
+ * missing, not per request. */
+void fallback_report(const struct fallback_rule *rule, bool served, int file_status,
+                     int answer_status);
 
 #endif

@@ -858,13 +858,15 @@ static void plan_fallback(struct lookup *lk, struct response *r)
 	lk->name = lk->path;
 	plan_in_root(lk, r);
 	/* The file was found: its preconditions and range may still refuse it. */
-	bool served = r->status < 300 || r->status == 304 || r->status == 412 || r->status == 416;
-	fallback_report(lk->site->fallback, served, r->status);
-	if (!served && r->status < 500) { /* a directory, unreadable, gone */
+	int file_status = r->status;
+	bool served =
+	    file_status < 300 || file_status == 304 || file_status == 412 || file_status == 416;
+	if (!served && file_status < 500) { /* a directory, unreadable, gone */
 		response_release(r);
 		response_init(r);
 		response_error(r, 404);
 	}
+	fallback_report(lk->site->fallback, served, file_status, r->status);
 }
 
 void static_plan(const struct static_site *site, const struct http_request *req, const char *data,
