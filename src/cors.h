@@ -57,9 +57,13 @@ struct cors_settings {
 	int64_t max_age_seconds; /* how long a browser may keep a preflight's answer */
 };
 
+/* Room for one Access-Control-Allow-Origin line; for the longest list of
+ * names, ", " between them; for a block of field lines: up to three field
+ * names with ": " and CRLF (48 bytes each at most), a max-age (24 digits at
+ * most) and the longest list (cors.c asserts that the preflight's fit). */
 #define CORS_LINE_MAX (sizeof "Access-Control-Allow-Origin: \r\n" + CORS_ORIGIN_MAX)
-#define CORS_LIST_MAX (CORS_MAX_HEADERS * (CORS_HEADER_NAME_MAX + 2))
-#define CORS_FIELDS_MAX (3 * 48 + CORS_LIST_MAX + 24)
+#define CORS_LIST_MAX ((size_t)CORS_MAX_HEADERS * (CORS_HEADER_NAME_MAX + 2))
+#define CORS_FIELDS_MAX ((size_t)3 * 48 + CORS_LIST_MAX + 24)
 
 /* The policy in the form the answers use: every field line made once. Holds
  * no pointer into the settings; needs no freeing. */
