@@ -3,6 +3,8 @@
 #include "config_setters.h"
 
 #include "config_values.h"
+#include "cors.h"
+#include "fallback.h"
 #include "httpchars.h"
 #include "managed_headers.h"
 #include "netmask.h"
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ------------------------------------------------------------ messages */
 
@@ -340,12 +343,16 @@ static int check_header_rule(char **values, int count, char *msg, size_t msg_siz
 	return 0;
 }
 
+static int check_cors_field_free(const struct config *cfg, const char *name, char *msg,
+                                 size_t msg_size);
+
 int config_add_header(struct config *cfg, const struct directive *d, char **values, int count,
                       char *msg, size_t msg_size)
 {
 	(void)d;
 	bool always = take_always(values, &count);
-	if (check_header_rule(values, count, msg, msg_size) < 0)
+	if (check_header_rule(values, count, msg, msg_size) < 0 ||
+	    check_cors_field_free(cfg, values[0], msg, msg_size) < 0)
 		return -1;
 	if (cfg->header_count == CONFIG_MAX_HEADERS)
 		return fail(msg, msg_size, "too many add_header lines (at most %d)",
@@ -433,4 +440,134 @@ void config_clear_text(struct config *cfg, const struct directive *d)
 	char **slot = config_field(cfg, d);
 	free(*slot);
 	*slot = NULL;
+}
+
+/* ------------------------------------------------------------ CORS and fallback */
+
+void config_clear_cors_list(struct config *cfg, const struct directive *d)
+{
+	struct config_cors_list *list = config_field(cfg, d);
+	for (size_t i = 0; i < list->count; i++) {
+		free(list->items[i]);
+		list->items[i] = NULL;
+	}
+	list->count = 0;
+}
+
+/* With cors_origins the server writes the CORS fields (Access-Control-*)
+ * itself: a second Access-Control-Allow-Origin from add_header would fail
+ * every cross-origin request. Without it, add_header may still set them. */
+static bool is_cors_field(const char *name)
+{
+	return strncasecmp(name, "Access-Control-", 15) == 0;
+}
+
+static int check_cors_field_free(const struct config *cfg, const char *name, char *msg,
+                                 size_t msg_size)
+{
+	if (cfg->cors_origins.count > 0 && is_cors_field(name))
+		return fail(msg, msg_size,
+		            "header '%s' is set by switchboard itself with cors_origins", name);
+	return 0;
+}
+
+static int check_no_cors_header_rule(const struct config *cfg, char *msg, size_t msg_size)
+{
+	for (size_t i = 0; i < cfg->header_count; i++) {
+		const char *line = cfg->headers[i].line;
+		if (is_cors_field(line))
+			return fail(
+			    msg, msg_size,
+			    "cors_origins: add_header sets '%.*s' already (remove that line: "
+			    "switchboard writes the CORS fields itself)",
+			    (int)strcspn(line, ":"), line);
+	}
+	return 0;
+}
+
+/* "*" means every one: a list that also names some would say two things. */
+static int check_star_alone(const struct directive *d, char **values, int count, char *msg,
+                            size_t msg_size)
+{
+	for (int i = 0; i < count && count > 1; i++)
+		if (strcmp(values[i], "*") == 0)
+			return fail(msg, msg_size, "%s: '*' stands alone (it allows every one)",
+			            d->name);
+	return 0;
+}
+
+static int add_to_cors_list(struct config_cors_list *list, const char *value, char *msg,
+                            size_t msg_size)
+{
+	if (config_replace_string(&list->items[list->count++], value) < 0)
+		return out_of_memory(msg, msg_size);
+	return 0;
+}
+
+/* cors_origins ORIGIN... | *: kept in the form they are compared in. */
+int config_set_cors_origins(struct config *cfg, const struct directive *d, char **values, int count,
+                            char *msg, size_t msg_size)
+{
+	struct config_cors_list *list = config_field(cfg, d);
+	config_clear_cors_list(cfg, d);
+	if (check_star_alone(d, values, count, msg, msg_size) < 0 ||
+	    check_no_cors_header_rule(cfg, msg, msg_size) < 0)
+		return -1;
+	for (int i = 0; i < count; i++) {
+		char origin[CORS_ORIGIN_MAX + 1], why[256];
+		if (cors_origin_normalize(values[i], origin, sizeof origin, why, sizeof why) < 0)
+			return fail(msg, msg_size, "%s: %s", d->name, why);
+		if (add_to_cors_list(list, origin, msg, msg_size) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* cors_headers and cors_expose_headers NAME... | *: field names. */
+int config_set_cors_headers(struct config *cfg, const struct directive *d, char **values, int count,
+                            char *msg, size_t msg_size)
+{
+	struct config_cors_list *list = config_field(cfg, d);
+	config_clear_cors_list(cfg, d);
+	if (check_star_alone(d, values, count, msg, msg_size) < 0)
+		return -1;
+	for (int i = 0; i < count; i++) {
+		char why[256];
+		if (cors_header_name_check(values[i], why, sizeof why) < 0)
+			return fail(msg, msg_size, "%s: %s", d->name, why);
+		if (add_to_cors_list(list, values[i], msg, msg_size) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+void config_clear_fallback(struct config *cfg, const struct directive *d)
+{
+	(void)d;
+	free(cfg->fallback.path);
+	cfg->fallback.path = NULL;
+	cfg->fallback.scope = FALLBACK_EXTENSIONLESS;
+}
+
+/* fallback PATH [extensionless | all]: a file below the root, resolved as a
+ * request for it (never above the root, never hidden); off: none. */
+int config_set_fallback(struct config *cfg, const struct directive *d, char **values, int count,
+                        char *msg, size_t msg_size)
+{
+	config_clear_fallback(cfg, d);
+	if (strcmp(values[0], "off") == 0 && count == 1)
+		return 0;
+	int scope = FALLBACK_EXTENSIONLESS;
+	if (count == 2 && (scope = choose(d, fallback_scope_names, values[1], msg, msg_size)) < 0)
+		return -1;
+	char *path = error_page_path(values[0]);
+	if (path == NULL)
+		return fail(
+		    msg, msg_size,
+		    "invalid path '%s' for fallback (a file below the root, starting with /, "
+		    "or off)",
+		    values[0]);
+	cfg->fallback.path = path;
+	cfg->fallback.scope = (enum fallback_scope)scope;
+	return 0;
 }

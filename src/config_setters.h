@@ -33,6 +33,12 @@ directive_setter config_add_error_page;
 directive_setter config_set_networks;
 /* redirect FROM TO [STATUS] */
 directive_setter config_add_redirect;
+/* cors_origins ORIGIN... | *; cors_headers and cors_expose_headers NAME... | *:
+ * each replaces the previous list. */
+directive_setter config_set_cors_origins;
+directive_setter config_set_cors_headers;
+/* fallback PATH [extensionless | all], or off */
+directive_setter config_set_fallback;
 
 directive_clearer config_clear_text;
 directive_clearer config_clear_listen;
@@ -41,5 +47,7 @@ directive_clearer config_clear_headers;
 directive_clearer config_clear_error_pages;
 directive_clearer config_clear_networks;
 directive_clearer config_clear_redirects;
+directive_clearer config_clear_cors_list;
+directive_clearer config_clear_fallback;
 
 #endif

@@ -12,6 +12,8 @@
 #include <stdint.h>
 
 #include "address.h"
+#include "cors.h"
+#include "fallback.h"
 #include "log.h"
 #include "redirect.h"
 #include "static.h" /* header_rule, error_page */
@@ -74,7 +76,21 @@ enum directive_id {
 	DIRECTIVE_UNIX_SOCKET_GROUP,
 	DIRECTIVE_ACCESS_LOG_PROXY,
 	DIRECTIVE_REAL_CLIENT_HEADER,
+	DIRECTIVE_CORS_ORIGINS,
+	DIRECTIVE_CORS_HEADERS,
+	DIRECTIVE_CORS_EXPOSE_HEADERS,
+	DIRECTIVE_CORS_MAX_AGE,
+	DIRECTIVE_FALLBACK,
 	DIRECTIVE_COUNT
+};
+
+/* Origins or header names for CORS (cors.h), checked when read. */
+#define CONFIG_MAX_CORS_LIST 16
+_Static_assert(CORS_MAX_ORIGINS <= CONFIG_MAX_CORS_LIST && CORS_MAX_HEADERS <= CONFIG_MAX_CORS_LIST,
+               "a CORS list holds the most values its directive takes");
+struct config_cors_list {
+	char *items[CONFIG_MAX_CORS_LIST];
+	size_t count;
 };
 
 struct config_sites;
@@ -137,6 +153,11 @@ struct config {
 	size_t error_page_count;
 	struct redirect_rule redirects[CONFIG_MAX_REDIRECTS];
 	size_t redirect_count;
+	struct config_cors_list cors_origins;        /* normalised; none: CORS is off */
+	struct config_cors_list cors_headers;        /* request headers a preflight may ask for */
+	struct config_cors_list cors_expose_headers; /* response headers a page may read */
+	int64_t cors_max_age_ms;                     /* a preflight's answer kept this long */
+	struct fallback_rule fallback;               /* the page for paths that name nothing */
 
 	/* Virtual hosts: the site blocks, each with settings of its own
 	 * (config_sites.h); the top level is the default site. NULL: none. */

@@ -2,6 +2,7 @@
 
 #include "exchange.h"
 
+#include "cors.h"
 #include "site.h"
 #include "static.h"
 
@@ -97,13 +98,41 @@ static void refuse_method(const struct route *route, const struct http_request *
 	r->allow = response_keep(r, allow, n);
 }
 
+/* The CORS policy for answers on route: the site's, none where it has CORS
+ * off, nor on a route that keeps to its own origin (the metrics). */
+static const struct cors_policy *cors_for(const struct exchange_request *in,
+                                          const struct route *route)
+{
+	return route != NULL && !route->same_origin_only && in->site != NULL ? in->site->cors
+	                                                                     : NULL;
+}
+
+/* The route of a request that could not be read whole: none before its
+ * target was. */
+static const struct route *route_of_fault(const struct exchange_ctx *ctx,
+                                          const struct exchange_request *in)
+{
+	const struct http_request *req = in->req;
+	if (req->target.len == 0 || ctx->router == NULL)
+		return NULL;
+	return router_find(ctx->router, http_span_ptr(in->data, req->target), req->target.len);
+}
+
+/* *cors_done: the answer is a preflight's, whose CORS fields are all set. */
 static const struct route *dispatch(const struct exchange_ctx *ctx,
-                                    const struct exchange_request *in, struct response *r)
+                                    const struct exchange_request *in, struct response *r,
+                                    bool *cors_done)
 {
 	const struct http_request *req = in->req;
 	const struct route *route =
 	    router_find(ctx->router, http_span_ptr(in->data, req->target), req->target.len);
-	if (!(route->methods & ROUTE_METHOD(req->method))) {
+	const struct cors_policy *cors = cors_for(in, route);
+	*cors_done = cors != NULL && cors_is_preflight(req);
+	if (*cors_done) {
+		/* Before the method rules: OPTIONS is answered here only. */
+		cors_plan_preflight(cors, req, in->data, r);
+		static_add_always_headers(&in->site->files, req, in->data, r);
+	} else if (!(route->methods & ROUTE_METHOD(req->method))) {
 		refuse_method(route, req, r);
 		if (in->site != NULL)
 			static_add_always_headers(&in->site->files, req, in->data, r);
@@ -143,15 +172,19 @@ static void log_request(const struct exchange_request *in, struct accesslog_fiel
 }
 
 /* What every plan goes through last: the configured error page (asked once,
- * here), who will close, what is sent at all, and the log's fields.
+ * here), the CORS fields of route's answers (NULL: none), who will close,
+ * what is sent at all, and the log's fields.
  * understood: the request line was parsed, so the request can be named. */
 static void finish(const struct exchange_ctx *ctx, const struct exchange_request *in,
-                   struct exchange_plan *plan, bool understood)
+                   const struct route *cors_route, struct exchange_plan *plan, bool understood)
 {
 	struct response *r = &plan->response;
 	(void)ctx;
 	if (r->error_page && in->site != NULL && in->site->files.root_fd >= 0)
 		static_error_page(&in->site->files, r);
+	const struct cors_policy *cors = cors_for(in, cors_route);
+	if (cors != NULL)
+		cors_add_fields(cors, in->req, in->data, r);
 	plan->close_after = r->connection == RESPONSE_CLOSE;
 	/* Only a request the server understood can say so; errors linger. */
 	plan->peer_closes = understood && !r->error_page && !client_keeps_alive(in->req);
@@ -176,7 +209,7 @@ static void answer_fault(const struct exchange_ctx *ctx, const struct exchange_r
 	if (in->site != NULL)
 		static_add_always_headers(&in->site->files, in->req, in->data, r);
 	/* The request line is logged when it was understood before the fault. */
-	finish(ctx, in, plan, in->req->request_line.len > 0);
+	finish(ctx, in, route_of_fault(ctx, in), plan, in->req->request_line.len > 0);
 }
 
 void exchange_answer(const struct exchange_ctx *ctx, const struct exchange_request *request,
@@ -202,13 +235,15 @@ void exchange_answer(const struct exchange_ctx *ctx, const struct exchange_reque
 	plan->discard = req->has_content_length ? req->content_length : 0;
 
 	struct response *r = &plan->response;
-	plan->unlogged = dispatch(ctx, in, r)->unlogged;
+	bool cors_done;
+	const struct route *route = dispatch(ctx, in, r, &cors_done);
+	plan->unlogged = route->unlogged;
 	r->head_only = req->method == HTTP_METHOD_HEAD;
 	r->connection = connection_for(ctx, in, r->status);
 	/* A body that ends with the connection cannot leave it open. */
 	if (r->framing == FRAMING_CLOSE)
 		r->connection = RESPONSE_CLOSE;
-	finish(ctx, in, plan, true);
+	finish(ctx, in, cors_done ? NULL : route, plan, true);
 }
 
 void exchange_plan_release(struct exchange_plan *plan)

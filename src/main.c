@@ -2,6 +2,7 @@
 #include "autoconfig.h"
 
 #include "config.h"
+#include "config_show.h"
 #include "daemon.h"
 #include "log.h"
 #include "privileges.h"
@@ -43,6 +44,7 @@ static int test_config(const struct config *cfg)
 		return EX_CONFIG;
 	config_describe_sites(cfg, stdout);
 	printf("configuration OK\n");
+	config_show(cfg, stdout);
 	return 0;
 }
 

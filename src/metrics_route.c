@@ -40,5 +40,6 @@ struct route metrics_route(const char *path, const struct netmask_list *allow, b
 	    .handler = answer_metrics,
 	    .arg = allow,
 	    .unlogged = quiet,
+	    .same_origin_only = true, /* for monitoring systems, not for other sites' pages */
 	};
 }

@@ -45,6 +45,8 @@ const char *response_reason(int status)
 	switch (status) {
 	case 200:
 		return "OK";
+	case 204:
+		return "No Content";
 	case 206:
 		return "Partial Content";
 	case 301:
@@ -145,6 +147,28 @@ static int append_content_range(struct buf *out, const struct response *r)
 	return rc | buf_append(out, "\r\n", 2);
 }
 
+/* One Vary field for every request field the answer depends on. */
+static int append_vary(struct buf *out, const struct response *r)
+{
+	const char *parts[3];
+	size_t n = 0;
+	if (r->vary_accept_encoding)
+		parts[n++] = "Accept-Encoding";
+	if (r->vary_accept)
+		parts[n++] = "Accept";
+	if (r->vary_cors != NULL)
+		parts[n++] = r->vary_cors;
+	if (n == 0)
+		return 0;
+	int rc = buf_append_str(out, "Vary: ");
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			rc |= buf_append(out, ", ", 2);
+		rc |= buf_append_str(out, parts[i]);
+	}
+	return rc | buf_append(out, "\r\n", 2);
+}
+
 int response_write_head(struct buf *out, const struct response *r, const char *date)
 {
 	int rc = buf_append_str(out, "HTTP/1.1 ");
@@ -155,10 +179,11 @@ int response_write_head(struct buf *out, const struct response *r, const char *d
 	rc |= append_field(out, "Date", date);
 	if (r->content_type != NULL)
 		rc |= append_field(out, "Content-Type", r->content_type);
-	/* A 304 has no content; its length would be the 200's, so it is left out. */
+	/* A 304 has no content; its length would be the 200's, so it is left out.
+	 * A 204 never has one (RFC 9110 section 8.6). */
 	if (r->framing == FRAMING_CHUNKED) {
 		rc |= buf_append_str(out, "Transfer-Encoding: chunked\r\n");
-	} else if (r->framing == FRAMING_LENGTH && r->status != 304) {
+	} else if (r->framing == FRAMING_LENGTH && r->status != 304 && r->status != 204) {
 		rc |= buf_append_str(out, "Content-Length: ");
 		rc |= buf_append_u64(out, r->content_length);
 		rc |= buf_append(out, "\r\n", 2);
@@ -167,10 +192,7 @@ int response_write_head(struct buf *out, const struct response *r, const char *d
 		rc |= append_field(out, "Last-Modified", last_modified_text(r->last_modified));
 	if (r->content_encoding != NULL)
 		rc |= append_field(out, "Content-Encoding", r->content_encoding);
-	if (r->vary_accept_encoding)
-		rc |= buf_append_str(out, "Vary: Accept-Encoding\r\n");
-	if (r->vary_accept)
-		rc |= buf_append_str(out, "Vary: Accept\r\n");
+	rc |= append_vary(out, r);
 	if (r->etag != NULL)
 		rc |= append_field(out, "ETag", r->etag);
 	if (r->accept_ranges)
@@ -181,6 +203,10 @@ int response_write_head(struct buf *out, const struct response *r, const char *d
 		rc |= append_field(out, "Location", r->location);
 	if (r->allow != NULL)
 		rc |= append_field(out, "Allow", r->allow);
+	if (r->cors_origin != NULL)
+		rc |= buf_append_str(out, r->cors_origin);
+	if (r->cors_fields != NULL)
+		rc |= buf_append_str(out, r->cors_fields);
 	for (size_t i = 0; i < r->extra_count; i++)
 		rc |= buf_append_str(out, r->extra[i]);
 	if (r->connection == RESPONSE_CLOSE)

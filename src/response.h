@@ -58,6 +58,10 @@ struct response {
 	size_t extra_count;
 	const char *location; /* already encoded; NULL: none */
 	const char *allow;    /* NULL: none */
+	/* CORS (cors.h): whole "Name: value\r\n" lines the policy made; NULL: none. */
+	const char *cors_origin; /* Access-Control-Allow-Origin */
+	const char *cors_fields; /* a preflight's fields, or Access-Control-Expose-Headers */
+	const char *vary_cors;   /* request fields the CORS answer depends on, for Vary */
 	enum response_connection connection;
 	bool head_only; /* HEAD: the same fields, no body */
 

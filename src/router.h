@@ -37,6 +37,8 @@ struct route {
 	route_handler handler;
 	const void *arg; /* the handler's own data */
 	bool unlogged;   /* its answers stay out of the access log (health probes) */
+	/* Never shared with other origins: no CORS fields, no preflight (cors.h). */
+	bool same_origin_only;
 };
 
 #define ROUTER_MAX_ROUTES 16

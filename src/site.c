@@ -43,10 +43,39 @@ static void static_settings(const struct config *cfg, const struct mime_types *m
 	files->error_page_count = cfg->error_page_count;
 	files->redirects = cfg->redirects;
 	files->redirect_count = cfg->redirect_count;
+	files->fallback = &cfg->fallback;
+}
+
+/* The site's CORS policy (cors.h): none when it allows no origin. 0, or -1
+ * when out of memory. */
+static int cors_settings(const struct config *cfg, struct site *site)
+{
+	const struct cors_settings s = {
+	    .origins = (const char *const *)cfg->cors_origins.items,
+	    .origin_count = cfg->cors_origins.count,
+	    .headers = (const char *const *)cfg->cors_headers.items,
+	    .header_count = cfg->cors_headers.count,
+	    .expose = (const char *const *)cfg->cors_expose_headers.items,
+	    .expose_count = cfg->cors_expose_headers.count,
+	    .max_age_seconds = cfg->cors_max_age_ms / 1000,
+	};
+	site->cors = NULL;
+	if (s.origin_count == 0)
+		return 0;
+	site->cors = malloc(sizeof *site->cors);
+	if (site->cors == NULL)
+		return -1;
+	if (!cors_policy_build(site->cors, &s)) {
+		free(site->cors);
+		site->cors = NULL;
+	}
+	return 0;
 }
 
 static void site_close(struct site *site)
 {
+	free(site->cors);
+	site->cors = NULL;
 	filecache_free(site->files.cache);
 	site->files.cache = NULL;
 	static_site_close(&site->files);
@@ -58,9 +87,14 @@ static int site_open(struct site *site, const char *name, const struct config *c
 {
 	site->name = name;
 	static_settings(cfg, mime, &site->files);
+	if (cors_settings(cfg, site) < 0) {
+		snprintf(err, err_size, "out of memory for the CORS policy");
+		return -1;
+	}
 	if (cfg->file_cache > 0 &&
 	    (site->files.cache = filecache_new(cfg->file_cache, FILE_CACHE_MAX_FILE)) == NULL) {
 		snprintf(err, err_size, "out of memory for the file cache");
+		site_close(site);
 		return -1;
 	}
 	if (static_site_open(&site->files, cfg->root, err, err_size) < 0) {

@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "config_table.h"
+#include "cors.h"
 #include "static.h"
 #include "vhost.h"
 
@@ -24,7 +25,8 @@ struct mime_types;
 struct site {
 	const char *name;         /* its first name, for messages; "default" for the default site */
 	struct static_site files; /* its root and how files are served from it (owned) */
-	/* Per-site policies join here, each built from the site's settings. */
+	/* Per-site policies, each built from the site's settings. */
+	struct cors_policy *cors; /* owned; NULL: CORS is off */
 };
 
 struct site_table {

@@ -4,6 +4,7 @@
 
 #include "conditional.h"
 #include "encoding.h"
+#include "fallback.h"
 #include "filecache.h"
 #include "listing.h"
 #include "metrics.h"
@@ -911,6 +912,32 @@ static void plan_in_root(struct lookup *lk, struct response *r)
 		plan_regular_file(lk, fd, name, &st, r);
 }
 
+/* The fallback file (fallback.h) in place of r, the 404 of a path that names
+ * nothing: planned as a request for that file would be, add_header rules
+ * included. When it cannot be served the path stays a 404 (a 5xx stays). */
+static void plan_fallback(struct lookup *lk, struct response *r)
+{
+	const char *path = lk->site->fallback->path + 1; /* below the root */
+	response_release(r);
+	response_init(r);
+	lk->missing = false;
+	lk->key_len = 0;
+	snprintf(lk->path, sizeof lk->path, "%s", path);
+	lk->up = (struct urlpath){.path = lk->path, .len = strlen(lk->path)};
+	lk->name = lk->path;
+	plan_in_root(lk, r);
+	/* The file was found: its preconditions and range may still refuse it. */
+	int file_status = r->status;
+	bool served =
+	    file_status < 300 || file_status == 304 || file_status == 412 || file_status == 416;
+	if (!served && file_status < 500) { /* a directory, unreadable, gone */
+		response_release(r);
+		response_init(r);
+		response_error(r, 404);
+	}
+	fallback_report(lk->site->fallback, served, file_status, r->status);
+}
+
 void static_plan(const struct static_site *site, const struct http_request *req, const char *data,
                  time_t now, struct response *r)
 {
@@ -951,6 +978,8 @@ void static_plan(const struct static_site *site, const struct http_request *req,
 			lk.name = lk.path;
 			plan_in_root(&lk, r);
 		}
+		if (lk.missing && r->status == 404 && fallback_applies(site->fallback, &lk.up))
+			plan_fallback(&lk, r);
 	}
 	add_configured_headers(site, &lk.up, lk.name, r);
 }

@@ -25,6 +25,7 @@
 struct mime_types;
 struct filecache;
 struct redirect_rule;
+struct fallback_rule;
 
 /* add_header NAME VALUE [SCOPE] [always]: SCOPE is "/prefix" or "*.ext";
  * none: every path. */
@@ -68,6 +69,8 @@ struct static_site {
 	const struct redirect_rule *redirects; /* checked before any file */
 	size_t redirect_count;
 	struct static_roots *roots; /* owned: made by static_site_open */
+	/* The page for paths that name nothing (fallback.h); NULL: none. */
+	const struct fallback_rule *fallback;
 };
 
 /* Open root; 0, or -1 with "ROOT: reason" in err. Other fields keep their values. */

@@ -797,10 +797,11 @@ def _check_framing(reply, method):
     elif len(lengths) > 1:
         raise ResponseError(f"expected one Content-Length, got {lengths!r}")
     elif not lengths:
-        # Allowed only where the RFC allows it: a 304 (section 8.6 of RFC 9110),
-        # or a body delimited by closing the connection.
+        # Allowed only where the RFC allows it: a 304, a 204 (which must not
+        # have one: section 8.6 of RFC 9110), or a body delimited by closing
+        # the connection.
         closes = "close" in [v.lower() for v in reply.header_list("connection")]
-        if reply.status != 304 and not (closes and not bodiless):
+        if reply.status not in (204, 304) and not (closes and not bodiless):
             raise ResponseError("no Content-Length, no chunked coding, and no close")
     elif not bodiless and int(lengths[0]) != reply.length:
         raise ResponseError(f"Content-Length {lengths[0]} but body of {reply.length} bytes")

@@ -21,6 +21,23 @@ _Static_assert(sizeof(((struct config *)0)->origin) / sizeof(int) == DIRECTIVE_C
 
 /* --------------------------------------------------------------- helpers */
 
+/* The CORS lists, words joined by spaces; the fallback as "PATH SCOPE". */
+static void render_cors_and_fallback(const struct config *cfg, enum directive_id id, char *out,
+                                     size_t size)
+{
+	const struct config_cors_list *list = id == DIRECTIVE_CORS_ORIGINS   ? &cfg->cors_origins
+	                                      : id == DIRECTIVE_CORS_HEADERS ? &cfg->cors_headers
+	                                      : id == DIRECTIVE_CORS_EXPOSE_HEADERS
+	                                          ? &cfg->cors_expose_headers
+	                                          : NULL;
+	size_t n = 0;
+	for (size_t i = 0; list != NULL && i < list->count; i++)
+		n += (size_t)snprintf(out + n, size - n, "%s%s", i ? " " : "", list->items[i]);
+	if (id == DIRECTIVE_FALLBACK && cfg->fallback.path != NULL)
+		snprintf(out, size, "%s %s", cfg->fallback.path,
+		         fallback_scope_names[cfg->fallback.scope]);
+}
+
 /* A directive's value as text: texts as they are ("-" for none), scalars in
  * decimal, addresses as URLs, lists joined by spaces. */
 static void render_list(const struct config *cfg, enum directive_id id, char *out, size_t size)
@@ -53,6 +70,7 @@ static void render_list(const struct config *cfg, enum directive_id id, char *ou
 	for (size_t i = 0; id == DIRECTIVE_ERROR_PAGE && i < cfg->error_page_count; i++)
 		n += (size_t)snprintf(out + n, size - n, "%s%d %s", i ? " " : "",
 		                      cfg->error_pages[i].status, cfg->error_pages[i].path);
+	render_cors_and_fallback(cfg, id, out + n, size - n);
 }
 
 /* A flag, an enum or a number, read as the size of its field says. */
@@ -257,6 +275,19 @@ static const struct good_case good_cases[] = {
     {"add_header", {"X-A", "a", "/docs/", "always"}, "X-A: a@/docs/!always"},
     {"add_header", {"X-A", "always"}, "X-A: always@*"}, /* a value, not the word */
     {"error_page", {"599", "/e.html"}, "599 /e.html"},
+    {"cors_origins",
+     {"HTTPS://App.Example:443", "http://127.0.0.1:8080"},
+     "https://app.example http://127.0.0.1:8080"},
+    {"cors_origins", {"*"}, "*"},
+    {"cors_headers", {"X-Token", "Content-Type"}, "X-Token Content-Type"},
+    {"cors_headers", {"*"}, "*"},
+    {"cors_expose_headers", {"ETag"}, "ETag"},
+    {"cors_max_age", {"1h"}, "3600000"},
+    {"cors_max_age", {"0"}, "0"},
+    {"fallback", {"/index.html"}, "/index.html extensionless"},
+    {"fallback", {"/app/../index.html", "all"}, "/index.html all"},
+    {"fallback", {"/app.html", "extensionless"}, "/app.html extensionless"},
+    {"fallback", {"off"}, ""},
 };
 
 START_TEST(test_good_value)
@@ -411,7 +442,72 @@ static const struct bad_case bad_cases[] = {
      {"X-A", "a", "always", "always"},
      "invalid scope 'always' (a path prefix like /assets/ or *.css)"},
     {"error_page", {"404"}, "error_page takes 2 values"},
+    {"cors_origins",
+     {"https://app.example/"},
+     "cors_origins: invalid origin 'https://app.example/' (an origin has no path, not even a "
+     "final '/')"},
+    {"cors_origins",
+     {"*", "https://app.example"},
+     "cors_origins: '*' stands alone (it allows every one)"},
+    {"cors_origins",
+     {"null"},
+     "cors_origins: invalid origin 'null' (the opaque origin 'null' is shared by every "
+     "sandboxed page and local file: it cannot be allowed)"},
+    {"cors_origins",
+     {"app.example"},
+     "cors_origins: invalid origin 'app.example' (scheme://host[:port], like "
+     "https://app.example)"},
+    {"cors_headers",
+     {"X Token"},
+     "cors_headers: invalid header name 'X Token' (a field name of at most 64 bytes)"},
+    {"cors_expose_headers",
+     {"ETag", "*"},
+     "cors_expose_headers: '*' stands alone (it allows every one)"},
+    {"cors_max_age",
+     {"-1"},
+     "invalid duration '-1' for cors_max_age (a number with ms, s, m or h)"},
+    {"fallback",
+     {"index.html"},
+     "invalid path 'index.html' for fallback (a file below the root, starting with /, or "
+     "off)"},
+    {"fallback",
+     {"/"},
+     "invalid path '/' for fallback (a file below the root, starting with /, or off)"},
+    {"fallback",
+     {"/.app.html"},
+     "invalid path '/.app.html' for fallback (a file below the root, starting with /, or "
+     "off)"},
+    {"fallback",
+     {"/index.html", "some"},
+     "invalid value 'some' for fallback (one of: extensionless, all)"},
+    {"fallback", {"/a", "all", "x"}, "fallback takes 1 to 2 values"},
 };
+
+/* With cors_origins, the CORS fields are the server's: add_header may not set
+ * them too, whichever line comes first. */
+START_TEST(test_cors_and_add_header)
+{
+	struct config cfg;
+	char msg[256];
+	const char *const acao[] = {"Access-Control-Allow-Origin", "*", "always", NULL};
+	const char *const origins[] = {"https://app.example", NULL};
+	const char *const other[] = {"X-Frame-Options", "DENY", NULL};
+	config_defaults(&cfg);
+	ck_assert_int_eq(set(&cfg, "add_header", acao, 1, msg, sizeof msg), 0);
+	ck_assert_int_eq(set(&cfg, "cors_origins", origins, 2, msg, sizeof msg), -1);
+	ck_assert_str_eq(msg, "cors_origins: add_header sets 'Access-Control-Allow-Origin' already "
+	                      "(remove that line: switchboard writes the CORS fields itself)");
+	config_free(&cfg);
+
+	config_defaults(&cfg);
+	ck_assert_int_eq(set(&cfg, "cors_origins", origins, 1, msg, sizeof msg), 0);
+	ck_assert_int_eq(set(&cfg, "add_header", other, 2, msg, sizeof msg), 0);
+	ck_assert_int_eq(set(&cfg, "add_header", acao, 3, msg, sizeof msg), -1);
+	ck_assert_str_eq(msg, "header 'Access-Control-Allow-Origin' is set by switchboard itself "
+	                      "with cors_origins");
+	config_free(&cfg);
+}
+END_TEST
 
 START_TEST(test_bad_value)
 {
@@ -588,6 +684,7 @@ static Suite *config_table_suite(void)
 	tcase_add_loop_test(rows, test_good_value, 0, (int)ARRAY_LEN(good_cases));
 	tcase_add_loop_test(rows, test_bad_value, 0, (int)ARRAY_LEN(bad_cases));
 	tcase_add_test(rows, test_list_limits);
+	tcase_add_test(rows, test_cors_and_add_header);
 	suite_add_tcase(s, rows);
 
 	tcase_add_test(origins, test_origin_every_directive);

@@ -4,7 +4,9 @@
  * HEAD against GET, error pages, and the router's rows. */
 #include "autoconfig.h"
 
+#include "cors.h"
 #include "exchange.h"
+#include "fallback.h"
 #include "filecache.h"
 #include "health.h"
 #include "http_parser.h"
@@ -610,10 +612,11 @@ static void answer_teapot(const struct exchange_ctx *c, const struct route *rout
 START_TEST(test_router_rows)
 {
 	static const int exact_status = 299, prefix_status = 298;
-	struct route exact = {"/status",     ROUTE_EXACT,   ROUTE_GET_HEAD,
-	                      answer_teapot, &exact_status, false};
+	struct route exact = {"/status",     ROUTE_EXACT, ROUTE_GET_HEAD, answer_teapot,
+	                      &exact_status, false,       false};
 	struct route prefix = {"/api/",       ROUTE_PREFIX,   ROUTE_METHOD(HTTP_METHOD_GET),
-	                       answer_teapot, &prefix_status, false};
+	                       answer_teapot, &prefix_status, false,
+	                       false};
 	ck_assert_int_eq(router_add(&router, &exact), 0);
 	ck_assert_int_eq(router_add(&router, &prefix), 0);
 
@@ -634,7 +637,7 @@ END_TEST
 
 START_TEST(test_router_table)
 {
-	struct route row = {"/x", ROUTE_EXACT, ROUTE_GET_HEAD, answer_teapot, NULL, false};
+	struct route row = {"/x", ROUTE_EXACT, ROUTE_GET_HEAD, answer_teapot, NULL, false, false};
 	for (size_t i = 0; i < ROUTER_MAX_ROUTES; i++)
 		ck_assert_int_eq(router_add(&router, &row), 0);
 	ck_assert_int_eq(router_add(&router, &row), -1);
@@ -709,6 +712,126 @@ START_TEST(test_health_route)
 }
 END_TEST
 
+/* ------------------------------------------------------------ CORS and fallback */
+
+static const char *const cors_origin_list[] = {"https://app.example"};
+
+/* CORS on for https://app.example, as the server builds it. */
+static struct cors_policy *cors_on(void)
+{
+	static struct cors_policy policy;
+	struct cors_settings s = {
+	    .origins = cors_origin_list, .origin_count = 1, .max_age_seconds = 60};
+	ck_assert(cors_policy_build(&policy, &s));
+	the_site.cors = &policy;
+	return &policy;
+}
+
+#define PREFLIGHT(path)                                                                            \
+	"OPTIONS " path " HTTP/1.1\r\nHost: a\r\nOrigin: https://app.example\r\n"                  \
+	"Access-Control-Request-Method: GET\r\n\r\n"
+
+/* The preflight is answered before the method rules; without CORS, or on a
+ * route that keeps to its origin, OPTIONS stays 405. */
+START_TEST(test_cors_preflight)
+{
+	struct exchange_plan plan;
+	answer(PREFLIGHT("/hello.txt"), 0, &plan);
+	ck_assert_int_eq(plan.response.status, 405);
+	ck_assert_ptr_null(plan.response.cors_origin);
+	exchange_plan_release(&plan);
+
+	struct cors_policy *policy = cors_on();
+	answer(PREFLIGHT("/no/such/file"), 0, &plan);
+	ck_assert_int_eq(plan.response.status, 204);
+	ck_assert_str_eq(plan.response.cors_origin, policy->origin_lines[0]);
+	ck_assert_str_eq(plan.response.cors_fields, policy->preflight_fields);
+	ck_assert(!plan.close_after);
+	ck_assert_int_eq(plan.log.status, 204);
+	exchange_plan_release(&plan);
+
+	static const int metrics_status = 299;
+	struct route metrics = {.path = "/metrics",
+	                        .match = ROUTE_EXACT,
+	                        .methods = ROUTE_GET_HEAD,
+	                        .handler = answer_teapot,
+	                        .arg = &metrics_status,
+	                        .same_origin_only = true};
+	ck_assert_int_eq(router_add(&router, &metrics), 0);
+	answer(PREFLIGHT("/metrics"), 0, &plan);
+	ck_assert_int_eq(plan.response.status, 405);
+	ck_assert_ptr_null(plan.response.cors_origin);
+	ck_assert_ptr_null(plan.response.vary_cors);
+	exchange_plan_release(&plan);
+	answer("GET /metrics HTTP/1.1\r\nHost: a\r\nOrigin: https://app.example\r\n\r\n", 0, &plan);
+	ck_assert_int_eq(plan.response.status, 299);
+	ck_assert_ptr_null(plan.response.cors_origin);
+	exchange_plan_release(&plan);
+	the_site.cors = NULL;
+}
+END_TEST
+
+/* Every other answer to an allowed origin carries its field: files, errors,
+ * redirects, refused methods, and requests refused before they were read. */
+START_TEST(test_cors_every_answer)
+{
+	struct cors_policy *policy = cors_on();
+	static const struct {
+		const char *request;
+		int status;
+	} cases[] = {
+	    {"GET /hello.txt HTTP/1.1\r\nHost: a\r\nOrigin: https://app.example\r\n\r\n", 200},
+	    {"GET /missing HTTP/1.1\r\nHost: a\r\nOrigin: https://app.example\r\n\r\n", 404},
+	    {"GET /dir HTTP/1.1\r\nHost: a\r\nOrigin: https://app.example\r\n\r\n", 301},
+	    {"DELETE /hello.txt HTTP/1.1\r\nHost: a\r\nOrigin: https://app.example\r\n\r\n", 405},
+	    {"GET /hello.txt HTTP/1.1\r\nHost: a\r\nOrigin: https://app.example\r\n"
+	     "Content-Length: 4096\r\n\r\n",
+	     413},
+	    {"GET /hello.txt HTTP/1.1\r\nOrigin: https://app.example\r\n\r\n", 400},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct exchange_plan plan;
+		answer(cases[i].request, 0, &plan);
+		ck_assert_int_eq(plan.response.status, cases[i].status);
+		ck_assert_msg(plan.response.cors_origin == policy->origin_lines[0], "%d: no ACAO",
+		              cases[i].status);
+		ck_assert_str_eq(plan.response.vary_cors, "Origin");
+		exchange_plan_release(&plan);
+	}
+	/* A request line that could not be read names no route: no field. */
+	struct exchange_plan plan;
+	answer("GET /hello.txt HTTP/9.9\r\nHost: a\r\n\r\n", 0, &plan);
+	ck_assert_int_ge(plan.response.status, 400);
+	ck_assert_ptr_null(plan.response.cors_origin);
+	exchange_plan_release(&plan);
+	the_site.cors = NULL;
+}
+END_TEST
+
+/* A path that names nothing gets the fallback; refusals keep their status. */
+START_TEST(test_fallback_through_the_exchange)
+{
+	static struct fallback_rule rule = {(char *)"/index.html", FALLBACK_EXTENSIONLESS};
+	site->fallback = &rule;
+	struct exchange_plan plan;
+	answer("GET /app/route HTTP/1.1\r\nHost: a\r\n\r\n", 0, &plan);
+	ck_assert_int_eq(plan.response.status, 200);
+	ck_assert_uint_eq(plan.response.content_length, strlen("<p>home</p>\n"));
+	exchange_plan_release(&plan);
+	ck_assert_int_eq(status_of("GET /app/route.png HTTP/1.1\r\nHost: a\r\n\r\n"), 404);
+	ck_assert_int_eq(status_of("GET /.hidden HTTP/1.1\r\nHost: a\r\n\r\n"), 404);
+	ck_assert_int_eq(status_of("GET /a%00 HTTP/1.1\r\nHost: a\r\n\r\n"), 400);
+	ck_assert_int_eq(status_of("GET /hello.txt/x/ HTTP/1.1\r\nHost: a\r\n\r\n"), 200);
+	ck_assert_int_eq(status_of("POST /app/route HTTP/1.1\r\nHost: a\r\n\r\n"), 405);
+	rule.scope = FALLBACK_ALL;
+	ck_assert_int_eq(status_of("GET /app/route.png HTTP/1.1\r\nHost: a\r\n\r\n"), 200);
+	rule.path = (char *)"/dir"; /* not a file: paths that name nothing stay 404 */
+	ck_assert_int_eq(status_of("GET /app/route HTTP/1.1\r\nHost: a\r\n\r\n"), 404);
+	site->fallback = NULL;
+	ck_assert_int_eq(status_of("GET /app/route HTTP/1.1\r\nHost: a\r\n\r\n"), 404);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("exchange");
@@ -737,6 +860,9 @@ int main(void)
 	tcase_add_test(tc, test_router_rows);
 	tcase_add_test(tc, test_router_table);
 	tcase_add_test(tc, test_health_route);
+	tcase_add_test(tc, test_cors_preflight);
+	tcase_add_test(tc, test_cors_every_answer);
+	tcase_add_test(tc, test_fallback_through_the_exchange);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
