@@ -347,5 +347,29 @@ def configuration_errors():
     expect_eq((done.returncode, done.stdout.strip()), (0, "configuration OK"), done.stderr)
 
 
+@test
+def cors_per_site():
+    """A site block's cors_origins is that site's alone; the top level's
+    is every other site's (inherited unless the block sets its own)."""
+    server = harness.configured_server(
+        [f"cors_origins {APP}", "site api.example {", f"cors_origins {LOCAL}", "}",
+         "site www.example {", "}"],
+        "switchboard-cors-sites-", {"data.json": b'{"answer": 42}\n'})
+
+    def get(host, origin):
+        with harness.Client(server.port) as client:
+            client.send(f"GET /data.json HTTP/1.1\r\nHost: {host}\r\nOrigin: {origin}\r\n\r\n"
+                        .encode())
+            return client.read_response()
+
+    for host, allowed, refused in (("api.example", LOCAL, APP), ("www.example", APP, LOCAL),
+                                   ("unknown.example", APP, LOCAL)):
+        reply = get(host, allowed)
+        expect_status(reply, 200, f"{host} from {allowed}")
+        expect_eq(reply.header("access-control-allow-origin"), allowed, f"{host}: allowed")
+        reply = get(host, refused)
+        expect_eq(reply.header("access-control-allow-origin"), None, f"{host}: {refused}")
+
+
 if __name__ == "__main__":
     harness.main()
