@@ -35,6 +35,8 @@ directive_setter config_add_error_page;
 directive_setter config_set_networks;
 /* redirect FROM TO [STATUS] */
 directive_setter config_add_redirect;
+/* auth_basic PREFIX REALM USERFILE (the user file is read here) */
+directive_setter config_add_auth_basic;
 
 directive_clearer config_clear_text;
 directive_clearer config_clear_listen;
@@ -43,5 +45,6 @@ directive_clearer config_clear_headers;
 directive_clearer config_clear_error_pages;
 directive_clearer config_clear_networks;
 directive_clearer config_clear_redirects;
+directive_clearer config_clear_auth_basic;
 
 #endif

@@ -120,6 +120,9 @@ static const struct directive directives[] = {
     [DIRECTIVE_PROXY_TRUSTED] = {"proxy_trusted", config_set_networks, config_clear_networks,
                                  STORE_LIST, FIELD(proxy_trusted), .def = "127.0.0.1 ::1",
                                  .reload = true, .least = 1, .most = CONFIG_MAX_NETWORKS},
+    [DIRECTIVE_AUTH_BASIC] = {"auth_basic", config_add_auth_basic, config_clear_auth_basic,
+                              STORE_LIST, FIELD(auth_rules), .reload = true, .repeat = true,
+                              .least = 3, .most = 3},
 };
 
 _Static_assert(sizeof directives / sizeof directives[0] == DIRECTIVE_COUNT,

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "address.h"
+#include "auth.h"
 #include "log.h"
 #include "redirect.h"
 #include "static.h" /* header_rule, error_page */
@@ -22,6 +23,7 @@
 #define CONFIG_MAX_ERROR_PAGES 16
 #define CONFIG_MAX_NETWORKS 16
 #define CONFIG_MAX_REDIRECTS 64
+#define CONFIG_MAX_AUTH_RULES 16
 /* select() watches at most FD_SETSIZE descriptors; keep room for listeners,
  * the signal pipe, the reserve descriptor, open files and logs. */
 #define CONFIG_FD_RESERVED 24
@@ -71,6 +73,7 @@ enum directive_id {
 	DIRECTIVE_UNIX_SOCKET_MODE,
 	DIRECTIVE_UNIX_SOCKET_GROUP,
 	DIRECTIVE_ACCESS_LOG_PROXY,
+	DIRECTIVE_AUTH_BASIC,
 	DIRECTIVE_COUNT
 };
 
@@ -131,6 +134,8 @@ struct config {
 	size_t error_page_count;
 	struct redirect_rule redirects[CONFIG_MAX_REDIRECTS];
 	size_t redirect_count;
+	struct auth_rule auth_rules[CONFIG_MAX_AUTH_RULES]; /* with their user files, read */
+	size_t auth_rule_count;
 
 	/* Fixed policies, not directives. */
 	int64_t linger_timeout_ms;

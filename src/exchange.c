@@ -4,6 +4,8 @@
 
 #include "static.h"
 
+#include <string.h>
+
 /* ----------------------------------------------------------- handlers */
 
 static void handle_static(const struct exchange_ctx *ctx, const struct route *route,
@@ -44,17 +46,63 @@ static void refuse_method(const struct route *route, const struct http_request *
 	r->allow = response_keep(r, allow, n);
 }
 
+/* 401 with the realm's challenge, or 400 for credentials that are not Basic's
+ * syntax; the configured headers as on every error of the site. */
+static void refuse_credentials(const struct exchange_ctx *ctx, const struct exchange_request *in,
+                               const struct auth_rule *rule, bool malformed, struct response *r)
+{
+	response_error(r, malformed ? 400 : 401);
+	char line[AUTH_REALM_MAX + 64];
+	size_t n = malformed ? 0 : auth_challenge_line(rule, line, sizeof line);
+	const char *kept = n > 0 ? response_keep(r, line, n) : NULL;
+	if (kept != NULL)
+		r->extra[r->extra_count++] = kept;
+	if (ctx->site != NULL)
+		static_add_always_headers(ctx->site, in->req, in->data, r);
+}
+
+/* Basic authentication, for the static files only: health and metrics are
+ * never behind it. True when the request is answered (refused) or deferred. */
+static bool stopped_by_auth(const struct exchange_ctx *ctx, const struct route *route,
+                            const struct exchange_request *in, struct exchange_plan *plan)
+{
+	if (ctx->auth == NULL || route->handler != handle_static)
+		return false;
+	const struct http_request *req = in->req;
+	struct auth_decision d;
+	enum auth_verdict verdict = auth_decide(
+	    ctx->auth, http_span_ptr(in->data, req->target), req->target.len,
+	    http_span_ptr(in->data, req->authorization), req->authorization.len, in->now, &d);
+	memcpy(plan->user, d.user, d.user_len);
+	plan->log.user = plan->user;
+	plan->log.user_len = d.user_len;
+	switch (verdict) {
+	case AUTH_OPEN:
+	case AUTH_GRANTED:
+		return false;
+	case AUTH_DEFERRED:
+		plan->deferred = true;
+		return true;
+	case AUTH_CHALLENGE:
+	case AUTH_MALFORMED:
+		refuse_credentials(ctx, in, d.rule, verdict == AUTH_MALFORMED, &plan->response);
+		return true;
+	}
+	return false;
+}
+
 static const struct route *dispatch(const struct exchange_ctx *ctx,
-                                    const struct exchange_request *in, struct response *r)
+                                    const struct exchange_request *in, struct exchange_plan *plan)
 {
 	const struct http_request *req = in->req;
+	struct response *r = &plan->response;
 	const struct route *route =
 	    router_find(ctx->router, http_span_ptr(in->data, req->target), req->target.len);
 	if (!(route->methods & ROUTE_METHOD(req->method))) {
 		refuse_method(route, req, r);
 		if (ctx->site != NULL)
 			static_add_always_headers(ctx->site, req, in->data, r);
-	} else
+	} else if (!stopped_by_auth(ctx, route, in, plan))
 		route->handler(ctx, route, in, r);
 	return route;
 }
@@ -131,6 +179,7 @@ void exchange_answer(const struct exchange_ctx *ctx, const struct exchange_reque
 	const struct http_request *req = in->req;
 	response_init(&plan->response);
 	plan->close_after = plan->peer_closes = plan->unlogged = plan->fault = false;
+	plan->deferred = false;
 	plan->discard = 0;
 	plan->log = (struct accesslog_fields){.status = 0};
 	if (in->error_status != 0) {
@@ -144,7 +193,9 @@ void exchange_answer(const struct exchange_ctx *ctx, const struct exchange_reque
 	plan->discard = req->has_content_length ? req->content_length : 0;
 
 	struct response *r = &plan->response;
-	plan->unlogged = dispatch(ctx, in, r)->unlogged;
+	plan->unlogged = dispatch(ctx, in, plan)->unlogged;
+	if (plan->deferred)
+		return;
 	r->head_only = req->method == HTTP_METHOD_HEAD;
 	r->connection = connection_for(ctx, in, r->status);
 	/* A body that ends with the connection cannot leave it open. */
