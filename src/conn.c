@@ -431,7 +431,8 @@ bool conn_resume(struct conn *c)
 	deferred_conns--;
 	http_parser_init(&c->parser);
 	loop_set_events(c->ctx->loop, c->fd, LOOP_READ);
-	return conn_process(c, c->in, c->in_len);
+	/* conn_process kept the request's bytes in c->in when it deferred it. */
+	return c->in == NULL || conn_process(c, c->in, c->in_len);
 }
 
 /* Answer the request the parser holds (data: its bytes), or its fault. */
