@@ -609,13 +609,16 @@ static bool conn_process(struct conn *c, char *base, size_t have)
 			chunked_init(&c->body_decoder, c->ctx->exchange->max_discard_body);
 			continue;
 		}
-		c->body_read = false;
 		if (!conn_answer(c, base + head_at, 0))
 			return false;
-		if (c->deferred) { /* the whole request is kept, from its head */
-			used = head_at;
+		if (c->deferred) {
+			/* Kept: the whole request from its head, or only the head
+			 * of one whose chunked body was read (then what follows). */
+			if (!c->body_read)
+				used = head_at;
 			break;
 		}
+		c->body_read = false;
 	}
 	if (c->state == CONN_LINGERING)
 		return true;
