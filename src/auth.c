@@ -131,94 +131,6 @@ const struct auth_rule *auth_rule_for(const struct auth_rule *rules, size_t coun
 	return best;
 }
 
-/* ------------------------------------------------------------ credentials */
-
-static int base64_value(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-long auth_base64_decode(const char *in, size_t len, unsigned char *out, size_t out_size)
-{
-	if (len == 0 || len % 4 != 0)
-		return -1;
-	size_t pad = in[len - 1] == '=' ? (in[len - 2] == '=' ? 2 : 1) : 0;
-	size_t n = len / 4 * 3 - pad;
-	if (n > out_size)
-		return -1;
-	size_t w = 0;
-	for (size_t i = 0; i < len; i += 4) {
-		bool last = i + 4 == len;
-		uint32_t bits = 0;
-		for (size_t j = 0; j < 4; j++) {
-			int v = last && j >= 4 - pad ? 0 : base64_value(in[i + j]);
-			if (v < 0)
-				return -1;
-			bits = bits << 6 | (uint32_t)v;
-		}
-		/* Canonical only: the bits the padding leaves unused are zero. */
-		if (last && (pad == 2   ? (bits & 0xffff) != 0
-		             : pad == 1 ? (bits & 0xff) != 0
-		                        : false))
-			return -1;
-		unsigned char group[3] = {(unsigned char)(bits >> 16), (unsigned char)(bits >> 8),
-		                          (unsigned char)bits};
-		size_t take = last ? 3 - pad : 3;
-		memcpy(out + w, group, take);
-		w += take;
-	}
-	return (long)w;
-}
-
-static bool is_space(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-enum auth_parse auth_parse_basic(const char *value, size_t len, struct auth_credentials *out)
-{
-	memset(out, 0, sizeof *out);
-	while (len > 0 && is_space(value[len - 1]))
-		len--;
-	size_t scheme_len = 0;
-	while (scheme_len < len && !is_space(value[scheme_len]))
-		scheme_len++;
-	if (scheme_len != 5 || strncasecmp(value, "basic", 5) != 0)
-		return AUTH_PARSE_OTHER_SCHEME;
-	size_t at = scheme_len;
-	while (at < len && value[at] == ' ')
-		at++;
-	if (at == scheme_len || len - at > AUTH_CREDENTIALS_MAX)
-		return AUTH_PARSE_MALFORMED;
-	unsigned char decoded[AUTH_CREDENTIALS_MAX / 4 * 3];
-	long n = auth_base64_decode(value + at, len - at, decoded, sizeof decoded);
-	const unsigned char *colon = n > 0 ? memchr(decoded, ':', (size_t)n) : NULL;
-	enum auth_parse result = AUTH_PARSE_MALFORMED;
-	if (colon != NULL && memchr(decoded, '\0', (size_t)n) == NULL) {
-		size_t user_len = (size_t)(colon - decoded);
-		size_t password_len = (size_t)n - user_len - 1;
-		if (user_len <= HTPASSWD_USER_MAX && password_len <= AUTH_PASSWORD_MAX) {
-			memcpy(out->user, decoded, user_len);
-			out->user_len = user_len;
-			memcpy(out->password, colon + 1, password_len);
-			out->password_len = password_len;
-			result = AUTH_PARSE_OK;
-		}
-	}
-	explicit_bzero(decoded, sizeof decoded);
-	return result;
-}
-
 /* ------------------------------------------------------------ the cache */
 
 /* SipHash-2-4 (Aumasson and Bernstein): a keyed hash that no one without the
@@ -376,7 +288,7 @@ static const char *normalised_path(const char *target, size_t len, size_t *path_
 
 /* Credentials of a well-formed Basic field, against the rule's users. */
 static enum auth_verdict check_password(struct auth *a, const struct auth_rule *rule,
-                                        const struct auth_credentials *cred, time_t now)
+                                        const struct credentials *cred, time_t now)
 {
 	const struct htpasswd_entry *entry =
 	    htpasswd_find(&rule->users, cred->user, cred->user_len);
@@ -409,10 +321,11 @@ enum auth_verdict auth_decide(struct auth *a, const char *target, size_t target_
 	out->rule = auth_rule_for(a->rules, a->count, path, path_len);
 	if (out->rule == NULL)
 		return AUTH_OPEN;
-	struct auth_credentials cred;
-	enum auth_parse parsed = auth_parse_basic(authorization, authorization_len, &cred);
-	if (parsed != AUTH_PARSE_OK)
-		return parsed == AUTH_PARSE_MALFORMED ? AUTH_MALFORMED : AUTH_CHALLENGE;
+	struct credentials cred;
+	enum credentials_parse parsed =
+	    credentials_parse_basic(authorization, authorization_len, &cred);
+	if (parsed != CREDENTIALS_OK)
+		return parsed == CREDENTIALS_MALFORMED ? AUTH_MALFORMED : AUTH_CHALLENGE;
 	memcpy(out->user, cred.user, cred.user_len);
 	out->user_len = cred.user_len;
 	enum auth_verdict verdict = check_password(a, out->rule, &cred, now);

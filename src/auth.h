@@ -26,11 +26,9 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "credentials.h"
 #include "htpasswd.h"
 
-/* The credentials a request may send: more base64 than this is refused (400). */
-#define AUTH_CREDENTIALS_MAX 1024
-#define AUTH_PASSWORD_MAX 512
 #define AUTH_REALM_MAX 128
 #define AUTH_CACHE_SIZE 64
 #define AUTH_CACHE_TTL 60 /* seconds */
@@ -54,27 +52,6 @@ void auth_rule_free(struct auth_rule *rule);
 /* The rule for a normalised path (urlpath.h: no leading '/'), or NULL. */
 const struct auth_rule *auth_rule_for(const struct auth_rule *rules, size_t count, const char *path,
                                       size_t len);
-
-/* Strict base64 (RFC 4648 section 4, padded, no whitespace, unused bits 0)
- * into out. Returns the length decoded, or -1 when malformed or too long. */
-long auth_base64_decode(const char *in, size_t len, unsigned char *out, size_t out_size);
-
-struct auth_credentials {
-	char user[HTPASSWD_USER_MAX + 1];
-	size_t user_len;
-	char password[AUTH_PASSWORD_MAX + 1]; /* NUL-terminated for crypt */
-	size_t password_len;
-};
-
-enum auth_parse {
-	AUTH_PARSE_OK,
-	AUTH_PARSE_OTHER_SCHEME, /* not Basic (or no field at all): challenge */
-	AUTH_PARSE_MALFORMED,    /* Basic, but not base64 of "user:password" */
-};
-
-/* An Authorization value: "Basic" (any case), spaces, token68. The user ends
- * at the first colon; a NUL in either part, or a part too long, is malformed. */
-enum auth_parse auth_parse_basic(const char *value, size_t len, struct auth_credentials *out);
 
 struct auth_cache_entry {
 	const struct htpasswd_entry *entry; /* NULL: free */
