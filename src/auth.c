@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 
 /* A user file larger than this is refused: it is read whole, at start. */
 #define USER_FILE_MAX ((long)4 * 1024 * 1024)
@@ -27,7 +28,22 @@ static bool realm_acceptable(const char *realm)
 	return true;
 }
 
-/* The whole file into a NUL-terminated buffer (*len bytes), or NULL with err. */
+/* The size of the open user file in *size, and NULL; or why it is refused. */
+static const char *user_file_size(FILE *f, size_t *size)
+{
+	struct stat st;
+	if (fstat(fileno(f), &st) < 0)
+		return strerror(errno);
+	if (!S_ISREG(st.st_mode))
+		return "not a regular file";
+	if (st.st_size > USER_FILE_MAX)
+		return "larger than 4 MiB";
+	*size = (size_t)st.st_size;
+	return NULL;
+}
+
+/* The whole file into a NUL-terminated buffer (*len bytes), or NULL with err.
+ * Sized by fstat: a regular file of at most USER_FILE_MAX bytes. */
 static char *read_user_file(const char *path, size_t *len, char *err, size_t err_size)
 {
 	FILE *f = fopen(path, "re");
@@ -35,20 +51,21 @@ static char *read_user_file(const char *path, size_t *len, char *err, size_t err
 		snprintf(err, err_size, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	char *text = malloc((size_t)USER_FILE_MAX + 1);
-	size_t n = text != NULL ? fread(text, 1, (size_t)USER_FILE_MAX + 1, f) : 0;
-	bool failed = text == NULL || ferror(f);
+	size_t size = 0;
+	const char *why = user_file_size(f, &size);
+	char *text = why == NULL ? malloc(size + 1) : NULL;
+	if (why == NULL && text == NULL)
+		why = "out of memory";
+	if (text != NULL && (fread(text, 1, size, f) != size || ferror(f)))
+		why = "cannot be read whole (did it change?)";
 	fclose(f);
-	if (failed || n > (size_t)USER_FILE_MAX) {
-		snprintf(err, err_size, "%s: %s", path,
-		         text == NULL ? "out of memory"
-		         : failed     ? "cannot be read"
-		                      : "larger than 4 MiB");
+	if (why != NULL) {
+		snprintf(err, err_size, "%s: %s", path, why);
 		free(text);
 		return NULL;
 	}
-	text[n] = '\0';
-	*len = n;
+	text[size] = '\0';
+	*len = size;
 	return text;
 }
 

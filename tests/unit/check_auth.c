@@ -130,6 +130,15 @@ START_TEST(test_bad_rule)
 }
 END_TEST
 
+START_TEST(test_user_file_not_regular)
+{
+	struct auth_rule r;
+	char err[512];
+	ck_assert_int_eq(auth_rule_parse("/private", "r", "/tmp", &r, err, sizeof err), -1);
+	ck_assert_str_eq(err, "/tmp: not a regular file");
+}
+END_TEST
+
 START_TEST(test_challenge_line)
 {
 	struct auth_rule r = make_rule("/private", "Team files");
@@ -316,6 +325,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_prefix_choice, 0, (int)ARRAY_LEN(prefix_cases));
 	tcase_add_test(tc, test_root_prefix_covers_all);
 	tcase_add_loop_test(tc, test_bad_rule, 0, (int)ARRAY_LEN(bad_rules));
+	tcase_add_test(tc, test_user_file_not_regular);
 	tcase_add_test(tc, test_challenge_line);
 	suite_add_tcase(s, tc);
 	TCase *cache = tcase_create("cache");
