@@ -331,6 +331,8 @@ enum auth_verdict auth_decide(struct auth *a, const char *target, size_t target_
 {
 	out->rule = NULL;
 	out->user_len = 0;
+	if (a->count == 0) /* the common case: nothing to normalise the path for */
+		return AUTH_OPEN;
 	size_t path_len = 0;
 	const char *path = normalised_path(target, target_len, &path_len);
 	if (path == NULL)
