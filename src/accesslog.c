@@ -68,8 +68,9 @@ bool accesslog_enabled(void)
 	return target.sink != LOG_SINK_PLAIN;
 }
 
-/* Request bytes into a quoted field: nothing can close the quote or the line. */
-static int append_escaped(struct buf *out, const char *s, size_t len)
+/* Request bytes into a field: nothing can close the quote or the line, and in
+ * an unquoted field (unquoted: the user) nothing can end the field either. */
+static int append_escaped_as(struct buf *out, const char *s, size_t len, bool unquoted)
 {
 	static const char hex[] = "0123456789abcdef";
 	if (buf_reserve(out, len * 4 + 1) < 0)
@@ -80,7 +81,7 @@ static int append_escaped(struct buf *out, const char *s, size_t len)
 		if (c == '"' || c == '\\') {
 			*w++ = '\\';
 			*w++ = (char)c;
-		} else if (c < 0x20 || c >= 0x7f) {
+		} else if (c < 0x20 || c >= 0x7f || (unquoted && c == ' ')) {
 			*w++ = '\\';
 			*w++ = 'x';
 			*w++ = hex[c >> 4];
@@ -91,6 +92,11 @@ static int append_escaped(struct buf *out, const char *s, size_t len)
 	}
 	out->end = (size_t)(w - out->data);
 	return 0;
+}
+
+static int append_escaped(struct buf *out, const char *s, size_t len)
+{
+	return append_escaped_as(out, s, len, false);
 }
 
 /* A field from the request: "-" when absent, else its escaped bytes. */
@@ -110,7 +116,10 @@ int accesslog_begin(struct buf *line, const struct accesslog_fields *f, size_t *
 	strftime(when, sizeof when, "%d/%b/%Y:%H:%M:%S +0000", &tm);
 
 	line->start = line->end = 0;
-	int rc = buf_printf(line, "%s - - [%s] \"", host, when);
+	int rc = buf_printf(line, "%s - ", host);
+	rc |= f->user_len > 0 ? append_escaped_as(line, f->user, f->user_len, true)
+	                      : buf_append_str(line, "-");
+	rc |= buf_printf(line, " [%s] \"", when);
 	rc |= append_escaped(line, f->request_line, f->request_line_len);
 	rc |= buf_printf(line, "\" %d ", f->status);
 	*split = line->end;

@@ -2,6 +2,10 @@
  *
  *   %h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-agent}i"
  *
+ * %u is the user a request to a protected path named (Basic authentication),
+ * whether or not its password was right; "-" when none. Unquoted, so a space
+ * in it is escaped (\x20) too.
+ *
  * Every byte taken from the request is escaped (", \ and anything outside
  * printable ASCII as \xHH, the quote as \" and the backslash as \\), so no
  * client can end a field early or forge a line. */
@@ -45,6 +49,8 @@ struct accesslog_fields {
 	size_t referer_len;
 	const char *user_agent;
 	size_t user_agent_len;
+	const char *user; /* %u: user_len 0 for "-" */
+	size_t user_len;
 	/* access_log_proxy on: the proxy the connection came through, written
 	 * after the user agent as nginx's "main" format writes X-Forwarded-For
 	 * (AF_UNSPEC: none, "-"); NULL: the field is left out. */

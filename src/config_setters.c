@@ -284,6 +284,39 @@ void config_clear_redirects(struct config *cfg, const struct directive *d)
 	cfg->redirect_count = 0;
 }
 
+/* auth_basic PREFIX REALM USERFILE: one rule per prefix; its user file is read
+ * and checked now, so that -t, a start and a reload refuse a weak one alike. */
+int config_add_auth_basic(struct config *cfg, const struct directive *d, char **values, int count,
+                          char *msg, size_t msg_size)
+{
+	(void)d;
+	(void)count;
+	if (cfg->auth_rule_count == CONFIG_MAX_AUTH_RULES)
+		return fail(msg, msg_size, "too many auth_basic lines (at most %d)",
+		            CONFIG_MAX_AUTH_RULES);
+	struct auth_rule rule;
+	char why[480];
+	if (auth_rule_parse(values[0], values[1], values[2], &rule, why, sizeof why) < 0)
+		return fail(msg, msg_size, "auth_basic: %s", why);
+	for (size_t i = 0; i < cfg->auth_rule_count; i++) {
+		if (strcmp(cfg->auth_rules[i].path, rule.path) == 0) {
+			auth_rule_free(&rule);
+			return fail(msg, msg_size,
+			            "auth_basic: the prefix '%s' is already protected", values[0]);
+		}
+	}
+	cfg->auth_rules[cfg->auth_rule_count++] = rule;
+	return 0;
+}
+
+void config_clear_auth_basic(struct config *cfg, const struct directive *d)
+{
+	(void)d;
+	for (size_t i = 0; i < cfg->auth_rule_count; i++)
+		auth_rule_free(&cfg->auth_rules[i]);
+	cfg->auth_rule_count = 0;
+}
+
 void config_clear_networks(struct config *cfg, const struct directive *d)
 {
 	struct config_networks *list = config_field(cfg, d);

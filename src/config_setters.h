@@ -39,6 +39,8 @@ directive_setter config_set_cors_origins;
 directive_setter config_set_cors_headers;
 /* fallback PATH [extensionless | all], or off */
 directive_setter config_set_fallback;
+/* auth_basic PREFIX REALM USERFILE (the user file is read here) */
+directive_setter config_add_auth_basic;
 
 directive_clearer config_clear_text;
 directive_clearer config_clear_listen;
@@ -49,5 +51,6 @@ directive_clearer config_clear_networks;
 directive_clearer config_clear_redirects;
 directive_clearer config_clear_cors_list;
 directive_clearer config_clear_fallback;
+directive_clearer config_clear_auth_basic;
 
 #endif

@@ -172,6 +172,9 @@ static const struct directive directives[] = {
     [DIRECTIVE_REAL_CLIENT_HEADER] = {"real_client_header",
                                       CHOICE(real_client_header, real_client_header_names),
                                       .def = "off", .reload = true},
+    [DIRECTIVE_AUTH_BASIC] = {"auth_basic", config_add_auth_basic, config_clear_auth_basic,
+                              STORE_LIST, FIELD(auth_rules), .reload = true, .repeat = true,
+                              .least = 3, .most = 3, .site = true},
 };
 
 _Static_assert(sizeof directives / sizeof directives[0] == DIRECTIVE_COUNT,

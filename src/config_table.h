@@ -14,6 +14,7 @@
 #include "address.h"
 #include "cors.h"
 #include "fallback.h"
+#include "auth.h"
 #include "log.h"
 #include "redirect.h"
 #include "static.h" /* header_rule, error_page */
@@ -24,6 +25,7 @@
 #define CONFIG_MAX_ERROR_PAGES 16
 #define CONFIG_MAX_NETWORKS 16
 #define CONFIG_MAX_REDIRECTS 64
+#define CONFIG_MAX_AUTH_RULES 16
 /* select() watches at most FD_SETSIZE descriptors; keep room for listeners,
  * the signal pipe, the reserve descriptor, open files and logs. */
 #define CONFIG_FD_RESERVED 24
@@ -81,6 +83,7 @@ enum directive_id {
 	DIRECTIVE_CORS_EXPOSE_HEADERS,
 	DIRECTIVE_CORS_MAX_AGE,
 	DIRECTIVE_FALLBACK,
+	DIRECTIVE_AUTH_BASIC,
 	DIRECTIVE_COUNT
 };
 
@@ -162,6 +165,8 @@ struct config {
 	/* Virtual hosts: the site blocks, each with settings of its own
 	 * (config_sites.h); the top level is the default site. NULL: none. */
 	struct config_sites *sites;
+	struct auth_rule auth_rules[CONFIG_MAX_AUTH_RULES]; /* with their user files, read */
+	size_t auth_rule_count;
 
 	/* Fixed policies, not directives. */
 	int64_t linger_timeout_ms;

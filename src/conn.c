@@ -35,6 +35,7 @@ static char scratch_in[CONN_IN_CAP];
 static void conn_on_io(struct loop *loop, int fd, unsigned events, void *arg);
 static void conn_on_timeout(struct loop *loop, struct loop_timer *t);
 static bool conn_process(struct conn *c, char *base, size_t have);
+static void conn_defer(struct conn *c);
 
 static int64_t now_ms(const struct conn *c)
 {
@@ -133,9 +134,13 @@ static void conn_log_response(struct conn *c)
 	                 c->sent > c->head_len ? c->sent - c->head_len : 0);
 }
 
+static size_t deferred_conns;
+
 void conn_free(struct conn *c)
 {
 	const struct conn_ctx *ctx = c->ctx;
+	if (c->deferred)
+		deferred_conns--;
 	conn_log_response(c);
 	buf_free(&c->log_line);
 	loop_timer_cancel(ctx->loop, &c->timer);
@@ -421,6 +426,45 @@ static int conn_take_forwarded_client(struct conn *c, const char *data)
 	return ctx->on_client_known(ctx->owner, c) ? 0 : 503;
 }
 
+/* ------------------------------------------------------------- deferring */
+
+static uint64_t next_ticket;
+
+/* The request waits, unwatched, for a later turn: its bytes are kept by
+ * conn_process, and parsed again when the connection is resumed. Its header
+ * deadline still runs. */
+static void conn_defer(struct conn *c)
+{
+	c->deferred = true;
+	c->deferred_ticket = ++next_ticket;
+	deferred_conns++;
+	loop_set_events(c->ctx->loop, c->fd, 0);
+}
+
+size_t conn_deferred_count(void)
+{
+	return deferred_conns;
+}
+
+struct conn *conn_first_deferred(struct conn *head)
+{
+	struct conn *first = NULL;
+	for (struct conn *c = head; c != NULL; c = c->next)
+		if (c->deferred && (first == NULL || c->deferred_ticket < first->deferred_ticket))
+			first = c;
+	return first;
+}
+
+bool conn_resume(struct conn *c)
+{
+	c->deferred = false;
+	deferred_conns--;
+	http_parser_init(&c->parser);
+	loop_set_events(c->ctx->loop, c->fd, LOOP_READ);
+	/* conn_process kept the request's bytes in c->in when it deferred it. */
+	return c->in == NULL || conn_process(c, c->in, c->in_len);
+}
+
 /* Answer the request the parser holds (data: its bytes), or its fault. */
 static bool conn_answer(struct conn *c, const char *data, int error_status)
 {
@@ -436,6 +480,11 @@ static bool conn_answer(struct conn *c, const char *data, int error_status)
 	};
 	struct exchange_plan plan;
 	exchange_answer(c->ctx->exchange, &in, &plan);
+	if (plan.deferred) {
+		exchange_plan_release(&plan);
+		conn_defer(c);
+		return true;
+	}
 	return conn_send_plan(c, &plan, in.now);
 }
 
@@ -570,6 +619,10 @@ static bool conn_process(struct conn *c, char *base, size_t have)
 				return false;
 			if (step == BODY_STEP_MORE)
 				break;
+			if (c->deferred) { /* the body is read: keep the head only */
+				c->body_read = true;
+				break;
+			}
 			continue;
 		}
 		enum http_parse_result res = http_parser_feed(&c->parser, base + used, have - used);
@@ -583,17 +636,25 @@ static bool conn_process(struct conn *c, char *base, size_t have)
 		}
 		head_at = used;
 		used += c->parser.req.head_len;
-		if (c->parser.req.chunked) {
+		if (c->parser.req.chunked && !c->body_read) {
 			c->body_pending = true;
 			chunked_init(&c->body_decoder, c->ctx->exchange->max_discard_body);
 			continue;
 		}
 		if (!conn_answer(c, base + head_at, 0))
 			return false;
+		if (c->deferred) {
+			/* Kept: the whole request from its head, or only the head
+			 * of one whose chunked body was read (then what follows). */
+			if (!c->body_read)
+				used = head_at;
+			break;
+		}
+		c->body_read = false;
 	}
 	if (c->state == CONN_LINGERING)
 		return true;
-	size_t held = c->body_pending ? c->parser.req.head_len : 0;
+	size_t held = c->body_pending || c->body_read ? c->parser.req.head_len : 0;
 	return conn_keep_input(c, base + head_at, held, base + used, have - used);
 }
 

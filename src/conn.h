@@ -80,6 +80,13 @@ struct conn {
 	 * meanwhile the request's head is kept at the start of in. */
 	bool body_pending;
 	struct chunked_decoder body_decoder;
+	/* The exchange deferred its answer (a password check waits its turn): the
+	 * request stays at the start of in, unwatched, until conn_resume. Those
+	 * deferred first (the lower ticket) are resumed first. body_read: its
+	 * chunked body was already read, only the head is kept. */
+	bool deferred;
+	bool body_read;
+	uint64_t deferred_ticket;
 
 	/* The response in flight: head bytes, then its body. */
 	struct buf out;
@@ -127,6 +134,15 @@ void conn_send_closing_error(int fd, int status);
 
 /* Free everything the connection holds and tell the owner (on_closed). */
 void conn_free(struct conn *c);
+
+/* Connections whose request is deferred, and the one deferred first (NULL:
+ * none) among the list linked by next from head. */
+size_t conn_deferred_count(void);
+struct conn *conn_first_deferred(struct conn *head);
+
+/* Ask the exchange again for the deferred request (it may be deferred once
+ * more). Returns false when c was freed. */
+bool conn_resume(struct conn *c);
 
 /* Graceful stop: close at once when between requests; otherwise finish the
  * current response and then close. */

@@ -98,6 +98,53 @@ static void refuse_method(const struct route *route, const struct http_request *
 	r->allow = response_keep(r, allow, n);
 }
 
+/* 401 with the realm's challenge, or 400 for credentials that are not Basic's
+ * syntax; the site's configured headers as on every error. */
+static void refuse_credentials(const struct exchange_request *in, const struct auth_rule *rule,
+                               bool malformed, struct response *r)
+{
+	response_error(r, malformed ? 400 : 401);
+	char line[AUTH_REALM_MAX + 64];
+	size_t n = malformed ? 0 : auth_challenge_line(rule, line, sizeof line);
+	const char *kept = n > 0 ? response_keep(r, line, n) : NULL;
+	if (kept != NULL)
+		r->extra[r->extra_count++] = kept;
+	static_add_always_headers(&in->site->files, in->req, in->data, r);
+}
+
+/* Basic authentication under the site's rules, for the static files only:
+ * health and metrics are never behind it. True when the request is answered
+ * (refused) or deferred. */
+static bool stopped_by_auth(const struct exchange_ctx *ctx, const struct route *route,
+                            const struct exchange_request *in, struct exchange_plan *plan)
+{
+	if (ctx->auth == NULL || in->site == NULL || in->site->auth_rule_count == 0 ||
+	    route->handler != handle_static)
+		return false;
+	const struct http_request *req = in->req;
+	struct auth_decision d;
+	enum auth_verdict verdict = auth_decide(
+	    ctx->auth, in->site->auth_rules, in->site->auth_rule_count,
+	    http_span_ptr(in->data, req->target), req->target.len,
+	    http_span_ptr(in->data, req->authorization), req->authorization.len, in->now, &d);
+	memcpy(plan->user, d.user, d.user_len);
+	plan->log.user = plan->user;
+	plan->log.user_len = d.user_len;
+	switch (verdict) {
+	case AUTH_OPEN:
+	case AUTH_GRANTED:
+		return false;
+	case AUTH_DEFERRED:
+		plan->deferred = true;
+		return true;
+	case AUTH_CHALLENGE:
+	case AUTH_MALFORMED:
+		refuse_credentials(in, d.rule, verdict == AUTH_MALFORMED, &plan->response);
+		return true;
+	}
+	return false;
+}
+
 /* The CORS policy for answers on route: the site's, none where it has CORS
  * off, nor on a route that keeps to its own origin (the metrics). */
 static const struct cors_policy *cors_for(const struct exchange_request *in,
@@ -120,10 +167,11 @@ static const struct route *route_of_fault(const struct exchange_ctx *ctx,
 
 /* *cors_done: the answer is a preflight's, whose CORS fields are all set. */
 static const struct route *dispatch(const struct exchange_ctx *ctx,
-                                    const struct exchange_request *in, struct response *r,
+                                    const struct exchange_request *in, struct exchange_plan *plan,
                                     bool *cors_done)
 {
 	const struct http_request *req = in->req;
+	struct response *r = &plan->response;
 	const struct route *route =
 	    router_find(ctx->router, http_span_ptr(in->data, req->target), req->target.len);
 	const struct cors_policy *cors = cors_for(in, route);
@@ -136,7 +184,7 @@ static const struct route *dispatch(const struct exchange_ctx *ctx,
 		refuse_method(route, req, r);
 		if (in->site != NULL)
 			static_add_always_headers(&in->site->files, req, in->data, r);
-	} else
+	} else if (!stopped_by_auth(ctx, route, in, plan))
 		route->handler(ctx, route, in, r);
 	return route;
 }
@@ -218,6 +266,7 @@ void exchange_answer(const struct exchange_ctx *ctx, const struct exchange_reque
 	const struct http_request *req = request->req;
 	response_init(&plan->response);
 	plan->close_after = plan->peer_closes = plan->unlogged = plan->fault = false;
+	plan->deferred = false;
 	plan->discard = 0;
 	plan->log = (struct accesslog_fields){.status = 0};
 	struct exchange_request with_site = *request;
@@ -236,8 +285,10 @@ void exchange_answer(const struct exchange_ctx *ctx, const struct exchange_reque
 
 	struct response *r = &plan->response;
 	bool cors_done;
-	const struct route *route = dispatch(ctx, in, r, &cors_done);
+	const struct route *route = dispatch(ctx, in, plan, &cors_done);
 	plan->unlogged = route->unlogged;
+	if (plan->deferred)
+		return;
 	r->head_only = req->method == HTTP_METHOD_HEAD;
 	r->connection = connection_for(ctx, in, r->status);
 	/* A body that ends with the connection cannot leave it open. */

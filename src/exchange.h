@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "accesslog.h"
+#include "auth.h"
 #include "http_parser.h"
 #include "response.h"
 #include "router.h"
@@ -37,6 +38,10 @@ struct exchange_ctx {
 	size_t max_keepalive_requests;
 	bool stopping; /* graceful stop: every response closes its connection */
 	bool draining; /* about to stop: the health route says so (503) */
+	/* Basic authentication's shared state: the sites' rules (site.h) use
+	 * its cache of verified credentials and its budget of verifications per
+	 * turn, which change as requests are answered. NULL: none. */
+	struct auth *auth;
 };
 
 /* A request as the connection received it. */
@@ -58,6 +63,10 @@ struct exchange_plan {
 	bool unlogged;               /* not written to the access log */
 	bool fault;                  /* the request was refused as malformed or too large */
 	struct accesslog_fields log; /* all but peer and time, which the connection adds */
+	/* Not answered yet: checking the password must wait for a later turn of
+	 * the loop (auth.h). The connection keeps the request and asks again. */
+	bool deferred;
+	char user[HTPASSWD_USER_MAX + 1]; /* the log's %u (log.user points here) */
 };
 
 /* The static files handler, the router's fallback. */

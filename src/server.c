@@ -257,6 +257,29 @@ static bool on_client_known(void *owner, struct conn *c)
 	return true;
 }
 
+/* Nothing to do when it fires: armed to wake select() at once. */
+static void on_resume_timer(struct loop *loop, struct loop_timer *t)
+{
+	(void)loop;
+	(void)t;
+}
+
+/* Basic authentication checks a bounded number of passwords per turn (auth.h):
+ * a request past that budget was deferred. A new turn's budget goes first to
+ * those that waited longest; while some still wait, select() does not sleep. */
+static void resume_deferred(struct server *srv)
+{
+	auth_turn_begin(&srv->auth);
+	for (size_t tries = conn_deferred_count(); tries > 0 && srv->auth.budget > 0; tries--) {
+		struct conn *c = conn_first_deferred(srv->conns);
+		if (c == NULL)
+			break;
+		conn_resume(c);
+	}
+	if (conn_deferred_count() > 0)
+		loop_timer_set(srv->loop, &srv->resume_timer, loop_now(srv->loop));
+}
+
 /* Between two turns of the loop: slots freed during the turn go to waiting
  * connections; a stopping server with nothing left to finish ends the loop. */
 static void between_turns(struct loop *loop, void *arg)
@@ -266,6 +289,7 @@ static void between_turns(struct loop *loop, void *arg)
 		loop_stop(loop);
 	else
 		admit_waiting(srv);
+	resume_deferred(srv);
 	/* The gauges, as of this turn: a few stores, no system call. */
 	metrics->active = (int64_t)srv->conn_count;
 	metrics->waiting = (int64_t)srv->waiting_count;
@@ -329,6 +353,8 @@ static void apply_settings(struct server *srv)
 	srv->exchange.max_discard_body = cfg->max_discard_body;
 	srv->exchange.keepalive = cfg->keepalive;
 	srv->exchange.max_keepalive_requests = cfg->max_keepalive_requests;
+	auth_reset(&srv->auth);
+	srv->exchange.auth = &srv->auth;
 	srv->conn_ctx.loop = srv->loop;
 	srv->conn_ctx.exchange = &srv->exchange;
 	srv->conn_ctx.header_timeout_ms = cfg->header_timeout_ms;
@@ -664,6 +690,8 @@ int server_init(struct server *srv, struct config *cfg, int argc, char **argv, c
 	clients_init(&srv->clients);
 	loop_timer_init(&srv->graceful_timer, on_graceful_timeout);
 	loop_timer_init(&srv->drain_timer, on_drain_over);
+	loop_timer_init(&srv->resume_timer, on_resume_timer);
+	auth_cache_init(&srv->auth.cache);
 
 	srv->loop = loop_new();
 	if (srv->loop == NULL) {

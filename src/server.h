@@ -33,6 +33,8 @@ struct server {
 	struct netmask_list proxy_trusted; /* who may send a PROXY header */
 	struct exchange_ctx exchange;
 	struct conn_ctx conn_ctx;
+	struct auth auth;               /* Basic authentication: the exchange's */
+	struct loop_timer resume_timer; /* deferred requests: select() must not sleep */
 
 	struct listener listeners[CONFIG_MAX_LISTEN];
 	size_t listener_count;

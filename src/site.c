@@ -86,6 +86,8 @@ static int site_open(struct site *site, const char *name, const struct config *c
                      const struct mime_types *mime, char *err, size_t err_size)
 {
 	site->name = name;
+	site->auth_rules = cfg->auth_rules;
+	site->auth_rule_count = cfg->auth_rule_count;
 	static_settings(cfg, mime, &site->files);
 	if (cors_settings(cfg, site) < 0) {
 		snprintf(err, err_size, "out of memory for the CORS policy");

@@ -26,7 +26,9 @@ struct site {
 	const char *name;         /* its first name, for messages; "default" for the default site */
 	struct static_site files; /* its root and how files are served from it (owned) */
 	/* Per-site policies, each built from the site's settings. */
-	struct cors_policy *cors; /* owned; NULL: CORS is off */
+	struct cors_policy *cors;           /* owned; NULL: CORS is off */
+	const struct auth_rule *auth_rules; /* auth_basic (from its settings) */
+	size_t auth_rule_count;
 };
 
 struct site_table {

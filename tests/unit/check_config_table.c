@@ -19,6 +19,10 @@
 _Static_assert(sizeof(((struct config *)0)->origin) / sizeof(int) == DIRECTIVE_COUNT,
                "an origin for every directive, and no more");
 
+/* User files for auth_basic, made in the working directory by main(). */
+#define USERS_FILE "check_config_table.users"
+#define WEAK_USERS_FILE "check_config_table.weak"
+
 /* --------------------------------------------------------------- helpers */
 
 /* The CORS lists, words joined by spaces; the fallback as "PATH SCOPE". */
@@ -67,6 +71,10 @@ static void render_list(const struct config *cfg, enum directive_id id, char *ou
 		n += (size_t)snprintf(out + n, size - n, "%s%s%s>%s %d", i ? " " : "",
 		                      cfg->redirects[i].from, cfg->redirects[i].prefix ? "*" : "",
 		                      cfg->redirects[i].to, cfg->redirects[i].status);
+	for (size_t i = 0; id == DIRECTIVE_AUTH_BASIC && i < cfg->auth_rule_count; i++)
+		n += (size_t)snprintf(out + n, size - n, "%s%s %s %s (%zu users)", i ? " " : "",
+		                      cfg->auth_rules[i].prefix, cfg->auth_rules[i].realm,
+		                      cfg->auth_rules[i].user_file, cfg->auth_rules[i].users.count);
 	for (size_t i = 0; id == DIRECTIVE_ERROR_PAGE && i < cfg->error_page_count; i++)
 		n += (size_t)snprintf(out + n, size - n, "%s%d %s", i ? " " : "",
 		                      cfg->error_pages[i].status, cfg->error_pages[i].path);
@@ -250,6 +258,9 @@ static const struct good_case good_cases[] = {
     {"unix_socket_group", {"www-data"}, "www-data"},
     {"listen", {"unix:/run/sb/http.sock"}, "unix:/run/sb/http.sock"},
     {"redirect", {"/old.html", "/new.html"}, "/old.html>/new.html 301"},
+    {"auth_basic",
+     {"/private", "Team files", USERS_FILE},
+     "/private Team files " USERS_FILE " (1 users)"},
     {"redirect",
      {"/docs/*", "https://docs.example.com/", "308"},
      "/docs/*>https://docs.example.com/ 308"},
@@ -373,6 +384,11 @@ static const struct bad_case bad_cases[] = {
      {"/old", "//evil.example/"},
      "invalid redirect target '//evil.example/' (a path like /new.html, or an http(s) URL)"},
     {"redirect", {"/old"}, "redirect takes 2 to 3 values"},
+    {"auth_basic",
+     {"/private", "Team", WEAK_USERS_FILE},
+     "auth_basic: " WEAK_USERS_FILE ":2: user 'bob': MD5 hash refused; use bcrypt, yescrypt or "
+     "sha512-crypt (htpasswd -B, mkpasswd -m yescrypt)"},
+    {"auth_basic", {"/private", "Team"}, "auth_basic takes 3 values"},
     {"unix_socket_mode",
      {"0800"},
      "invalid mode '0800' for unix_socket_mode (octal permission bits, like 0660)"},
@@ -694,11 +710,28 @@ static Suite *config_table_suite(void)
 	return s;
 }
 
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	if (f == NULL || fputs(text, f) < 0 || fclose(f) != 0) {
+		perror(path);
+		exit(EXIT_FAILURE);
+	}
+}
+
 int main(void)
 {
+	/* "secret" as bcrypt; then an MD5 entry on line 2. */
+	write_file(USERS_FILE,
+	           "alice:$2b$04$W73itq7llVcfKoPX0RNfoO8hsAnx8jamatX4zUC5BJ3iMrni8sSIG\n");
+	write_file(WEAK_USERS_FILE,
+	           "alice:$2b$04$W73itq7llVcfKoPX0RNfoO8hsAnx8jamatX4zUC5BJ3iMrni8sSIG\n"
+	           "bob:$apr1$eD45PqbO$FjXKpOTtbs2NsTF8vG.km1\n");
 	SRunner *sr = srunner_create(config_table_suite());
 	srunner_run_all(sr, CK_ENV);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
+	remove(USERS_FILE);
+	remove(WEAK_USERS_FILE);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

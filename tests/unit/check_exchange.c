@@ -832,6 +832,75 @@ START_TEST(test_fallback_through_the_exchange)
 }
 END_TEST
 
+/* auth_basic / over the whole site: files need a password, health does not. */
+START_TEST(test_basic_auth)
+{
+	/* "secret", bcrypt at cost 4. */
+	write_file("users", "alice:$2b$04$W73itq7llVcfKoPX0RNfoO8hsAnx8jamatX4zUC5BJ3iMrni8sSIG\n");
+	char users[300], err[512];
+	snprintf(users, sizeof users, "%s/users", root);
+	static struct auth_rule rule;
+	static struct auth auth;
+	ck_assert_msg(auth_rule_parse("/", "Site", users, &rule, err, sizeof err) == 0, "%s", err);
+	auth_cache_init(&auth.cache);
+	auth_reset(&auth);
+	ctx.auth = &auth;
+	the_site.auth_rules = &rule;
+	the_site.auth_rule_count = 1;
+	struct route health = health_route("/healthz", true);
+	ck_assert_int_eq(router_add(&router, &health), 0);
+	struct exchange_plan plan;
+
+	ck_assert_int_eq(status_of("GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n"), 200);
+
+	answer("GET /hello.txt HTTP/1.1\r\nHost: a\r\n\r\n", 0, &plan);
+	ck_assert_int_eq(plan.response.status, 401);
+	ck_assert_uint_eq(plan.response.extra_count, 1);
+	ck_assert_str_eq(plan.response.extra[0],
+	                 "WWW-Authenticate: Basic realm=\"Site\", charset=\"UTF-8\"\r\n");
+	ck_assert_int_eq(plan.response.connection, RESPONSE_KEEP_ALIVE);
+	ck_assert_uint_eq(plan.log.user_len, 0);
+	exchange_plan_release(&plan);
+
+	/* alice:secret */
+	const char *right = "GET /hello.txt HTTP/1.1\r\nHost: a\r\n"
+	                    "Authorization: Basic YWxpY2U6c2VjcmV0\r\n\r\n";
+	auth_turn_begin(&auth);
+	answer(right, 0, &plan);
+	ck_assert_int_eq(plan.response.status, 200);
+	ck_assert(!plan.deferred);
+	ck_assert_uint_eq(plan.log.user_len, 5);
+	ck_assert_mem_eq(plan.log.user, "alice", 5);
+	exchange_plan_release(&plan);
+
+	/* alice:wrong, twice in one turn: the second waits, with nothing planned. */
+	const char *wrong = "GET /hello.txt HTTP/1.1\r\nHost: a\r\n"
+	                    "Authorization: Basic YWxpY2U6d3Jvbmc=\r\n\r\n";
+	auth_turn_begin(&auth);
+	ck_assert_int_eq(status_of(wrong), 401);
+	answer(wrong, 0, &plan);
+	ck_assert(plan.deferred);
+	ck_assert_int_eq(plan.response.body.kind, BODY_NONE);
+	exchange_plan_release(&plan);
+	/* The cached right password is not held up by the spent budget. */
+	ck_assert_int_eq(status_of(right), 200);
+	auth_turn_begin(&auth);
+	ck_assert_int_eq(status_of(wrong), 401);
+
+	/* Malformed credentials: 400, and the connection closes. */
+	answer("GET /hello.txt HTTP/1.1\r\nHost: a\r\nAuthorization: Basic !\r\n\r\n", 0, &plan);
+	ck_assert_int_eq(plan.response.status, 400);
+	ck_assert(plan.close_after);
+	ck_assert_uint_eq(plan.response.extra_count, 0);
+	exchange_plan_release(&plan);
+
+	ctx.auth = NULL;
+	the_site.auth_rules = NULL;
+	the_site.auth_rule_count = 0;
+	auth_rule_free(&rule);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("exchange");
@@ -863,6 +932,7 @@ int main(void)
 	tcase_add_test(tc, test_cors_preflight);
 	tcase_add_test(tc, test_cors_every_answer);
 	tcase_add_test(tc, test_fallback_through_the_exchange);
+	tcase_add_test(tc, test_basic_auth);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
