@@ -241,6 +241,11 @@ enum send_result {
 #define TURN_FILE_BYTES ((uint64_t)2 * 1024 * 1024)
 #define TURN_GENERATED_PIECES 4
 
+/* SHORT_WRITE_IS_FULL: a send that took less than it was offered found the
+ * socket's buffer full; asking again at once only earns EAGAIN (a fifth of
+ * the sendfile calls of a large file did), so the rest waits for select().
+ * Were the buffer not full after all, select() says so in the next turn. */
+
 /* The buffered head and a body from memory go out together: one system call.
  * *progress is set when the socket took bytes. */
 static enum send_result conn_send_buffered(struct conn *c, bool *progress)
@@ -265,6 +270,7 @@ static enum send_result conn_send_buffered(struct conn *c, bool *progress)
 			conn_free(c); /* EPIPE, ECONNRESET: the peer is gone */
 			return SEND_GONE;
 		}
+		size_t offered = iov[0].iov_len + (msg.msg_iovlen > 1 ? iov[1].iov_len : 0);
 		size_t head = buf_len(&c->out) < (size_t)n ? buf_len(&c->out) : (size_t)n;
 		buf_consume(&c->out, head);
 		b->offset += (size_t)n - head;
@@ -272,6 +278,8 @@ static enum send_result conn_send_buffered(struct conn *c, bool *progress)
 		c->sent += (uint64_t)n;
 		metrics->response_bytes += (uint64_t)n;
 		*progress = true;
+		if ((size_t)n < offered)
+			return SEND_BLOCKED; /* see SHORT_WRITE_IS_FULL */
 	}
 	return SEND_DONE;
 }
@@ -307,6 +315,8 @@ static enum send_result conn_send_file(struct conn *c, bool *progress)
 		metrics->response_bytes += (uint64_t)n;
 		this_turn += (uint64_t)n;
 		*progress = true;
+		if ((size_t)n < chunk && b->remaining > 0)
+			return SEND_BLOCKED; /* see SHORT_WRITE_IS_FULL */
 	}
 	return SEND_DONE;
 }
