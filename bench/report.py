@@ -297,7 +297,7 @@ def cmd_render(a):
     built = [x for x in (meta.get("switchboard_commit"), meta.get("switchboard_compiler")) if x]
     if built:
         versions[0] += " (%s)" % ", ".join(built)
-    for s in ("nginx", "lighttpd", "wrk"):
+    for s in ("nginx", "lighttpd", "h2o", "wrk"):
         if s in meta:
             versions.append(meta[s])
     w("Versions: %s." % ", ".join(versions))
@@ -354,6 +354,30 @@ def cmd_render(a):
               meta.get("loadavg_before", "?"), meta.get("loadavg_after", "?"),
               " **The machine was busy: req/s and latency are unreliable; the ratios less so, "
               "CPU per request least.**" if median(other) > 10 or median(steal) > 10 else ""))
+        w("")
+
+    goals = goal_rows(servers, scenarios, med, load, cg, st)
+    if goals:
+        w("## Goals")
+        w("")
+        w("Each goal against the peers measured in this run (*best peer*: the highest "
+          "req/s or MB/s, the lowest p99), with the deterministic figures beside it.")
+        w("")
+        w("| goal | switchboard | peers | met? |")
+        w("|---|--:|---|---|")
+        for goal, mine, peers, met in goals:
+            w("| %s | %s | %s | %s |" % (goal, mine, peers, "**met**" if met else "not met"))
+        w("")
+        for server in sorted(set(cg) | {srv for _, srv in st}, key=lambda x: (x != "switchboard", x)):
+            figs = []
+            if cg.get(server, {}).get("instr_per_req"):
+                figs.append("%s instructions" % fmt(cg[server]["instr_per_req"]))
+            for x, label in (("ka-1k", "keep-alive"), ("close-1k", "new connection")):
+                v = st.get((x, server), {}).get("syscalls_per_req")
+                if v is not None:
+                    figs.append("%s system calls (%s)" % (fmt(v, 2), label))
+            if figs:
+                w("- deterministic, per request, %s: %s" % (server, ", ".join(figs)))
         w("")
 
     if cg or st:
@@ -446,6 +470,57 @@ def cmd_render(a):
             vals = [med(scen, s, "req_per_s") for s in servers]
             f.write('"%s"\t' % PLOT_LABELS.get(scen, scen)
                     + "\t".join("NaN" if v is None else "%.1f" % v for v in vals) + "\n")
+
+
+def goal_rows(servers, scenarios, med, load, cg, st):
+    """(goal, switchboard's figure, the peers' figures, met) for each goal the
+    run has the numbers for."""
+    peers = [s for s in servers if s != "switchboard"]
+    rows = []
+
+    def listing(values, digits):
+        return ", ".join("%s %s" % (p, fmt(v, digits)) for p, v in values)
+
+    def best(scen, metric, pick):
+        vals = [(p, med(scen, p, metric)) for p in peers if (scen, p) in load]
+        vals = [(p, v) for p, v in vals if v is not None]
+        if not vals:
+            return None, vals
+        return pick(v for _, v in vals), vals
+
+    def at_least_best(goal, scen, metric, digits):
+        if (scen, "switchboard") not in load:
+            return
+        top, vals = best(scen, metric, max)
+        mine = med(scen, "switchboard", metric)
+        if top is not None and mine is not None:
+            rows.append((goal, fmt(mine, digits), listing(vals, digits), mine >= top))
+
+    sb_instr = cg.get("switchboard", {}).get("instr_per_req")
+    lt_instr = cg.get("lighttpd", {}).get("instr_per_req")
+    if sb_instr and lt_instr:
+        rows.append(("instructions per keep-alive request ≤ 0.5 × lighttpd's",
+                     fmt(sb_instr), "lighttpd %s (half: %s)" % (fmt(lt_instr), fmt(lt_instr / 2)),
+                     sb_instr <= lt_instr / 2))
+    at_least_best("new connection per request: req/s ≥ best peer", "close-1k", "req_per_s", 0)
+    if ("close-1k", "switchboard") in load and ("close-1k", "h2o") in load:
+        mine = med("close-1k", "switchboard", "cpu_us_per_req")
+        theirs = med("close-1k", "h2o", "cpu_us_per_req")
+        if mine is not None and theirs is not None:
+            rows.append(("new connection per request: CPU µs/req ≤ h2o's", fmt(mine, 1),
+                         "h2o %s" % fmt(theirs, 1), mine <= theirs))
+    at_least_best("64 KiB keep-alive: MB/s ≥ best peer", "ka-64k", "mb_per_s", 1)
+    at_least_best("100 MiB, 4 connections: MB/s ≥ best peer", "file-100m", "mb_per_s", 1)
+    at_least_best("1,000 connections: req/s ≥ best peer", "conn-1000", "req_per_s", 0)
+    if ("conn-1000", "switchboard") in load:
+        low, vals = best("conn-1000", "lat_p99_ms", min)
+        mine = med("conn-1000", "switchboard", "lat_p99_ms")
+        if low is not None and mine is not None:
+            rows.append(("1,000 connections: p99 ≤ best peer's", fmt(mine, 2) + " ms",
+                         listing(vals, 2), mine <= low))
+        errs = sum(load[("conn-1000", "switchboard")].get("errors", {}).values())
+        rows.append(("1,000 connections: zero errors", fmt(errs), "", errs == 0))
+    return rows
 
 
 def main():

@@ -11,7 +11,6 @@
 
 #include <errno.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,17 +71,22 @@ struct conn *conn_new(const struct conn_ctx *ctx, int fd, const struct sockaddr_
 		free(c);
 		return NULL;
 	}
-	/* Responses are written whole (head and body coalesced with MSG_MORE), so
-	 * Nagle's algorithm would only delay the last segment. */
-	int one = 1;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	/* TCP_NODELAY comes from the listener (listener.c). */
 	return c;
 }
+
+static void conn_read(struct conn *c);
 
 bool conn_start(struct conn *c)
 {
 	c->state = CONN_READING;
-	return loop_add(c->ctx->loop, c->fd, LOOP_READ, conn_on_io, c) == 0;
+	if (loop_add(c->ctx->loop, c->fd, LOOP_READ, conn_on_io, c) != 0)
+		return false;
+	/* A client sends its request right after connecting, and by the time the
+	 * connection is accepted it has mostly arrived: reading now saves a turn
+	 * of select() per connection (when it has not, recv says so at once). */
+	conn_read(c);
+	return true;
 }
 
 void conn_send_closing_error(int fd, int status)
@@ -196,8 +200,11 @@ void conn_shutdown_gracefully(struct conn *c)
 static bool conn_nothing_more_to_read(const struct conn *c)
 {
 	int pending;
-	return c->peer_closes && c->in_len == 0 && c->discard == 0 &&
-	       ioctl(c->fd, FIONREAD, &pending) == 0 && pending == 0;
+	if (!c->peer_closes || c->in_len != 0 || c->discard != 0)
+		return false;
+	/* Answered in the turn of a read that emptied the socket: nothing came
+	 * since but what a client that asked for the close must not send. */
+	return c->read_drained || (ioctl(c->fd, FIONREAD, &pending) == 0 && pending == 0);
 }
 
 static bool conn_finish_response(struct conn *c)
@@ -240,6 +247,11 @@ enum send_result {
 #define TURN_FILE_BYTES ((uint64_t)2 * 1024 * 1024)
 #define TURN_GENERATED_PIECES 4
 
+/* SHORT_WRITE_IS_FULL: a send that took less than it was offered found the
+ * socket's buffer full; asking again at once only earns EAGAIN (a fifth of
+ * the sendfile calls of a large file did), so the rest waits for select().
+ * Were the buffer not full after all, select() says so in the next turn. */
+
 /* The buffered head and a body from memory go out together: one system call.
  * *progress is set when the socket took bytes. */
 static enum send_result conn_send_buffered(struct conn *c, bool *progress)
@@ -264,6 +276,7 @@ static enum send_result conn_send_buffered(struct conn *c, bool *progress)
 			conn_free(c); /* EPIPE, ECONNRESET: the peer is gone */
 			return SEND_GONE;
 		}
+		size_t offered = iov[0].iov_len + (msg.msg_iovlen > 1 ? iov[1].iov_len : 0);
 		size_t head = buf_len(&c->out) < (size_t)n ? buf_len(&c->out) : (size_t)n;
 		buf_consume(&c->out, head);
 		b->offset += (size_t)n - head;
@@ -271,6 +284,8 @@ static enum send_result conn_send_buffered(struct conn *c, bool *progress)
 		c->sent += (uint64_t)n;
 		metrics->response_bytes += (uint64_t)n;
 		*progress = true;
+		if ((size_t)n < offered)
+			return SEND_BLOCKED; /* see SHORT_WRITE_IS_FULL */
 	}
 	return SEND_DONE;
 }
@@ -306,6 +321,8 @@ static enum send_result conn_send_file(struct conn *c, bool *progress)
 		metrics->response_bytes += (uint64_t)n;
 		this_turn += (uint64_t)n;
 		*progress = true;
+		if ((size_t)n < chunk && b->remaining > 0)
+			return SEND_BLOCKED; /* see SHORT_WRITE_IS_FULL */
 	}
 	return SEND_DONE;
 }
@@ -314,6 +331,7 @@ static enum send_result conn_send_file(struct conn *c, bool *progress)
  * send deadline counts from the last byte the peer accepted. */
 static bool conn_wait_writable(struct conn *c, bool progress)
 {
+	c->read_drained = false; /* the response outlives this turn */
 	if (c->state != CONN_WRITING || progress) {
 		c->unacked = send_queue_bytes(c->fd);
 		return conn_enter(c, CONN_WRITING, c->ctx->send_timeout_ms);
@@ -665,6 +683,7 @@ static void conn_read(struct conn *c)
 	ssize_t n = recv(c->fd, base + have, CONN_IN_CAP - have, 0);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return;
+	c->read_drained = n > 0 && (size_t)n < CONN_IN_CAP - have;
 	if (n <= 0) {
 		/* 0: the peer closed its side: no request can complete now. */
 		if (c->proxy != NULL)

@@ -95,6 +95,9 @@ struct conn {
 	bool close_after; /* shut down once this response is sent */
 	bool peer_closes; /* the client asked for the close: it sends nothing more */
 	int unacked;      /* bytes in the socket's send queue when the send deadline was set */
+	/* The last read took less than it could: the socket was empty then, and
+	 * the response is being sent in that same turn. */
+	bool read_drained;
 	unsigned long requests;
 	int64_t answered_ms; /* the loop's clock when the response in flight was planned */
 
@@ -125,8 +128,9 @@ struct conn {
 struct conn *conn_new(const struct conn_ctx *ctx, int fd, const struct sockaddr_storage *peer,
                       bool proxy_header);
 
-/* Give it a slot: watch it (its header deadline runs from conn_new). False
- * when the loop refused it (the caller frees it). */
+/* Give it a slot: watch it (its header deadline runs from conn_new), and
+ * read what it has sent already: it may be answered, or even freed, before
+ * this returns. False when the loop refused it (the caller frees it). */
 bool conn_start(struct conn *c);
 
 /* Best effort, on a socket we are about to close: a whole error response. */

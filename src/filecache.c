@@ -51,6 +51,7 @@ static void entry_unref(struct entry *e)
 		return;
 	free((char *)e->file.bytes);
 	free((char *)e->file.name);
+	free((void *)e->file.head);
 	free(e->key);
 	free(e);
 }
@@ -59,6 +60,24 @@ void filecache_release(const struct cached_file *file)
 {
 	if (file != NULL)
 		entry_unref((struct entry *)file);
+}
+
+bool filecache_is_kept(const struct cached_file *file)
+{
+	return ((const struct entry *)file)->in_table;
+}
+
+void filecache_keep_head(const struct cached_file *file, struct response_prepared *head)
+{
+	struct entry *e = (struct entry *)file;
+	free((void *)e->file.head);
+	e->file.head = head;
+}
+
+const struct cached_file *filecache_hold(const struct cached_file *file)
+{
+	((struct entry *)file)->refs++;
+	return file;
 }
 
 static void lru_unlink(struct filecache *fc, struct entry *e)

@@ -16,6 +16,7 @@
 #ifndef SWITCHBOARD_FILECACHE_H
 #define SWITCHBOARD_FILECACHE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -25,12 +26,18 @@
  * through a mapping that is already dirty moves no time stamp. */
 #define FILECACHE_TRUST_SECONDS 2
 
+struct response_prepared;
+
 struct cached_file {
 	const char *name;  /* the served file's path below the root (for its type) */
 	struct stat st;    /* as it was across the read (st_size == len) */
 	const char *bytes; /* the whole file */
 	size_t len;
 	uint64_t hash; /* hash_fnv1a64 of the bytes: the ETag's */
+	/* The response head the responder made for this version of the file
+	 * (NULL until then): replaced or evicted with the entry, so it never
+	 * outlives the bytes it describes. */
+	const struct response_prepared *head;
 };
 
 struct filecache;
@@ -58,6 +65,16 @@ const struct cached_file *filecache_put(struct filecache *fc, const char *key, s
  * its hash, for one response: not kept. NULL with errno set on failure
  * (EFBIG: larger than max_file). */
 const struct cached_file *filecache_snapshot(int fd, const char *name, size_t max_file, time_t now);
+
+/* Is entry one the table keeps (not a read for one response only)? */
+bool filecache_is_kept(const struct cached_file *entry);
+
+/* Keep head (from malloc, taken over) with entry until the entry is freed;
+ * a head it had already is freed first. */
+void filecache_keep_head(const struct cached_file *entry, struct response_prepared *head);
+
+/* One more reference to an entry already held: released with filecache_release. */
+const struct cached_file *filecache_hold(const struct cached_file *entry);
 
 /* Forget every entry (the document root changed); holders keep theirs. */
 void filecache_flush(struct filecache *fc);

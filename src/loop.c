@@ -127,7 +127,7 @@ static void heap_sift_up(struct loop *loop, size_t slot)
 	struct loop_timer *t = loop->heap[slot];
 	while (slot > 0) {
 		size_t parent = (slot - 1) / 2;
-		if (loop->heap[parent]->when_ms <= t->when_ms)
+		if (loop->heap[parent]->key_ms <= t->key_ms)
 			break;
 		heap_place(loop, slot, loop->heap[parent]);
 		slot = parent;
@@ -143,9 +143,9 @@ static void heap_sift_down(struct loop *loop, size_t slot)
 		if (child >= loop->heap_len)
 			break;
 		if (child + 1 < loop->heap_len &&
-		    loop->heap[child + 1]->when_ms < loop->heap[child]->when_ms)
+		    loop->heap[child + 1]->key_ms < loop->heap[child]->key_ms)
 			child++;
-		if (t->when_ms <= loop->heap[child]->when_ms)
+		if (t->key_ms <= loop->heap[child]->key_ms)
 			break;
 		heap_place(loop, slot, loop->heap[child]);
 		slot = child;
@@ -167,17 +167,16 @@ static int heap_grow(struct loop *loop)
 int loop_timer_set(struct loop *loop, struct loop_timer *t, int64_t when_ms)
 {
 	if (loop_timer_armed(t)) {
-		int64_t old = t->when_ms;
 		t->when_ms = when_ms;
-		if (when_ms < old)
-			heap_sift_up(loop, t->heap_slot);
-		else
-			heap_sift_down(loop, t->heap_slot);
+		if (when_ms >= t->key_ms)
+			return 0; /* later: see key_ms */
+		t->key_ms = when_ms;
+		heap_sift_up(loop, t->heap_slot);
 		return 0;
 	}
 	if (loop->heap_len == loop->heap_cap && heap_grow(loop) < 0)
 		return -1;
-	t->when_ms = when_ms;
+	t->when_ms = t->key_ms = when_ms;
 	heap_place(loop, loop->heap_len++, t);
 	heap_sift_up(loop, t->heap_slot);
 	return 0;
@@ -199,8 +198,15 @@ void loop_timer_cancel(struct loop *loop, struct loop_timer *t)
 
 static void run_expired_timers(struct loop *loop)
 {
-	while (loop->heap_len > 0 && loop->heap[0]->when_ms <= loop->now_ms && !loop->stopped) {
+	while (loop->heap_len > 0 && loop->heap[0]->key_ms <= loop->now_ms && !loop->stopped) {
 		struct loop_timer *t = loop->heap[0];
+		/* Moved later since it was placed: to its place now, so that timers
+		 * due in the same turn still fire in deadline order. */
+		if (t->key_ms != t->when_ms) {
+			t->key_ms = t->when_ms;
+			heap_sift_down(loop, 0);
+			continue;
+		}
 		loop_timer_cancel(loop, t);
 		t->cb(loop, t);
 	}
@@ -217,7 +223,9 @@ static struct timeval *select_timeout(struct loop *loop, struct timeval *tv)
 {
 	if (loop->heap_len == 0)
 		return NULL;
-	int64_t wait_ms = loop->heap[0]->when_ms - loop->now_ms;
+	/* The first place may belong to a deadline moved later: waking then
+	 * costs one turn, once, and the timer takes its right place. */
+	int64_t wait_ms = loop->heap[0]->key_ms - loop->now_ms;
 	if (wait_ms < 0)
 		wait_ms = 0;
 	tv->tv_sec = wait_ms / 1000;

@@ -24,7 +24,11 @@ typedef void (*loop_timer_cb)(struct loop *loop, struct loop_timer *timer);
 
 /* Embedded in its owner; container_of-style recovery is the owner's business. */
 struct loop_timer {
-	int64_t when_ms;  /* on the loop's monotonic clock */
+	int64_t when_ms; /* on the loop's monotonic clock */
+	/* Its place in the loop's heap: never later than when_ms. A deadline
+	 * moved later (a connection's, twice per request) keeps its place until
+	 * that comes up, and only then moves: no heap work per request. */
+	int64_t key_ms;
 	size_t heap_slot; /* LOOP_TIMER_IDLE when not armed */
 	loop_timer_cb cb;
 };

@@ -22,6 +22,9 @@ void response_release(struct response *r)
 {
 	if (r->body.kind != BODY_NONE)
 		body_release(&r->body);
+	if (r->prepared_owner.kind != BODY_NONE)
+		body_release(&r->prepared_owner);
+	r->prepared = NULL;
 	if (r->location_owned != NULL) {
 		free(r->location_owned);
 		r->location_owned = NULL;
@@ -171,14 +174,19 @@ static int append_vary(struct buf *out, const struct response *r)
 	return rc | buf_append(out, "\r\n", 2);
 }
 
-int response_write_head(struct buf *out, const struct response *r, const char *date)
+/* The status line and the fields that a prepared head holds: everything up
+ * to Accept-Ranges. *date_at: where the Date value begins in out. */
+static int write_fixed_fields(struct buf *out, const struct response *r, const char *date,
+                              size_t *date_at)
 {
 	int rc = buf_append_str(out, "HTTP/1.1 ");
 	rc |= buf_append_u64(out, (uint64_t)r->status);
 	rc |= buf_append(out, " ", 1);
 	rc |= buf_append_str(out, response_reason(r->status));
-	rc |= buf_append_str(out, "\r\nServer: " PACKAGE_NAME "/" PACKAGE_VERSION "\r\n");
-	rc |= append_field(out, "Date", date);
+	rc |= buf_append_str(out, "\r\nServer: " PACKAGE_NAME "/" PACKAGE_VERSION "\r\nDate: ");
+	*date_at = out->end;
+	rc |= buf_append_str(out, date);
+	rc |= buf_append(out, "\r\n", 2);
 	if (r->content_type != NULL)
 		rc |= append_field(out, "Content-Type", r->content_type);
 	/* A 304 has no content; its length would be the 200's, so it is left out.
@@ -199,6 +207,14 @@ int response_write_head(struct buf *out, const struct response *r, const char *d
 		rc |= append_field(out, "ETag", r->etag);
 	if (r->accept_ranges)
 		rc |= buf_append_str(out, "Accept-Ranges: bytes\r\n");
+	return rc;
+}
+
+/* The fields after Accept-Ranges, which may differ from one response to the
+ * next, and the empty line. */
+static int write_varying_fields(struct buf *out, const struct response *r)
+{
+	int rc = 0;
 	if (r->range != RESPONSE_RANGE_NONE)
 		rc |= append_content_range(out, r);
 	if (r->location != NULL)
@@ -215,8 +231,82 @@ int response_write_head(struct buf *out, const struct response *r, const char *d
 		rc |= buf_append_str(out, "Connection: close\r\n");
 	else if (r->connection == RESPONSE_KEEP_ALIVE_HTTP10)
 		rc |= buf_append_str(out, "Connection: keep-alive\r\n");
-	rc |= buf_append(out, "\r\n", 2);
+	return rc | buf_append(out, "\r\n", 2);
+}
+
+bool response_prepared_fits(const struct response_prepared *p, const struct response *r)
+{
+	return r->status == p->status && r->content_length == p->content_length &&
+	       r->framing == FRAMING_LENGTH && r->range == RESPONSE_RANGE_NONE &&
+	       r->accept_ranges && r->content_type == p->content_type &&
+	       r->content_encoding == p->content_encoding &&
+	       r->vary_accept_encoding == p->vary_accept_encoding &&
+	       r->vary_accept == p->vary_accept && r->vary_cors == p->vary_cors;
+}
+
+/* The prepared bytes, with this second's date in place. */
+static int copy_prepared(struct buf *out, const struct response_prepared *p, const char *date)
+{
+	if (buf_reserve(out, p->len) < 0)
+		return -1;
+	char *at = out->data + out->end;
+	memcpy(at, p->bytes, p->len);
+	memcpy(at + p->date_at, date, HTTPDATE_LEN);
+	out->end += p->len;
+	return 0;
+}
+
+int response_write_head(struct buf *out, const struct response *r, const char *date)
+{
+	int rc;
+	if (r->prepared != NULL && response_prepared_fits(r->prepared, r)) {
+		rc = copy_prepared(out, r->prepared, date);
+	} else {
+		size_t date_at;
+		rc = write_fixed_fields(out, r, date, &date_at);
+	}
+	rc |= write_varying_fields(out, r);
 	return rc < 0 ? -1 : 0;
+}
+
+/* Any IMF-fixdate: a prepared head's Date is overwritten each time it is sent. */
+#define DATE_PLACEHOLDER "Thu, 01 Jan 1970 00:00:00 GMT"
+_Static_assert(sizeof DATE_PLACEHOLDER - 1 == HTTPDATE_LEN, "dates have one length");
+
+struct response_prepared *response_prepare(const struct response *r)
+{
+	if (r->status != 200 || r->framing != FRAMING_LENGTH || r->range != RESPONSE_RANGE_NONE ||
+	    !r->accept_ranges || r->etag == NULL)
+		return NULL;
+	size_t etag_len = strlen(r->etag);
+	if (etag_len >= RESPONSE_ETAG_MAX)
+		return NULL;
+	struct buf head = BUF_INIT;
+	size_t date_at;
+	if (write_fixed_fields(&head, r, DATE_PLACEHOLDER, &date_at) < 0) {
+		buf_free(&head);
+		return NULL;
+	}
+	size_t type_len = r->content_type != NULL ? strlen(r->content_type) + 1 : 0;
+	struct response_prepared *p = malloc(sizeof *p + buf_len(&head) + type_len);
+	if (p != NULL) {
+		p->status = r->status;
+		p->content_length = r->content_length;
+		p->content_encoding = r->content_encoding;
+		p->vary_accept_encoding = r->vary_accept_encoding;
+		p->vary_accept = r->vary_accept;
+		p->vary_cors = r->vary_cors;
+		p->date_at = date_at - head.start;
+		p->len = buf_len(&head);
+		memcpy(p->bytes, buf_head(&head), p->len);
+		memset(p->etag, 0, sizeof p->etag); /* copied whole by its users */
+		memcpy(p->etag, r->etag, etag_len + 1);
+		p->content_type = NULL;
+		if (r->content_type != NULL)
+			p->content_type = memcpy(p->bytes + p->len, r->content_type, type_len);
+	}
+	buf_free(&head);
+	return p;
 }
 
 /* The whole page for an error status; the text is fixed, so it always fits. */

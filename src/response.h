@@ -33,6 +33,25 @@ enum response_range {
 /* Room for an entity tag, quotes included (conditional.h's ETAG_MAX). */
 #define RESPONSE_ETAG_MAX 80
 
+/* The head of a response sent again and again (a cached file's 200), made
+ * once: its status line and fixed fields up to Accept-Ranges, with the Date
+ * value left to be patched in per response. What it was made for is kept
+ * beside it, so that a plan it no longer describes is written field by field.
+ * One allocation (free() releases it); the strings point into it. */
+struct response_prepared {
+	int status;
+	uint64_t content_length;
+	const char *content_type;     /* the plan's, copied here */
+	const char *content_encoding; /* static strings: compared by address */
+	bool vary_accept_encoding;
+	bool vary_accept;
+	const char *vary_cors; /* NULL when prepared: CORS adds to Vary after the plan */
+	size_t date_at;        /* where the Date value begins in bytes */
+	size_t len;
+	char etag[RESPONSE_ETAG_MAX];
+	char bytes[]; /* len bytes, then the content type's text */
+};
+
 /* How the end of the body is known (RFC 9112 section 6.3). */
 enum response_framing {
 	FRAMING_LENGTH,  /* Content-Length */
@@ -64,6 +83,12 @@ struct response {
 	const char *vary_cors;   /* request fields the CORS answer depends on, for Vary */
 	enum response_connection connection;
 	bool head_only; /* HEAD: the same fields, no body */
+
+	/* A head prepared for this very plan (NULL: none), and the reference
+	 * (a body of no bytes) that keeps what it lives in alive until the plan
+	 * is released, even when a HEAD or a 304 lets go of the body itself. */
+	const struct response_prepared *prepared;
+	struct body prepared_owner;
 
 	/* The body, owned by the plan until a connection takes it; an error page
 	 * of our own is written with the head instead (error_page). */
@@ -97,8 +122,18 @@ const char *response_date_now(void);
 /* The same for a time the caller already read (now). */
 const char *response_date(time_t now);
 
-/* Append the status line and header fields (ending with the empty line). */
+/* Append the status line and header fields (ending with the empty line): a
+ * prepared head's bytes with date patched in when r has one that fits it. */
 int response_write_head(struct buf *out, const struct response *r, const char *date);
+
+/* A head prepared from the plan r (a 200 with its whole body), for
+ * response_write_head to copy while r's fields stay what they are now; NULL
+ * when out of memory or when r is not such a plan. */
+struct response_prepared *response_prepare(const struct response *r);
+
+/* Does the prepared head p describe the plan r exactly (all but the Date and
+ * the fields that follow Accept-Ranges)? */
+bool response_prepared_fits(const struct response_prepared *p, const struct response *r);
 
 /* Plan an error response: its status, and the type and length of its small
  * HTML body, which never echoes anything of the request. Whatever body the

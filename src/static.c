@@ -432,6 +432,21 @@ static const char *content_type_for(const struct static_site *site, const char *
 	return kept != NULL ? kept : type;
 }
 
+/* The 200 planned in r for the cached file mem: the head is made once per
+ * entry (type, length, validators), and later plans copy it with only the
+ * Date patched in. An entry read for one response only gets none. */
+static void use_prepared_head(const struct cached_file *mem, struct response *r)
+{
+	if (mem->head == NULL && filecache_is_kept(mem))
+		filecache_keep_head(mem, response_prepare(r));
+	if (mem->head == NULL)
+		return;
+	r->content_type = mem->head->content_type; /* the same text, kept with the head */
+	r->prepared = mem->head;
+	/* A HEAD or a 304 drops the body, and its reference, before the head is written. */
+	r->prepared_owner = body_memory(filecache_hold(mem), mem->bytes, 0, 0);
+}
+
 /* Preconditions and Range decide between 200, 206, 304, 412 and 416. The plan
  * takes over body, the whole file: its bytes in memory (mem, which the ETag
  * then describes by their hash) or, for a large file, an open file. */
@@ -444,7 +459,10 @@ static void plan_file(const struct static_site *site, const struct http_request 
 	const uint64_t size = (uint64_t)st->st_size;
 	const time_t mtime = st->st_mtime;
 	char *etag = r->etag_text;
-	if (mem != NULL)
+	const struct response_prepared *ready = mem != NULL ? mem->head : NULL;
+	if (ready != NULL)
+		memcpy(etag, ready->etag, sizeof ready->etag);
+	else if (mem != NULL)
 		etag_from_content(mem->len, mem->hash, etag);
 	else
 		etag_from_stat(st, etag);
@@ -466,7 +484,7 @@ static void plan_file(const struct static_site *site, const struct http_request 
 	}
 
 	r->status = 200;
-	r->content_type = content_type_for(site, name, r);
+	r->content_type = ready != NULL ? ready->content_type : content_type_for(site, name, r);
 	r->content_length = size;
 	r->has_last_modified = true;
 	r->last_modified = mtime;
@@ -474,6 +492,8 @@ static void plan_file(const struct static_site *site, const struct http_request 
 	r->accept_ranges = true;
 	r->body.offset = 0;
 	r->body.remaining = size;
+	if (mem != NULL)
+		use_prepared_head(mem, r);
 	if (req->range.len == 0 || !conditional_range_allowed(req, data, etag, mtime))
 		return;
 

@@ -101,6 +101,47 @@ START_TEST(test_same_file_is_not_read_again_changed_file_is)
 }
 END_TEST
 
+/* A head kept with an entry lives as long as that version of the file: the
+ * same file revalidated keeps it, a changed file's new entry starts without
+ * one, and a read for one response only is not a kept entry. */
+START_TEST(test_head_lives_with_its_entry)
+{
+	struct filecache *fc = filecache_new(1 << 20, 1 << 16);
+	struct stat st;
+	int fd = make_file("a.txt", "one", &st);
+	time_t now = settled(&st);
+	const struct cached_file *first = filecache_put(fc, "k", 1, "a.txt", fd, &st, now);
+	ck_assert(filecache_is_kept(first));
+	ck_assert_ptr_null(first->head);
+	struct response_prepared *head = malloc(16); /* opaque to the cache */
+	ck_assert_ptr_nonnull(head);
+	filecache_keep_head(first, head);
+	const struct cached_file *again = filecache_put(fc, "k", 1, "a.txt", fd, &st, now + 1);
+	ck_assert_ptr_eq(again, first);
+	ck_assert_ptr_eq(again->head, head);
+	/* A reference of its own: the entry outlives the other holders. */
+	const struct cached_file *held = filecache_hold(first);
+	filecache_release(first);
+	filecache_release(again);
+	struct stat st2;
+	close(fd);
+	fd = make_file("a.txt", "two!", &st2);
+	const struct cached_file *changed =
+	    filecache_put(fc, "k", 1, "a.txt", fd, &st2, settled(&st2));
+	ck_assert_ptr_ne(changed, first);
+	ck_assert_ptr_null(changed->head);
+	ck_assert_ptr_eq(held->head, head); /* still there for its holder */
+	filecache_release(held);
+	const struct cached_file *once = filecache_snapshot(fd, "a.txt", 1 << 16, now);
+	ck_assert_ptr_nonnull(once);
+	ck_assert(!filecache_is_kept(once));
+	filecache_release(once);
+	filecache_release(changed);
+	filecache_free(fc);
+	close(fd);
+}
+END_TEST
+
 /* New bytes of the same size, the modification time put back (cp -p,
  * unzip -o): only the change time tells, and it is enough. */
 START_TEST(test_preserved_mtime_copy_is_another_version)
@@ -294,6 +335,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_put_then_get_within_the_second);
 	tcase_add_test(tc, test_same_file_is_not_read_again_changed_file_is);
+	tcase_add_test(tc, test_head_lives_with_its_entry);
 	tcase_add_test(tc, test_preserved_mtime_copy_is_another_version);
 	tcase_add_test(tc, test_limits_and_eviction);
 	tcase_add_test(tc, test_shrunk_file_is_kept_as_it_is);

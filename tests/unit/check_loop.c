@@ -114,9 +114,10 @@ static void cancel(struct loop *loop, struct probe *p)
 	ck_assert_msg(!loop_timer_armed(&p->timer), "timer %zu armed after its cancel", p->id);
 }
 
-/* heap_slot is where loop.c keeps each armed timer in its binary min-heap:
- * the armed timers fill slots 0..count-1, one each, and no timer is due
- * before its parent. Checked from the timers alone, after any operation. */
+/* heap_slot is where loop.c keeps each armed timer in its binary min-heap,
+ * ordered by key_ms (never later than the deadline, when_ms): the armed
+ * timers fill slots 0..count-1, one each, and no key is before its parent's.
+ * Checked from the timers alone, after any operation. */
 static void check_heap(size_t n)
 {
 	/* Plain ifs: a ck_assert per timer per operation would be millions of
@@ -138,11 +139,13 @@ static void check_heap(size_t n)
 		if (by_slot[slot] != NULL)
 			ck_abort_msg("timers %zu and %zu share slot %zu", by_slot[slot]->id, i,
 			             slot);
+		if (probes[i].timer.key_ms > probes[i].timer.when_ms)
+			ck_abort_msg("timer %zu placed after its deadline", i);
 		by_slot[slot] = &probes[i];
 	}
 	for (size_t s = 1; s < count; s++)
-		if (by_slot[(s - 1) / 2]->timer.when_ms > by_slot[s]->timer.when_ms)
-			ck_abort_msg("slot %zu is due before its parent", s);
+		if (by_slot[(s - 1) / 2]->timer.key_ms > by_slot[s]->timer.key_ms)
+			ck_abort_msg("slot %zu is placed before its parent", s);
 }
 
 /* Run the loop until something stops it, at the latest when a timer due at
@@ -305,6 +308,32 @@ START_TEST(test_cancel_idle_timer_is_harmless)
 END_TEST
 
 /* ------------------------------------------------------------- re-arm */
+
+/* A deadline moved later stays where it is in the heap (a connection moves
+ * its deadline twice per request: no heap work for that), fires at its new
+ * time and not at its old one, and still in order with a timer due between. */
+START_TEST(test_deadline_moved_later_keeps_its_place)
+{
+	struct loop *loop = new_loop(3, 7);
+	int64_t base = loop_now(loop);
+	arm(loop, &probes[0], base + 20);
+	arm(loop, &probes[1], base + 30);
+	arm(loop, &probes[2], base + 40);
+	size_t slot = probes[0].timer.heap_slot;
+	arm(loop, &probes[0], base + 60);
+	ck_assert_uint_eq(probes[0].timer.heap_slot, slot);
+	check_heap(3);
+	ck_assert(run_until(loop, base + 50));
+	ck_assert_uint_eq(probes[0].fired, 0);
+	ck_assert_uint_eq(log_.n, 2);
+	ck_assert_uint_eq(log_.ids[0], 1);
+	ck_assert_uint_eq(log_.ids[1], 2);
+	run_due(loop, base + 60);
+	ck_assert_uint_eq(probes[0].fired, 1);
+	ck_assert_int_ge(loop_now(loop), base + 60);
+	loop_free(loop);
+}
+END_TEST
 
 START_TEST(test_rearmed_fire_once_at_new_time)
 {
@@ -574,6 +603,7 @@ int main(void)
 	tcase_add_loop_test(timers, test_cancelled_never_fire, 0, CANCEL_PICKS);
 	tcase_add_test(timers, test_cancel_idle_timer_is_harmless);
 	tcase_add_test(timers, test_rearmed_fire_once_at_new_time);
+	tcase_add_test(timers, test_deadline_moved_later_keeps_its_place);
 	tcase_add_loop_test(timers, test_random_operations_keep_the_heap, 0, 3);
 	tcase_add_test(timers, test_callback_cancels_and_arms_others_due_now);
 	tcase_add_test(timers, test_callback_rearms_itself);

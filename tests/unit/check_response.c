@@ -560,6 +560,156 @@ START_TEST(test_date_now_cached)
 }
 END_TEST
 
+/* ------------------------------------------------------------ prepared heads */
+
+#define OTHER_DATE "Wed, 31 Dec 2036 23:59:59 GMT"
+
+/* The plan a cached file's 200 has, with what varies per response too. */
+static struct response cached_file_plan(void)
+{
+	static const char *const extra[] = {"X-One: 1\r\n", "Cache-Control: no-cache\r\n"};
+	struct response r;
+	response_init(&r);
+	r.status = 200;
+	r.content_type = "text/css; charset=utf-8";
+	r.content_length = 1234;
+	r.has_last_modified = true;
+	r.last_modified = LAST_MODIFIED_TIME;
+	r.etag = "\"4d2-0123456789abcdef\"";
+	r.accept_ranges = true;
+	r.content_encoding = "br";
+	r.vary_accept_encoding = true;
+	r.extra_count = ARRAY_LEN(extra);
+	r.extra[0] = extra[0];
+	r.extra[1] = extra[1];
+	return r;
+}
+
+/* What the plan's head is field by field, for date. */
+static void head_field_by_field(const struct response *r, const char *date, struct buf *out)
+{
+	struct response plain = *r;
+	plain.prepared = NULL;
+	ck_assert_int_eq(response_write_head(out, &plain, date), 0);
+}
+
+static void assert_same_head(const struct response *r, const char *date, const char *what)
+{
+	struct buf want = BUF_INIT, got = BUF_INIT;
+	head_field_by_field(r, date, &want);
+	ck_assert_int_eq(response_write_head(&got, r, date), 0);
+	char text[1200];
+	snprintf(text, sizeof text, "%s", show(buf_head(&want), buf_len(&want)));
+	ck_assert_msg(buf_len(&got) == buf_len(&want) &&
+	                  memcmp(buf_head(&got), buf_head(&want), buf_len(&got)) == 0,
+	              "%s:\n got  \"%s\"\n want \"%s\"", what, show(buf_head(&got), buf_len(&got)),
+	              text);
+	buf_free(&want);
+	buf_free(&got);
+}
+
+/* The prepared head gives the very bytes of the field-by-field one, whatever
+ * the date, the connection and the add_header lines of each response. */
+START_TEST(test_prepared_head_is_the_same_head)
+{
+	static const enum response_connection connections[] = {
+	    RESPONSE_KEEP_ALIVE, RESPONSE_KEEP_ALIVE_HTTP10, RESPONSE_CLOSE};
+	struct response r = cached_file_plan();
+	struct response_prepared *p = response_prepare(&r);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_str_eq(p->etag, r.etag);
+	ck_assert_str_eq(p->content_type, r.content_type);
+	r.content_type = p->content_type; /* as the responder then plans it */
+	r.prepared = p;
+	ck_assert(response_prepared_fits(p, &r));
+	for (size_t i = 0; i < ARRAY_LEN(connections); i++) {
+		r.connection = connections[i];
+		assert_same_head(&r, DATE, "a prepared head");
+		assert_same_head(&r, OTHER_DATE, "a prepared head, another second");
+		r.extra_count = 0;
+		assert_same_head(&r, DATE, "a prepared head without add_header lines");
+	}
+	/* It really is the copy: its bytes, with the date patched in. */
+	struct buf b = BUF_INIT;
+	ck_assert_int_eq(response_write_head(&b, &r, OTHER_DATE), 0);
+	ck_assert_mem_eq(buf_head(&b), p->bytes, p->date_at);
+	ck_assert_mem_eq(buf_head(&b) + p->date_at, OTHER_DATE, IMF_FIXDATE_LEN);
+	buf_free(&b);
+	free(p);
+}
+END_TEST
+
+/* A plan changed after its head was prepared (a 206, a 304, an error, another
+ * type or length) is written field by field: the prepared bytes would lie. */
+START_TEST(test_prepared_head_unfit_plan)
+{
+	struct response base = cached_file_plan();
+	struct response_prepared *p = response_prepare(&base);
+	ck_assert_ptr_nonnull(p);
+	base.content_type = p->content_type;
+	base.prepared = p;
+	struct response r = base;
+	r.status = 206;
+	r.range = RESPONSE_RANGE_PARTIAL;
+	r.range_first = 0;
+	r.complete_length = 1234;
+	r.content_length = 10;
+	ck_assert(!response_prepared_fits(p, &r));
+	assert_same_head(&r, DATE, "a range");
+	r = base;
+	r.status = 304;
+	ck_assert(!response_prepared_fits(p, &r));
+	r = base;
+	r.content_type = "text/plain";
+	ck_assert(!response_prepared_fits(p, &r));
+	r = base;
+	r.content_length = 1233;
+	ck_assert(!response_prepared_fits(p, &r));
+	r = base;
+	r.content_encoding = NULL;
+	ck_assert(!response_prepared_fits(p, &r));
+	/* CORS adds to Vary after the plan: the field-by-field head names it. */
+	r = base;
+	r.vary_cors = "Origin";
+	ck_assert(!response_prepared_fits(p, &r));
+	assert_same_head(&r, DATE, "a CORS answer");
+	struct buf v = BUF_INIT;
+	ck_assert_int_eq(response_write_head(&v, &r, DATE), 0);
+	ck_assert(contains(buf_head(&v), buf_len(&v), "Vary: Accept-Encoding, Origin\r\n"));
+	buf_free(&v);
+	r = base;
+	r.vary_accept = true;
+	ck_assert(!response_prepared_fits(p, &r));
+	r = base;
+	response_error(&r, 412);
+	ck_assert(!response_prepared_fits(p, &r));
+	struct buf b = BUF_INIT;
+	ck_assert_int_eq(response_write_head(&b, &r, DATE), 0);
+	ck_assert(contains(buf_head(&b), buf_len(&b), "412 Precondition Failed"));
+	buf_free(&b);
+	free(p);
+}
+END_TEST
+
+/* Only a whole 200 with a validator has a head worth keeping. */
+START_TEST(test_prepare_only_whole_200)
+{
+	struct response r = cached_file_plan();
+	r.status = 304;
+	ck_assert_ptr_null(response_prepare(&r));
+	r = cached_file_plan();
+	r.status = 206;
+	r.range = RESPONSE_RANGE_PARTIAL;
+	ck_assert_ptr_null(response_prepare(&r));
+	r = cached_file_plan();
+	r.framing = FRAMING_CHUNKED;
+	ck_assert_ptr_null(response_prepare(&r));
+	r = cached_file_plan();
+	r.etag = NULL;
+	ck_assert_ptr_null(response_prepare(&r));
+}
+END_TEST
+
 /* -------------------------------------------------------------------- suite */
 
 static Suite *response_suite(void)
@@ -586,6 +736,11 @@ static Suite *response_suite(void)
 	tcase_add_test(date, test_date_now);
 	tcase_add_test(date, test_date_now_cached);
 	suite_add_tcase(s, date);
+	TCase *prepared = tcase_create("prepared");
+	tcase_add_test(prepared, test_prepared_head_is_the_same_head);
+	tcase_add_test(prepared, test_prepared_head_unfit_plan);
+	tcase_add_test(prepared, test_prepare_only_whole_200);
+	suite_add_tcase(s, prepared);
 	return s;
 }
 
