@@ -432,6 +432,18 @@ static const char *content_type_for(const struct static_site *site, const char *
 	return kept != NULL ? kept : type;
 }
 
+/* The prepared head of the cached file mem, when there is one for the coding
+ * r is served in: a sibling (FILE.zst) is served as itself and as a coding
+ * of FILE, with another type and ETag; its one head is for the first. */
+static const struct response_prepared *prepared_for(const struct cached_file *mem,
+                                                    const struct response *r)
+{
+	return mem != NULL && mem->head != NULL &&
+	               mem->head->content_encoding == r->content_encoding
+	           ? mem->head
+	           : NULL;
+}
+
 /* The 200 planned in r for the cached file mem: the head is made once per
  * entry (type, length, validators), and later plans copy it with only the
  * Date patched in. An entry read for one response only gets none. */
@@ -439,7 +451,7 @@ static void use_prepared_head(const struct cached_file *mem, struct response *r)
 {
 	if (mem->head == NULL && filecache_is_kept(mem))
 		filecache_keep_head(mem, response_prepare(r));
-	if (mem->head == NULL)
+	if (!prepared_for(mem, r))
 		return;
 	r->content_type = mem->head->content_type; /* the same text, kept with the head */
 	r->prepared = mem->head;
@@ -459,14 +471,16 @@ static void plan_file(const struct static_site *site, const struct http_request 
 	const uint64_t size = (uint64_t)st->st_size;
 	const time_t mtime = st->st_mtime;
 	char *etag = r->etag_text;
-	const struct response_prepared *ready = mem != NULL ? mem->head : NULL;
-	if (ready != NULL)
+	const struct response_prepared *ready = prepared_for(mem, r);
+	if (ready != NULL) { /* marked with the coding already */
 		memcpy(etag, ready->etag, sizeof ready->etag);
-	else if (mem != NULL)
-		etag_from_content(mem->len, mem->hash, etag);
-	else
-		etag_from_stat(st, etag);
-	encoding_mark_etag(etag, RESPONSE_ETAG_MAX, r->content_encoding);
+	} else {
+		if (mem != NULL)
+			etag_from_content(mem->len, mem->hash, etag);
+		else
+			etag_from_stat(st, etag);
+		encoding_mark_etag(etag, RESPONSE_ETAG_MAX, r->content_encoding);
+	}
 	r->body = body;
 	switch (conditional_evaluate(req, data, etag, mtime)) {
 	case CONDITIONAL_PROCEED:
