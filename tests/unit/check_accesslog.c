@@ -4,6 +4,8 @@
 
 #include "accesslog.h"
 
+#include "check_run.h"
+
 #include <arpa/inet.h>
 #include <check.h>
 #include <netinet/in.h>
@@ -75,9 +77,5 @@ int main(void)
 	tcase_add_test(tc, test_user_written);
 	tcase_add_test(tc, test_user_escaped_space_included);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

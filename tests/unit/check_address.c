@@ -3,6 +3,8 @@
 
 #include "address.h"
 
+#include "check_run.h"
+
 #include <arpa/inet.h>
 #include <check.h>
 #include <netinet/in.h>
@@ -272,11 +274,5 @@ static Suite *address_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(address_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(address_suite());
 }

@@ -5,6 +5,8 @@
 
 #include "auth.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -347,9 +349,5 @@ int main(void)
 	tcase_add_test(decisions, test_cache_spares_crypt);
 	tcase_add_test(decisions, test_budget_per_turn);
 	suite_add_tcase(s, decisions);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

@@ -4,6 +4,8 @@
 
 #include "buffer.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -427,11 +429,5 @@ static Suite *buffer_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(buffer_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(buffer_suite());
 }

@@ -5,6 +5,8 @@
 
 #include "chunked.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -701,11 +703,5 @@ static Suite *chunked_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(chunked_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(chunked_suite());
 }

@@ -2,6 +2,8 @@
 
 #include "clients.h"
 
+#include "check_run.h"
+
 #include <arpa/inet.h>
 #include <check.h>
 #include <netinet/in.h>
@@ -125,9 +127,5 @@ int main(void)
 	tcase_add_test(tc, test_matches_model);
 	tcase_add_test(tc, test_full_table_refuses);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

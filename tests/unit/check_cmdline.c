@@ -5,6 +5,8 @@
 #include "config.h"
 #include "config_directive.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -264,9 +266,5 @@ static Suite *cmdline_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(cmdline_suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(cmdline_suite());
 }

@@ -7,6 +7,8 @@
 #include "http_parser.h"
 #include "httpdate.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -653,11 +655,5 @@ static Suite *conditional_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(conditional_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(conditional_suite());
 }

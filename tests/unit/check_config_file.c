@@ -4,6 +4,8 @@
 
 #include "config.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -251,9 +253,5 @@ static Suite *config_file_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(config_file_suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(config_file_suite());
 }

@@ -6,6 +6,8 @@
 #include "config.h"
 #include "config_directive.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -727,11 +729,8 @@ int main(void)
 	write_file(WEAK_USERS_FILE,
 	           "alice:$2b$04$W73itq7llVcfKoPX0RNfoO8hsAnx8jamatX4zUC5BJ3iMrni8sSIG\n"
 	           "bob:$apr1$eD45PqbO$FjXKpOTtbs2NsTF8vG.km1\n");
-	SRunner *sr = srunner_create(config_table_suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int status = check_run(config_table_suite());
 	remove(USERS_FILE);
 	remove(WEAK_USERS_FILE);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return status;
 }

@@ -4,6 +4,8 @@
 
 #include "config_values.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,9 +122,5 @@ static Suite *config_values_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(config_values_suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(config_values_suite());
 }

@@ -9,6 +9,8 @@
 #include "http_parser.h"
 #include "response.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -383,9 +385,5 @@ int main(void)
 	tcase_add_test(tc, test_fields_for_a_list);
 	tcase_add_test(tc, test_fields_for_any_origin);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

@@ -4,6 +4,8 @@
 
 #include "credentials.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,9 +167,5 @@ int main(void)
 	tcase_add_loop_test(tc, test_field, 0, (int)ARRAY_LEN(field_cases));
 	tcase_add_test(tc, test_field_limits);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

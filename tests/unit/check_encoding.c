@@ -6,6 +6,8 @@
 #include "encoding.h"
 #include "qvalue.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,9 +164,5 @@ static Suite *encoding_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(encoding_suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(encoding_suite());
 }

@@ -13,6 +13,8 @@
 #include "site.h"
 #include "static.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -934,9 +936,5 @@ int main(void)
 	tcase_add_test(tc, test_fallback_through_the_exchange);
 	tcase_add_test(tc, test_basic_auth);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

@@ -5,6 +5,8 @@
 #include "fallback.h"
 #include "urlpath.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,9 +77,5 @@ int main(void)
 	tcase_add_test(tc, test_off);
 	tcase_add_test(tc, test_scope_names);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

@@ -4,6 +4,8 @@
 
 #include "hash.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -344,9 +346,5 @@ int main(void)
 	tcase_add_test(tc, test_hash_of_the_bytes);
 	tcase_add_test(tc, test_flush);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

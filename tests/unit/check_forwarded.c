@@ -6,6 +6,8 @@
 
 #include "forwarded.h"
 
+#include "check_run.h"
+
 #include <arpa/inet.h>
 #include <check.h>
 #include <netinet/in.h>
@@ -268,11 +270,5 @@ static Suite *forwarded_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(forwarded_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(forwarded_suite());
 }

@@ -4,6 +4,8 @@
 
 #include "htpasswd.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,9 +143,5 @@ static Suite *htpasswd_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(htpasswd_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(htpasswd_suite());
 }

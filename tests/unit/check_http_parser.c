@@ -5,6 +5,8 @@
 
 #include "http_parser.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <ctype.h>
 #include <stdbool.h>
@@ -1832,11 +1834,5 @@ static Suite *http_parser_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(http_parser_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(http_parser_suite());
 }

@@ -6,6 +6,8 @@
 
 #include "httpchars.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -91,9 +93,5 @@ int main(void)
 	tcase_add_test(tc, test_token);
 	tcase_add_test(tc, test_hex_value);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

@@ -4,6 +4,8 @@
 
 #include "listener.h"
 
+#include "check_run.h"
+
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
@@ -182,11 +184,5 @@ static Suite *listener_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(listener_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(listener_suite());
 }

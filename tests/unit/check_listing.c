@@ -12,6 +12,8 @@
 #include "listing.h"
 #include "urlpath.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -608,9 +610,5 @@ int main(void)
 	tcase_add_loop_test(pure, test_format_wanted, 0, (int)ARRAY_LEN(format_cases));
 	tcase_add_loop_test(pure, test_accept_weight, 0, (int)ARRAY_LEN(weight_cases));
 	suite_add_tcase(s, pure);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

@@ -12,6 +12,8 @@
 #include "logfile.h"
 #include "syslog_sink.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -434,9 +436,5 @@ static Suite *log_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(log_suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(log_suite());
 }

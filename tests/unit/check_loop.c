@@ -3,6 +3,8 @@
 #include "container.h"
 #include "loop.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <errno.h>
 #include <limits.h>
@@ -616,9 +618,5 @@ int main(void)
 	tcase_add_test(fds, test_events_are_delivered_only_while_wanted);
 	tcase_add_test(fds, test_callback_unwatches_fd_ready_in_the_same_turn);
 	suite_add_tcase(s, fds);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

@@ -3,6 +3,8 @@
 
 #include "managed_headers.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <stdlib.h>
 
@@ -56,9 +58,5 @@ static Suite *managed_headers_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(managed_headers_suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(managed_headers_suite());
 }

@@ -7,6 +7,8 @@
 #include "metrics.h"
 #include "metrics_route.h"
 
+#include "check_run.h"
+
 #include <arpa/inet.h>
 #include <check.h>
 #include <netinet/in.h>
@@ -166,9 +168,5 @@ int main(void)
 	tcase_add_test(tc, test_duration_histogram);
 	tcase_add_test(tc, test_route_allows_networks);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

@@ -5,6 +5,8 @@
 
 #include "mime.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -351,11 +353,5 @@ static Suite *mime_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(mime_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(mime_suite());
 }

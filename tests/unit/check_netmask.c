@@ -4,6 +4,8 @@
 
 #include "netmask.h"
 
+#include "check_run.h"
+
 #include <arpa/inet.h>
 #include <check.h>
 #include <netinet/in.h>
@@ -212,11 +214,5 @@ static Suite *netmask_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(netmask_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(netmask_suite());
 }

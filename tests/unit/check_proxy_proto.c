@@ -6,6 +6,8 @@
 
 #include "proxy_proto.h"
 
+#include "check_run.h"
+
 #include <arpa/inet.h>
 #include <check.h>
 #include <netinet/in.h>
@@ -621,11 +623,5 @@ static Suite *proxy_proto_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(proxy_proto_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(proxy_proto_suite());
 }

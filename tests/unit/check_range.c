@@ -3,6 +3,8 @@
 
 #include "range.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -406,11 +408,5 @@ static Suite *range_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(range_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(range_suite());
 }

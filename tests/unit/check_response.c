@@ -4,6 +4,8 @@
 
 #include "response.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -746,11 +748,5 @@ static Suite *response_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(response_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(response_suite());
 }

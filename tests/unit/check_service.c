@@ -12,6 +12,8 @@
 
 #include "service.h"
 
+#include "check_run.h"
+
 #include <arpa/inet.h>
 #include <check.h>
 #include <dirent.h>
@@ -561,9 +563,5 @@ static Suite *service_suite(void)
 
 int main(void)
 {
-	SRunner *runner = srunner_create(service_suite());
-	srunner_run_all(runner, CK_ENV);
-	int failed = srunner_ntests_failed(runner);
-	srunner_free(runner);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(service_suite());
 }

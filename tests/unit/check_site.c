@@ -6,6 +6,8 @@
 #include "config.h"
 #include "site.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,9 +183,5 @@ static Suite *site_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(site_suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(site_suite());
 }

@@ -5,6 +5,8 @@
 
 #include "urlpath.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -447,11 +449,5 @@ static Suite *urlpath_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(urlpath_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(urlpath_suite());
 }

@@ -6,6 +6,8 @@
 
 #include "vhost.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -240,9 +242,5 @@ static Suite *vhost_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(vhost_suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(vhost_suite());
 }
