@@ -289,14 +289,14 @@ def child_env(**extra):
     return env
 
 
-def start_server(notify=None, args=(), wrapper=()):
+def start_server(notify=None, args=(), wrapper=(), binary=None):
     """The server on 127.0.0.1:0, told about notify (a NotifyReceiver) if given."""
     env = child_env(**({"NOTIFY_SOCKET": notify.name} if notify else {}))
-    argv = [*wrapper, harness.SWITCHBOARD, "--listen", f"{HOST}:0", "--root", docroot(), *args]
+    argv = [*wrapper, binary or harness.SWITCHBOARD, "--listen", f"{HOST}:0", "--root", docroot(), *args]
     return Process(argv, env).start()
 
 
-def start_activated(ports, args=(), fdnames=None, notify=None, wrapper=()):
+def start_activated(ports, args=(), fdnames=None, notify=None, wrapper=(), binary=None):
     """systemd-socket-activate listening on 127.0.0.1:PORT for each port, which execs the
     server (same pid) at the first connection. Returns once the ports are bound."""
     tool = need_tool("systemd-socket-activate")
@@ -312,7 +312,7 @@ def start_activated(ports, args=(), fdnames=None, notify=None, wrapper=()):
             passed[key] = os.environ[key]
     for key, value in passed.items():
         argv += ["-E", f"{key}={value}"]
-    argv += [harness.SWITCHBOARD, "--root", docroot(), *args]
+    argv += [binary or harness.SWITCHBOARD, "--root", docroot(), *args]
     process = Process(argv, child_env()).start()
     process.wait_line(r"Listening on", count=len(ports))
     return process
@@ -720,7 +720,18 @@ def sanitized_binary():
     return b"__asan_init" in data or b"__ubsan_handle" in data
 
 
+def others_can_run(path):
+    """Can a user who is neither owner nor in the group execute path (every
+    directory on the way searchable, the file executable by others)?"""
+    path = os.path.realpath(path)
+    parts = [path] + [os.path.dirname(path)]
+    while parts[-1] != os.path.dirname(parts[-1]):
+        parts.append(os.path.dirname(parts[-1]))
+    return all(os.stat(part).st_mode & 0o001 for part in parts)
+
+
 def strace_wrapper(trace_file):
+    """(strace's argv up to the program, the program to run under it)."""
     if sanitized_binary():
         raise Skip("a sanitizer build: its runtime makes system calls of its own (and "
                    "LeakSanitizer cannot run under strace); checked in the plain build")
@@ -732,7 +743,14 @@ def strace_wrapper(trace_file):
                            f"{probe.stderr.decode(errors='replace')[:200]}")
     wrapper = [tool, "-f", "-qq", "-s", "4096", "-e", "signal=none", "-o", trace_file]
     # As the units run it: never as root (which would switch users, calls they filter out).
-    return wrapper + (["-u", "nobody"] if os.geteuid() == 0 else [])
+    if os.geteuid() != 0:
+        return wrapper, harness.SWITCHBOARD
+    binary = harness.SWITCHBOARD
+    if not others_can_run(binary):  # a build under /root (0700), say: nobody runs a copy
+        binary = os.path.join(scratch_dir("switchboard-bin-"), os.path.basename(binary))
+        shutil.copy2(harness.SWITCHBOARD, binary)
+        os.chmod(binary, 0o755)
+    return wrapper + ["-u", "nobody"], binary
 
 
 def traced_pid(wrapper_pid, program, timeout=NOTIFY_TIMEOUT):
@@ -779,29 +797,30 @@ def expect_within_unit(unit, names, families):
 @harness.test(timeout=30)
 def syscalls_allowed_by_service_unit():
     trace = os.path.join(scratch_dir("switchboard-strace-"), "trace")
-    wrapper = strace_wrapper(trace)
+    wrapper, binary = strace_wrapper(trace)
     allowed_syscalls("switchboard.service")  # skip early when systemd-analyze is missing
-    with NotifyReceiver() as rx, start_server(notify=rx, wrapper=wrapper) as server:
-        server.set_pid(traced_pid(server.proc.pid, harness.SWITCHBOARD))
+    with NotifyReceiver() as rx, \
+            start_server(notify=rx, wrapper=wrapper, binary=binary) as server:
+        server.set_pid(traced_pid(server.proc.pid, binary))
         rx.wait_for("READY")
         exercise(server.port(), rx, server)
-    names, families = traced_calls(trace, os.path.basename(harness.SWITCHBOARD))
+    names, families = traced_calls(trace, os.path.basename(binary))
     expect_within_unit("switchboard.service", names, families)
 
 
 @harness.test(timeout=30)
 def syscalls_allowed_by_activated_unit():
     trace = os.path.join(scratch_dir("switchboard-strace-"), "trace")
-    wrapper = strace_wrapper(trace)
+    wrapper, binary = strace_wrapper(trace)
     allowed_syscalls("switchboard-activated.service")
     port = free_ports(1)[0]
     with NotifyReceiver() as rx, \
-            start_activated([port], notify=rx, wrapper=wrapper) as server:
+            start_activated([port], notify=rx, wrapper=wrapper, binary=binary) as server:
         server.set_pid(traced_pid(server.proc.pid, shutil.which("systemd-socket-activate")))
         expect_page_via_curl(port)
         rx.wait_for("READY")
         exercise(port, rx, server)
-    names, families = traced_calls(trace, os.path.basename(harness.SWITCHBOARD))
+    names, families = traced_calls(trace, os.path.basename(binary))
     expect_within_unit("switchboard-activated.service", names, families)
 
 
