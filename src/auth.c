@@ -262,11 +262,6 @@ void auth_reset(struct auth *a)
 	a->budget = AUTH_CRYPT_PER_TURN;
 }
 
-void auth_turn_begin(struct auth *a)
-{
-	a->budget = AUTH_CRYPT_PER_TURN;
-}
-
 /* Equal strings, in a time that depends on their lengths only. */
 static bool same_secret(const char *a, const char *b)
 {

@@ -113,14 +113,19 @@ static void refuse_credentials(const struct exchange_request *in, const struct a
 }
 
 /* Basic authentication under the site's rules, for the static files only:
- * health and metrics are never behind it. True when the request is answered
- * (refused) or deferred. */
-static bool stopped_by_auth(const struct exchange_ctx *ctx, const struct route *route,
-                            const struct exchange_request *in, struct exchange_plan *plan)
+ * health and metrics are never behind it. */
+static bool needs_auth(const struct exchange_ctx *ctx, const struct route *route,
+                       const struct exchange_request *in)
 {
-	if (ctx->auth == NULL || in->site == NULL || in->site->auth_rule_count == 0 ||
-	    route->handler != handle_static)
-		return false;
+	return in->site != NULL && in->site->auth_rule_count > 0 && ctx->auth != NULL &&
+	       route->handler == handle_static;
+}
+
+/* A request needs_auth() chose: true when it is answered (refused) or
+ * deferred. */
+static bool stopped_by_auth(const struct exchange_ctx *ctx, const struct exchange_request *in,
+                            struct exchange_plan *plan)
+{
 	const struct http_request *req = in->req;
 	struct auth_decision d;
 	enum auth_verdict verdict = auth_decide(
@@ -150,8 +155,11 @@ static bool stopped_by_auth(const struct exchange_ctx *ctx, const struct route *
 static const struct cors_policy *cors_for(const struct exchange_request *in,
                                           const struct route *route)
 {
-	return route != NULL && !route->same_origin_only && in->site != NULL ? in->site->cors
-	                                                                     : NULL;
+	/* The site first: with CORS off (the common case) that is all it takes. */
+	return in->site != NULL && in->site->cors != NULL && route != NULL &&
+	               !route->same_origin_only
+	           ? in->site->cors
+	           : NULL;
 }
 
 /* The route of a request that could not be read whole: none before its
@@ -184,7 +192,7 @@ static const struct route *dispatch(const struct exchange_ctx *ctx,
 		refuse_method(route, req, r);
 		if (in->site != NULL)
 			static_add_always_headers(&in->site->files, req, in->data, r);
-	} else if (!stopped_by_auth(ctx, route, in, plan))
+	} else if (!needs_auth(ctx, route, in) || !stopped_by_auth(ctx, in, plan))
 		route->handler(ctx, route, in, r);
 	return route;
 }
@@ -260,23 +268,21 @@ static void answer_fault(const struct exchange_ctx *ctx, const struct exchange_r
 	finish(ctx, in, route_of_fault(ctx, in), plan, in->req->request_line.len > 0);
 }
 
-void exchange_answer(const struct exchange_ctx *ctx, const struct exchange_request *request,
+void exchange_answer(const struct exchange_ctx *ctx, struct exchange_request *in,
                      struct exchange_plan *plan)
 {
-	const struct http_request *req = request->req;
+	const struct http_request *req = in->req;
 	response_init(&plan->response);
 	plan->close_after = plan->peer_closes = plan->unlogged = plan->fault = false;
 	plan->deferred = false;
 	plan->discard = 0;
 	plan->log = (struct accesslog_fields){.status = 0};
-	struct exchange_request with_site = *request;
-	const struct exchange_request *in = &with_site;
-	if (request->error_status != 0) {
-		with_site.site = default_site(ctx);
+	if (in->error_status != 0) {
+		in->site = default_site(ctx);
 		answer_fault(ctx, in, plan, in->error_status);
 		return;
 	}
-	with_site.site = site_for(ctx, request);
+	in->site = site_for(ctx, in);
 	if (req->has_content_length && req->content_length > ctx->max_discard_body) {
 		answer_fault(ctx, in, plan, 413);
 		return;

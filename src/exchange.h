@@ -72,9 +72,10 @@ struct exchange_plan {
 /* The static files handler, the router's fallback. */
 extern const struct route exchange_static_route;
 
-/* Plan the answer to in. The plan owns what its body holds: the connection
- * takes the body (body_take) and calls exchange_plan_release() after. */
-void exchange_answer(const struct exchange_ctx *ctx, const struct exchange_request *in,
+/* Plan the answer to in (whose site it sets, from the host). The plan owns
+ * what its body holds: the connection takes the body (body_take) and calls
+ * exchange_plan_release() after. */
+void exchange_answer(const struct exchange_ctx *ctx, struct exchange_request *in,
                      struct exchange_plan *plan);
 
 void exchange_plan_release(struct exchange_plan *plan);

@@ -3,6 +3,7 @@
 #include "loop.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/select.h>
@@ -16,6 +17,8 @@ struct loop_io {
 };
 
 struct loop {
+	struct loop_clock clock; /* first: loop_now() reads it (loop.h) */
+
 	/* Master sets, updated as interest changes and copied for each select(). */
 	fd_set readers;
 	fd_set writers;
@@ -27,7 +30,6 @@ struct loop {
 	size_t heap_len;
 	size_t heap_cap;
 
-	int64_t now_ms;
 	bool stopped;
 
 	loop_hook_cb before_wait;
@@ -49,7 +51,7 @@ struct loop *loop_new(void)
 	FD_ZERO(&loop->readers);
 	FD_ZERO(&loop->writers);
 	loop->maxfd = -1;
-	loop->now_ms = monotonic_ms();
+	loop->clock.now_ms = monotonic_ms();
 	return loop;
 }
 
@@ -198,7 +200,8 @@ void loop_timer_cancel(struct loop *loop, struct loop_timer *t)
 
 static void run_expired_timers(struct loop *loop)
 {
-	while (loop->heap_len > 0 && loop->heap[0]->key_ms <= loop->now_ms && !loop->stopped) {
+	while (loop->heap_len > 0 && loop->heap[0]->key_ms <= loop->clock.now_ms &&
+	       !loop->stopped) {
 		struct loop_timer *t = loop->heap[0];
 		/* Moved later since it was placed: to its place now, so that timers
 		 * due in the same turn still fire in deadline order. */
@@ -212,10 +215,7 @@ static void run_expired_timers(struct loop *loop)
 	}
 }
 
-int64_t loop_now(const struct loop *loop)
-{
-	return loop->now_ms;
-}
+_Static_assert(offsetof(struct loop, clock) == 0, "loop_now() reads the clock at the start");
 
 /* --------------------------------------------------------------- the loop */
 
@@ -225,7 +225,7 @@ static struct timeval *select_timeout(struct loop *loop, struct timeval *tv)
 		return NULL;
 	/* The first place may belong to a deadline moved later: waking then
 	 * costs one turn, once, and the timer takes its right place. */
-	int64_t wait_ms = loop->heap[0]->key_ms - loop->now_ms;
+	int64_t wait_ms = loop->heap[0]->key_ms - loop->clock.now_ms;
 	if (wait_ms < 0)
 		wait_ms = 0;
 	tv->tv_sec = wait_ms / 1000;
@@ -275,7 +275,7 @@ int loop_run(struct loop *loop)
 		struct timeval tv;
 		int nfds = loop->maxfd + 1;
 		int n = select(nfds, &rd, &wr, NULL, select_timeout(loop, &tv));
-		loop->now_ms = monotonic_ms();
+		loop->clock.now_ms = monotonic_ms();
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;

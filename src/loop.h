@@ -54,8 +54,17 @@ static inline bool loop_timer_armed(const struct loop_timer *t)
 	return t->heap_slot != LOOP_TIMER_IDLE;
 }
 
+/* The start of struct loop, which is otherwise private to loop.c: the clock,
+ * read on every request and every deadline, is read inline. */
+struct loop_clock {
+	int64_t now_ms;
+};
+
 /* Milliseconds on a monotonic clock, as of the current loop turn. */
-int64_t loop_now(const struct loop *loop);
+static inline int64_t loop_now(const struct loop *loop)
+{
+	return ((const struct loop_clock *)(const void *)loop)->now_ms;
+}
 
 /* Called once per turn, after the callbacks of the turn and before select()
  * waits again: work that must not run inside a callback (admitting waiting

@@ -59,17 +59,8 @@ void metrics_count_response(struct metrics *m, int status, int method_class, uin
 	m->response_bytes += bytes;
 }
 
-static const int64_t duration_bounds_ms[METRICS_DURATION_BUCKETS - 1] = {1,   5,   10,   50,
-                                                                         100, 500, 1000, 5000};
-
-void metrics_observe_duration(struct metrics *m, int64_t ms)
-{
-	size_t b = 0;
-	while (b < METRICS_DURATION_BUCKETS - 1 && ms > duration_bounds_ms[b])
-		b++;
-	m->durations[b]++;
-	m->duration_ms_sum += ms > 0 ? (uint64_t)ms : 0;
-}
+const int64_t metrics_duration_bounds_ms[METRICS_DURATION_BUCKETS - 1] = {1,   5,   10,   50,
+                                                                          100, 500, 1000, 5000};
 
 static const int fault_statuses[METRICS_FAULT_STATUSES] = {400, 408, 413, 414, 431, 501, 505};
 
@@ -253,7 +244,7 @@ static int render_durations(const struct metrics *m, struct buf *out)
 		cumulative += m->durations[b];
 		if (b < METRICS_DURATION_BUCKETS - 1)
 			snprintf(labels, sizeof labels, "le=\"%g\"",
-			         (double)duration_bounds_ms[b] / 1000.0);
+			         (double)metrics_duration_bounds_ms[b] / 1000.0);
 		else
 			snprintf(labels, sizeof labels, "le=\"+Inf\"");
 		rc |=

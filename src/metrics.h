@@ -89,7 +89,16 @@ void metrics_count_response(struct metrics *m, int status, int method_class, uin
  * complete to the one in which its last byte went to the kernel, in whole
  * milliseconds of the loop's clock (read once a turn, so no clock is read
  * for it). */
-void metrics_observe_duration(struct metrics *m, int64_t ms);
+extern const int64_t metrics_duration_bounds_ms[METRICS_DURATION_BUCKETS - 1];
+
+static inline void metrics_observe_duration(struct metrics *m, int64_t ms)
+{
+	size_t b = 0;
+	while (b < METRICS_DURATION_BUCKETS - 1 && ms > metrics_duration_bounds_ms[b])
+		b++;
+	m->durations[b]++;
+	m->duration_ms_sum += ms > 0 ? (uint64_t)ms : 0;
+}
 
 /* Count a request fault by its status (ignored when not one of the above). */
 void metrics_count_fault(struct metrics *m, int status);

@@ -269,6 +269,10 @@ static void on_resume_timer(struct loop *loop, struct loop_timer *t)
  * those that waited longest; while some still wait, select() does not sleep. */
 static void resume_deferred(struct server *srv)
 {
+	/* A turn that spent none of its budget deferred nothing, and the one
+	 * before it resumed every request that waited (or spent its budget). */
+	if (srv->auth.budget == AUTH_CRYPT_PER_TURN)
+		return;
 	auth_turn_begin(&srv->auth);
 	for (size_t tries = conn_deferred_count(); tries > 0 && srv->auth.budget > 0; tries--) {
 		struct conn *c = conn_first_deferred(srv->conns);
