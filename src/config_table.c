@@ -35,7 +35,7 @@ const void *config_const_field(const struct config *cfg, const struct directive 
 #define ONE_VALUE .least = 1, .most = 1
 /* An enum's field, set by name; the names are in the order of its values. */
 #define CHOICE(f, names)                                                                           \
-	.set = config_set_choice, .storage = STORE_SCALAR, FIELD(f), .choices = names, ONE_VALUE
+	.set = config_set_choice, .storage = STORE_SCALAR, FIELD(f), .choices = (names), ONE_VALUE
 
 static const char *const log_level_names[] = {
     [LOG_LEVEL_ERROR] = "error", [LOG_LEVEL_WARN] = "warn",    [LOG_LEVEL_INFO] = "info",

@@ -451,10 +451,11 @@ static void use_prepared_head(const struct cached_file *mem, struct response *r)
 {
 	if (mem->head == NULL && filecache_is_kept(mem))
 		filecache_keep_head(mem, response_prepare(r));
-	if (!prepared_for(mem, r))
+	const struct response_prepared *head = prepared_for(mem, r);
+	if (head == NULL)
 		return;
-	r->content_type = mem->head->content_type; /* the same text, kept with the head */
-	r->prepared = mem->head;
+	r->content_type = head->content_type; /* the same text, kept with the head */
+	r->prepared = head;
 	/* A HEAD or a 304 drops the body, and its reference, before the head is written. */
 	r->prepared_owner = body_memory(filecache_hold(mem), mem->bytes, 0, 0);
 }
