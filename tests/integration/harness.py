@@ -460,6 +460,15 @@ def work_dir(prefix, mode=0o755):
     return path
 
 
+def write_config(directory, name, text):
+    """A config file (world-readable, as the server may read it as nobody)."""
+    path = os.path.join(directory, name)
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, 0o644)
+    return path
+
+
 def configured_server(lines, prefix="switchboard-test-", files=None, listen=(f"{HOST}:0",),
                       access_log=False, start=True):
     """A server with a document root holding files ({path: bytes}) and a

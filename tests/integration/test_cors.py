@@ -13,7 +13,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -32,19 +31,12 @@ STATE = {}
 
 def work_dir():
     if "work" not in STATE:
-        work = tempfile.mkdtemp(prefix="switchboard-cors-conf-")
-        os.chmod(work, 0o755)
-        harness.at_end(lambda: shutil.rmtree(work, ignore_errors=True))
-        STATE["work"] = work
+        STATE["work"] = harness.work_dir("switchboard-cors-conf-")
     return STATE["work"]
 
 
 def write_conf(name, text):
-    path = os.path.join(work_dir(), name)
-    with open(path, "w") as f:
-        f.write(text)
-    os.chmod(path, 0o644)
-    return path
+    return harness.write_config(work_dir(), name, text)
 
 
 def site():
