@@ -58,11 +58,18 @@ static const char *const real_client_header_names[] = {
     [REAL_CLIENT_FORWARDED] = "forwarded",
     [REAL_CLIENT_FORWARDED + 1] = NULL,
 };
+static const char *const sendfile_names[] = {
+    [SENDFILE_ON] = "on",
+    [SENDFILE_OFF] = "off",
+    [SENDFILE_REMOTE] = "remote",
+    [SENDFILE_REMOTE + 1] = NULL,
+};
 
 /* config_set_choice stores an int. */
 _Static_assert(sizeof(enum log_level) == sizeof(int) && sizeof(enum hidden_files) == sizeof(int) &&
                    sizeof(enum follow_symlinks) == sizeof(int) &&
-                   sizeof(enum real_client_header) == sizeof(int),
+                   sizeof(enum real_client_header) == sizeof(int) &&
+                   sizeof(enum sendfile_use) == sizeof(int),
                "enums set by name are int-sized");
 
 static const struct directive directives[] = {
@@ -126,6 +133,8 @@ static const struct directive directives[] = {
                            .reload = true, .site = true, ONE_VALUE},
     [DIRECTIVE_FILE_CACHE] = {"file_cache", config_set_size, SCALAR(file_cache), .def = "16m",
                               .reload = true, .site = true, ONE_VALUE},
+    [DIRECTIVE_SENDFILE] = {"sendfile", CHOICE(sendfile, sendfile_names), .def = "remote",
+                            .reload = true},
     [DIRECTIVE_ADD_HEADER] = {"add_header", config_add_header, config_clear_headers, STORE_LIST,
                               FIELD(headers), .reload = true, .site = true, .repeat = true,
                               .least = 2, .most = 4},

@@ -34,6 +34,9 @@ enum follow_symlinks { FOLLOW_NEVER, FOLLOW_INSIDE_ROOT, FOLLOW_ALWAYS };
 enum hidden_files { HIDDEN_FILES_DENY, HIDDEN_FILES_ALLOW };
 /* The request header field in which trusted HTTP proxies name the client. */
 enum real_client_header { REAL_CLIENT_OFF, REAL_CLIENT_X_FORWARDED_FOR, REAL_CLIENT_FORWARDED };
+/* When a body from a file goes out by sendfile(2): always, never (read and
+ * sent), or only to peers on other hosts. */
+enum sendfile_use { SENDFILE_ON, SENDFILE_OFF, SENDFILE_REMOTE };
 
 /* Every directive, in the order of the table (and of --list-directives). The
  * table has exactly one row for each: a static assertion holds it to that. */
@@ -65,6 +68,7 @@ enum directive_id {
 	DIRECTIVE_PRECOMPRESSED,
 	DIRECTIVE_LISTING,
 	DIRECTIVE_FILE_CACHE,
+	DIRECTIVE_SENDFILE,
 	DIRECTIVE_ADD_HEADER,
 	DIRECTIVE_ERROR_PAGE,
 	DIRECTIVE_HEALTH_PATH,
@@ -141,6 +145,7 @@ struct config {
 	char *default_type;
 	char *charset;       /* appended to text types; "off" */
 	uint64_t file_cache; /* bytes of small files kept in memory; 0: off */
+	enum sendfile_use sendfile;
 	bool precompressed;
 	bool listing;
 	char *health_path;                    /* the health route, "off" for none */

@@ -37,6 +37,11 @@ struct conn_ctx {
 	int64_t send_timeout_ms;
 	int64_t linger_timeout_ms;
 	bool log_via; /* the access log names the proxy of each connection too */
+	/* Whether sendfile(2) carries bodies from files to peers on this host,
+	 * and to peers on other hosts; otherwise a file is read and sent a piece
+	 * at a time (see conn_send_file). */
+	bool sendfile_local;
+	bool sendfile_remote;
 	/* real_client_header: the request header field that names the client
 	 * behind trusted HTTP proxies (NULL trusted: none is read). */
 	const struct netmask_list *forwarded_trusted;
@@ -98,6 +103,8 @@ struct conn {
 	/* The last read took less than it could: the socket was empty then, and
 	 * the response is being sent in that same turn. */
 	bool read_drained;
+	/* Where the peer runs, found at the first body from a file. */
+	enum { PEER_HOST_UNKNOWN, PEER_HOST_THIS, PEER_HOST_OTHER } peer_host;
 	unsigned long requests;
 	int64_t answered_ms; /* the loop's clock when the response in flight was planned */
 

@@ -366,6 +366,8 @@ static void apply_settings(struct server *srv)
 	srv->conn_ctx.send_timeout_ms = cfg->send_timeout_ms;
 	srv->conn_ctx.linger_timeout_ms = cfg->linger_timeout_ms;
 	srv->conn_ctx.log_via = cfg->access_log_proxy;
+	srv->conn_ctx.sendfile_local = cfg->sendfile == SENDFILE_ON;
+	srv->conn_ctx.sendfile_remote = cfg->sendfile != SENDFILE_OFF;
 	srv->conn_ctx.forwarded_trusted =
 	    cfg->real_client_header == REAL_CLIENT_OFF ? NULL : &srv->proxy_trusted;
 	srv->conn_ctx.forwarded_syntax =
