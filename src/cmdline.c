@@ -37,6 +37,8 @@ static void usage(FILE *f)
 	    "      --header-timeout T     time to receive a request head (default 10s)\n"
 	    "      --keepalive-timeout T  idle time allowed between requests (default 15s)\n"
 	    "      --send-timeout T       time a client may accept no bytes (default 30s)\n"
+	    "      --defer-accept T       time the kernel holds a new connection until its\n"
+	    "                             client sends (default 1s; 0: none)\n"
 	    "      --listing              list directories that have no index file\n"
 	    "      --list-directives      list the config file directives (and which a site\n"
 	    "                             block may hold) and exit\n"
@@ -55,6 +57,7 @@ enum {
 	OPT_HEADER_TIMEOUT,
 	OPT_KEEPALIVE_TIMEOUT,
 	OPT_SEND_TIMEOUT,
+	OPT_DEFER_ACCEPT,
 	OPT_LISTING,
 	OPT_LIST_DIRECTIVES,
 };
@@ -73,6 +76,7 @@ static const struct option long_options[] = {
     {"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
     {"keepalive-timeout", required_argument, NULL, OPT_KEEPALIVE_TIMEOUT},
     {"send-timeout", required_argument, NULL, OPT_SEND_TIMEOUT},
+    {"defer-accept", required_argument, NULL, OPT_DEFER_ACCEPT},
     {"listing", no_argument, NULL, OPT_LISTING},
     {"list-directives", no_argument, NULL, OPT_LIST_DIRECTIVES},
     {"help", no_argument, NULL, 'h'},
@@ -95,6 +99,7 @@ static const struct {
     {OPT_HEADER_TIMEOUT, DIRECTIVE_HEADER_TIMEOUT},
     {OPT_KEEPALIVE_TIMEOUT, DIRECTIVE_KEEPALIVE_TIMEOUT},
     {OPT_SEND_TIMEOUT, DIRECTIVE_SEND_TIMEOUT},
+    {OPT_DEFER_ACCEPT, DIRECTIVE_DEFER_ACCEPT},
     {OPT_LISTING, DIRECTIVE_LISTING},
 };
 

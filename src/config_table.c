@@ -150,6 +150,8 @@ static const struct directive directives[] = {
     [DIRECTIVE_METRICS_ALLOW] = {"metrics_allow", config_set_networks, config_clear_networks,
                                  STORE_LIST, FIELD(metrics_allow), .def = "127.0.0.1 ::1",
                                  .reload = true, .least = 1, .most = CONFIG_MAX_NETWORKS},
+    [DIRECTIVE_DEFER_ACCEPT] = {"defer_accept", config_set_delay, SCALAR(defer_accept_ms),
+                                .def = "1s", .reload = true, ONE_VALUE},
     [DIRECTIVE_DRAIN_DELAY] = {"drain_delay", config_set_delay, SCALAR(drain_delay_ms), .def = "0",
                                .reload = true, ONE_VALUE},
     [DIRECTIVE_REDIRECT] = {"redirect", config_add_redirect, config_clear_redirects, STORE_LIST,

@@ -77,6 +77,7 @@ enum directive_id {
 	DIRECTIVE_METRICS_ALLOW,
 	DIRECTIVE_PROXY_TRUSTED,
 	DIRECTIVE_DRAIN_DELAY,
+	DIRECTIVE_DEFER_ACCEPT,
 	DIRECTIVE_REDIRECT,
 	DIRECTIVE_UNIX_SOCKET_MODE,
 	DIRECTIVE_UNIX_SOCKET_GROUP,
@@ -135,7 +136,8 @@ struct config {
 	int64_t keepalive_timeout_ms;
 	int64_t send_timeout_ms;
 	int64_t graceful_timeout_ms;
-	int64_t drain_delay_ms; /* SIGTERM: serve this long with health at 503 first */
+	int64_t drain_delay_ms;  /* SIGTERM: serve this long with health at 503 first */
+	int64_t defer_accept_ms; /* TCP_DEFER_ACCEPT on the listeners; 0: off */
 	bool keepalive;
 	size_t max_keepalive_requests;
 

@@ -54,10 +54,15 @@ static int set_nonblocking(int fd)
  * file), so Nagle's algorithm would only delay a last segment. Set on the
  * listener, the option is inherited by every accepted socket on Linux: no
  * system call per connection. Not TCP (a Unix-domain socket): nothing to do. */
+static bool is_tcp(int family)
+{
+	return family == AF_INET || family == AF_INET6;
+}
+
 static void set_nodelay(int fd, int family)
 {
 	int one = 1;
-	if (family == AF_INET || family == AF_INET6)
+	if (is_tcp(family))
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
@@ -138,7 +143,20 @@ int listener_adopt(struct listener *l, int fd, char *err, size_t err_size)
 	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
 		return fail(l, err, err_size, "FD_CLOEXEC");
 	set_nodelay(fd, l->addr.ss.ss_family);
+	int deferral = 0;
+	socklen_t len = sizeof deferral;
+	l->defer_from_manager =
+	    is_tcp(l->addr.ss.ss_family) &&
+	    getsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &deferral, &len) == 0 && deferral > 0;
 	return 0;
+}
+
+void listener_defer_accept(struct listener *l, int seconds)
+{
+	if (!is_tcp(l->addr.ss.ss_family) || l->defer_from_manager)
+		return;
+	if (setsockopt(l->fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &seconds, sizeof seconds) < 0)
+		log_warn("TCP_DEFER_ACCEPT: %s", strerror(errno));
 }
 
 int listener_reserve_fd_init(void)

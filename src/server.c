@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -348,6 +349,16 @@ static void build_routes(struct server *srv)
 	}
 }
 
+/* The listeners are shared with the workers, if any: setting the option
+ * again in each is harmless. */
+static void apply_defer_accept(struct server *srv)
+{
+	int64_t ms = srv->cfg->defer_accept_ms;
+	int seconds = ms > (int64_t)INT_MAX * 1000 ? INT_MAX : (int)((ms + 999) / 1000);
+	for (size_t i = 0; i < srv->listener_count; i++)
+		listener_defer_accept(&srv->listeners[i], seconds);
+}
+
 /* What connections and the exchange take from the configuration. */
 static void apply_settings(struct server *srv)
 {
@@ -375,6 +386,7 @@ static void apply_settings(struct server *srv)
 	srv->conn_ctx.on_closed = on_conn_closed;
 	srv->conn_ctx.on_client_known = on_client_known;
 	srv->conn_ctx.owner = srv;
+	apply_defer_accept(srv);
 }
 
 static void close_site(struct server *srv)
@@ -717,6 +729,7 @@ int server_init(struct server *srv, struct config *cfg, int argc, char **argv, c
 	}
 	if (open_listeners(srv, err, err_size) < 0)
 		return -1;
+	apply_defer_accept(srv);
 	return open_logs(cfg, err, err_size);
 }
 

@@ -79,8 +79,11 @@ def serve_all(socks, what):
 def fd_setsize_1200_connections_first_1000_served_rest_wait_or_503():
     hostile.need_nofile(CLIENTS + 300)
     root, sha = docroot()
+    # The connections are opened silent and in order: no deferral, so that the
+    # server sees each as it connects (test_defer_accept covers the deferral).
     server = hostile.with_prlimit(
-        Server(root.root, args=("--header-timeout", "30s", "--keepalive-timeout", "30s")),
+        Server(root.root, args=("--header-timeout", "30s", "--keepalive-timeout", "30s",
+                                "--defer-accept", "0")),
         NOFILE)
     with server:
         limits = hostile.nofile_limit(server.pid)

@@ -763,7 +763,8 @@ def sigterm_lets_download_finish():
 
 @test
 def sigterm_with_idle_connections_exits_promptly():
-    server = Server(site().root).start()
+    # No deferral: the silent connection below is then the server's to close.
+    server = Server(site().root, args=("--defer-accept", "0")).start()
     clients = []
     try:
         for _ in range(3):

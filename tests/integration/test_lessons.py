@@ -465,7 +465,10 @@ WAITING_ROOM = 64
 
 @test(timeout=30)
 def lesson7_connection_limit_queues_extra_connections():
-    with fresh_server("--max-connections", str(LIMIT), "--header-timeout", "60s") as server:
+    # The connections send nothing at first: without the deferral of silent
+    # connections (defer_accept), the server takes each as it connects.
+    with fresh_server("--max-connections", str(LIMIT), "--header-timeout", "60s",
+                      "--defer-accept", "0") as server:
         baseline = settled_fd_count(server)
         with Connections(server.port, 2 * LIMIT) as conns:
             server.wait_fd_count(lambda n: n >= baseline + LIMIT, timeout=3)
