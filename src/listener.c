@@ -143,17 +143,13 @@ int listener_adopt(struct listener *l, int fd, char *err, size_t err_size)
 	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
 		return fail(l, err, err_size, "FD_CLOEXEC");
 	set_nodelay(fd, l->addr.ss.ss_family);
-	int deferral = 0;
-	socklen_t len = sizeof deferral;
-	l->defer_from_manager =
-	    is_tcp(l->addr.ss.ss_family) &&
-	    getsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &deferral, &len) == 0 && deferral > 0;
+	l->adopted = true;
 	return 0;
 }
 
 void listener_defer_accept(struct listener *l, int seconds)
 {
-	if (!is_tcp(l->addr.ss.ss_family) || l->defer_from_manager)
+	if (!is_tcp(l->addr.ss.ss_family) || l->adopted)
 		return;
 	if (setsockopt(l->fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &seconds, sizeof seconds) < 0)
 		log_warn("TCP_DEFER_ACCEPT: %s", strerror(errno));

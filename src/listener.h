@@ -32,9 +32,9 @@ struct listener {
 	void (*shed)(int fd);
 	struct loop *loop;
 	bool watching;
-	/* Its TCP_DEFER_ACCEPT was set by the service manager (DeferAcceptSec=
-	 * in the .socket unit): that setting stays. */
-	bool defer_from_manager;
+	/* Passed by the service manager: its socket options are the .socket
+	 * unit's (DeferAcceptSec=...), and stay as the unit set them. */
+	bool adopted;
 	bool unlink_on_close; /* a Unix-domain socket file we made */
 	/* Out of descriptors with no reserve left: look away for a moment
 	 * instead of spinning on a listener that stays readable. */
@@ -56,7 +56,7 @@ void listener_close(struct listener *l);
 /* Have the kernel complete a TCP connection to accept() only once the client
  * has sent something, or seconds have passed (rounded up to its SYN-ACK
  * retransmissions; 0: at once). Nothing for a Unix-domain socket, or for a
- * socket whose service manager chose its own deferral. */
+ * socket from the service manager. */
 void listener_defer_accept(struct listener *l, int seconds);
 
 /* Keep one descriptor in reserve for the day accept() fails with EMFILE. */
