@@ -47,7 +47,7 @@ static int64_t now_ms(const struct conn *c)
 /* ------------------------------------------------------------ life cycle */
 
 struct conn *conn_new(const struct conn_ctx *ctx, int fd, const struct sockaddr_storage *peer,
-                      bool proxy_header)
+                      bool proxy_header, int64_t deferral_ms)
 {
 	struct conn *c = calloc(1, sizeof *c);
 	if (c == NULL)
@@ -62,6 +62,7 @@ struct conn *conn_new(const struct conn_ctx *ctx, int fd, const struct sockaddr_
 	}
 	c->ctx = ctx;
 	c->fd = fd;
+	c->deferral_ms = deferral_ms;
 	c->peer = c->hop = *peer;
 	c->state = CONN_WAITING;
 	http_parser_init(&c->parser);
@@ -78,7 +79,7 @@ struct conn *conn_new(const struct conn_ctx *ctx, int fd, const struct sockaddr_
 	return c;
 }
 
-static void conn_read(struct conn *c);
+static bool conn_read(struct conn *c);
 
 bool conn_start(struct conn *c)
 {
@@ -88,7 +89,14 @@ bool conn_start(struct conn *c)
 	/* A client sends its request right after connecting, and by the time the
 	 * connection is accepted it has mostly arrived: reading now saves a turn
 	 * of select() per connection (when it has not, recv says so at once). */
-	conn_read(c);
+	if (!conn_read(c) && c->deferral_ms > 0) {
+		/* Nothing yet, from a listener that defers until the client
+		 * sends: the kernel handed it over because its deferral ran out,
+		 * so it has been silent that long already, and its header
+		 * deadline counts from when it connected, as without deferral
+		 * (armed since conn_new: moving it sooner allocates nothing). */
+		(void)loop_timer_set(c->ctx->loop, &c->timer, c->timer.when_ms - c->deferral_ms);
+	}
 	return true;
 }
 
@@ -729,22 +737,25 @@ static bool conn_process(struct conn *c, char *base, size_t have)
 	return conn_keep_input(c, base + head_at, held, base + used, have - used);
 }
 
-static void conn_read(struct conn *c)
+/* False when there was nothing to read: the connection is as it was. True
+ * when it read, or reached the end (the connection may have been freed). */
+static bool conn_read(struct conn *c)
 {
 	char *base = c->in != NULL ? c->in : scratch_in;
 	size_t have = c->in_len;
 	ssize_t n = recv(c->fd, base + have, CONN_IN_CAP - have, 0);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-		return;
+		return false;
 	c->read_drained = n > 0 && (size_t)n < CONN_IN_CAP - have;
 	if (n <= 0) {
 		/* 0: the peer closed its side: no request can complete now. */
 		if (c->proxy != NULL)
 			metrics->proxy_errors[METRICS_PROXY_TRUNCATED]++;
 		conn_free(c);
-		return;
+		return true;
 	}
 	conn_process(c, base, have + (size_t)n);
+	return true;
 }
 
 /* Lingering: read and drop whatever the peer still sends, until its FIN. */

@@ -103,6 +103,7 @@ struct conn {
 	/* The last read took less than it could: the socket was empty then, and
 	 * the response is being sent in that same turn. */
 	bool read_drained;
+	int64_t deferral_ms; /* see conn_new */
 	/* Where the peer runs, found at the first body from a file. */
 	enum { PEER_HOST_UNKNOWN, PEER_HOST_THIS, PEER_HOST_OTHER } peer_host;
 	unsigned long requests;
@@ -130,10 +131,11 @@ struct conn {
 
 /* Take over an accepted, non-blocking socket, in CONN_WAITING: not yet watched.
  * proxy_header: it begins with a PROXY protocol header (v1 or v2) that names
- * the real client, read under the header deadline. NULL when out of memory
- * (the caller still owns fd then). */
+ * the real client, read under the header deadline. deferral_ms: how long the
+ * listener's TCP_DEFER_ACCEPT holds a connection that sends nothing (0: none).
+ * NULL when out of memory (the caller still owns fd then). */
 struct conn *conn_new(const struct conn_ctx *ctx, int fd, const struct sockaddr_storage *peer,
-                      bool proxy_header);
+                      bool proxy_header, int64_t deferral_ms);
 
 /* Give it a slot: watch it (its header deadline runs from conn_new), and
  * read what it has sent already: it may be answered, or even freed, before

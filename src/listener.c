@@ -66,6 +66,17 @@ static void set_nodelay(int fd, int family)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
+/* The deferral the kernel applies, which it rounds up from what it was given. */
+static void read_deferral(struct listener *l)
+{
+	int seconds = 0;
+	socklen_t len = sizeof seconds;
+	l->deferral_ms = 0;
+	if (is_tcp(l->addr.ss.ss_family) &&
+	    getsockopt(l->fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &seconds, &len) == 0 && seconds > 0)
+		l->deferral_ms = (int64_t)seconds * 1000;
+}
+
 static int fail(struct listener *l, char *err, size_t err_size, const char *what)
 {
 	char url[INET6_ADDRSTRLEN + 32];
@@ -144,6 +155,7 @@ int listener_adopt(struct listener *l, int fd, char *err, size_t err_size)
 		return fail(l, err, err_size, "FD_CLOEXEC");
 	set_nodelay(fd, l->addr.ss.ss_family);
 	l->adopted = true;
+	read_deferral(l);
 	return 0;
 }
 
@@ -153,6 +165,7 @@ void listener_defer_accept(struct listener *l, int seconds)
 		return;
 	if (setsockopt(l->fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &seconds, sizeof seconds) < 0)
 		log_warn("TCP_DEFER_ACCEPT: %s", strerror(errno));
+	read_deferral(l);
 }
 
 int listener_reserve_fd_init(void)

@@ -35,6 +35,9 @@ struct listener {
 	/* Passed by the service manager: its socket options are the .socket
 	 * unit's (DeferAcceptSec=...), and stay as the unit set them. */
 	bool adopted;
+	/* TCP_DEFER_ACCEPT as the kernel applies it (rounded up to its SYN-ACK
+	 * retransmissions), in ms; 0: connections are handed over at once. */
+	int64_t deferral_ms;
 	bool unlink_on_close; /* a Unix-domain socket file we made */
 	/* Out of descriptors with no reserve left: look away for a moment
 	 * instead of spinning on a listener that stays readable. */

@@ -206,9 +206,10 @@ static bool on_accept(void *arg, const struct listener *l, int fd,
 		     "the client's address is at its limit");
 		return true;
 	}
-	struct conn *c = clients_add(&srv->clients, &key) != 0
-	                     ? conn_new(&srv->conn_ctx, fd, peer, l->addr.proxy_protocol)
-	                     : NULL;
+	struct conn *c =
+	    clients_add(&srv->clients, &key) != 0
+	        ? conn_new(&srv->conn_ctx, fd, peer, l->addr.proxy_protocol, l->deferral_ms)
+	        : NULL;
 	if (c == NULL) {
 		if (clients_count(&srv->clients, &key) > mine)
 			clients_remove(&srv->clients, &key);
