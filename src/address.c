@@ -7,7 +7,6 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stddef.h>
-#include <stdint.h>
 #include <string.h>
 #include <sys/un.h>
 
@@ -141,37 +140,6 @@ void address_text(const struct sockaddr_storage *ss, char *out, size_t size)
 			return;
 	}
 	snprintf(out, size, "-");
-}
-
-static const uint8_t v4_mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-
-/* An IP address as 16 bytes, IPv4 as IPv4-mapped IPv6. False for other families. */
-static bool address_bytes(const struct sockaddr_storage *ss, uint8_t out[16])
-{
-	if (ss->ss_family == AF_INET6) {
-		memcpy(out, ((const struct sockaddr_in6 *)ss)->sin6_addr.s6_addr, 16);
-		return true;
-	}
-	if (ss->ss_family == AF_INET) {
-		memcpy(out, v4_mapped_prefix, 12);
-		memcpy(out + 12, &((const struct sockaddr_in *)ss)->sin_addr, 4);
-		return true;
-	}
-	return false;
-}
-
-bool address_same_host(const struct sockaddr_storage *peer, const struct sockaddr_storage *local)
-{
-	if (peer->ss_family == AF_UNIX)
-		return true;
-	uint8_t p[16], l[16];
-	if (!address_bytes(peer, p))
-		return false;
-	static const uint8_t v6_loopback[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-	bool v4 = memcmp(p, v4_mapped_prefix, 12) == 0;
-	if ((v4 && p[12] == 127) || memcmp(p, v6_loopback, 16) == 0)
-		return true;
-	return local != NULL && address_bytes(local, l) && memcmp(p, l, 16) == 0;
 }
 
 void listen_addr_url(const struct sockaddr *sa, char *out, size_t out_size)

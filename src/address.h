@@ -30,12 +30,6 @@ int listen_addr_parse(const char *spec, struct listen_addr *out, char *err, size
  * "-" for another family (a Unix-domain socket's peer). */
 void address_text(const struct sockaddr_storage *ss, char *out, size_t size);
 
-/* Whether a connection's peer runs on this host: a Unix-domain socket's peer,
- * a loopback address (127.0.0.0/8, ::1, either as IPv4-mapped IPv6), or the
- * connection's own local address (a process here that connected to one of
- * this host's addresses). local may be NULL (not known). */
-bool address_same_host(const struct sockaddr_storage *peer, const struct sockaddr_storage *local);
-
 /* "http://127.0.0.1:8080/", "http://[::1]:8080/" or "unix:/path". */
 void listen_addr_url(const struct sockaddr *sa, char *out, size_t out_size);
 

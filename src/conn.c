@@ -3,11 +3,11 @@
 #include "conn.h"
 
 #include "accesslog.h"
-#include "address.h"
 #include "container.h"
 #include "exchange.h"
 #include "log.h"
 #include "metrics.h"
+#include "netmask.h"
 #include "response.h"
 
 #include <errno.h>
@@ -315,8 +315,10 @@ static bool conn_uses_sendfile(struct conn *c)
 		struct sockaddr_storage local;
 		socklen_t len = sizeof local;
 		bool known = getsockname(c->fd, (struct sockaddr *)&local, &len) == 0;
-		c->peer_host = address_same_host(peer, known ? &local : NULL) ? PEER_HOST_THIS
-		                                                              : PEER_HOST_OTHER;
+		c->peer_host = netmask_same_host((const struct sockaddr *)peer,
+		                                 known ? (const struct sockaddr *)&local : NULL)
+		                   ? PEER_HOST_THIS
+		                   : PEER_HOST_OTHER;
 	}
 	return c->peer_host == PEER_HOST_THIS ? c->ctx->sendfile_local : c->ctx->sendfile_remote;
 }

@@ -50,15 +50,15 @@ static int set_nonblocking(int fd)
 	return fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 }
 
-/* Responses are written whole (head and body coalesced, MSG_MORE before a
- * file), so Nagle's algorithm would only delay a last segment. Set on the
- * listener, the option is inherited by every accepted socket on Linux: no
- * system call per connection. Not TCP (a Unix-domain socket): nothing to do. */
 static bool is_tcp(int family)
 {
 	return family == AF_INET || family == AF_INET6;
 }
 
+/* Responses are written whole (head and body coalesced, MSG_MORE before a
+ * file), so Nagle's algorithm would only delay a last segment. Set on the
+ * listener, the option is inherited by every accepted socket on Linux: no
+ * system call per connection. Not TCP (a Unix-domain socket): nothing to do. */
 static void set_nodelay(int fd, int family)
 {
 	int one = 1;

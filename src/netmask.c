@@ -163,3 +163,19 @@ bool netmask_list_contains(const struct netmask_list *list, const struct sockadd
 			return true;
 	return false;
 }
+
+bool netmask_same_host(const struct sockaddr *peer, const struct sockaddr *local)
+{
+	if (peer->sa_family == AF_UNIX)
+		return true;
+	struct both_forms p = address_forms(peer);
+	if (!p.valid)
+		return false;
+	static const uint8_t v6_loopback[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+	if ((p.has_v4 && p.v4[0] == 127) || memcmp(p.v6, v6_loopback, 16) == 0)
+		return true;
+	if (local == NULL)
+		return false;
+	struct both_forms l = address_forms(local);
+	return l.valid && memcmp(p.v6, l.v6, 16) == 0;
+}

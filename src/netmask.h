@@ -50,4 +50,10 @@ bool netmask_contains(const struct netmask *net, const struct sockaddr *sa);
 /* Whether sa lies in any network of the list. */
 bool netmask_list_contains(const struct netmask_list *list, const struct sockaddr *sa);
 
+/* Whether a connection's peer runs on this host: a Unix-domain socket's peer,
+ * a loopback address (127.0.0.0/8, ::1, in either form), or the connection's
+ * own local address (a process here that connected to one of this host's
+ * addresses). local may be NULL (not known). */
+bool netmask_same_host(const struct sockaddr *peer, const struct sockaddr *local);
+
 #endif

@@ -133,7 +133,7 @@ class Traced:
     def __init__(self, pid):
         self.log = os.path.join(harness.work_dir("switchboard-strace-"), "trace")
         self.proc = subprocess.Popen(
-            ["strace", "-f", "-qq", "-e", "trace=sendfile,pread64,sendto", "-o", self.log,
+            ["strace", "-f", "-qq", "-e", "trace=sendfile,pread64", "-o", self.log,
              "-p", str(pid)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE)
         harness.at_end(self._kill)

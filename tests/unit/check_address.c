@@ -250,74 +250,6 @@ START_TEST(test_url_truncated)
 }
 END_TEST
 
-/* ---------------------------------------------------------------- same host */
-
-/* A sockaddr_storage from "1.2.3.4" or "::1" (port 0), or AF_UNIX for "unix". */
-static struct sockaddr_storage ip(const char *text)
-{
-	struct sockaddr_storage ss;
-	memset(&ss, 0, sizeof ss);
-	if (strcmp(text, "unix") == 0) {
-		ss.ss_family = AF_UNIX;
-	} else if (strchr(text, ':') != NULL) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-		sin6->sin6_family = AF_INET6;
-		ck_assert_int_eq(inet_pton(AF_INET6, text, &sin6->sin6_addr), 1);
-	} else {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-		sin->sin_family = AF_INET;
-		ck_assert_int_eq(inet_pton(AF_INET, text, &sin->sin_addr), 1);
-	}
-	return ss;
-}
-
-static const struct {
-	const char *peer, *local; /* local NULL: not known */
-	bool same;
-} same_host_cases[] = {
-    {"unix", NULL, true},
-    {"127.0.0.1", NULL, true},
-    {"127.255.0.9", "127.0.0.1", true},
-    {"::1", NULL, true},
-    {"::ffff:127.0.0.1", NULL, true},
-    {"::ffff:127.3.2.1", "::1", true},
-    /* a process here that connected to one of this host's addresses */
-    {"192.0.2.7", "192.0.2.7", true},
-    {"2001:db8::5", "2001:db8::5", true},
-    {"::ffff:192.0.2.7", "192.0.2.7", true},
-    {"192.0.2.7", "::ffff:192.0.2.7", true},
-    /* another host */
-    {"192.0.2.7", "192.0.2.8", false},
-    {"192.0.2.7", NULL, false},
-    {"128.0.0.1", "127.0.0.1", false},
-    {"2001:db8::5", "2001:db8::6", false},
-    {"::2", "::1", false},
-    {"::", "192.0.2.1", false},
-    {"::7f00:1", NULL, false}, /* IPv4-compatible, not IPv4-mapped */
-    {"0.0.0.0", "192.0.2.1", false},
-};
-
-START_TEST(test_same_host)
-{
-	struct sockaddr_storage peer = ip(same_host_cases[_i].peer);
-	struct sockaddr_storage local;
-	if (same_host_cases[_i].local != NULL)
-		local = ip(same_host_cases[_i].local);
-	bool same = address_same_host(&peer, same_host_cases[_i].local != NULL ? &local : NULL);
-	ck_assert_msg(same == same_host_cases[_i].same, "%s from %s: %d", same_host_cases[_i].peer,
-	              same_host_cases[_i].local ? same_host_cases[_i].local : "(unknown)", same);
-}
-END_TEST
-
-START_TEST(test_same_host_unknown_family)
-{
-	struct sockaddr_storage peer, local;
-	memset(&peer, 0, sizeof peer); /* AF_UNSPEC */
-	memset(&local, 0, sizeof local);
-	ck_assert(!address_same_host(&peer, &local));
-}
-END_TEST
-
 /* -------------------------------------------------------------------- suite */
 
 static Suite *address_suite(void)
@@ -325,7 +257,6 @@ static Suite *address_suite(void)
 	Suite *s = suite_create("address");
 	TCase *parse = tcase_create("parse");
 	TCase *url = tcase_create("url");
-	TCase *host = tcase_create("same host");
 
 	tcase_add_loop_test(parse, test_parse, 0, (int)ARRAY_LEN(parse_cases));
 	tcase_add_test(parse, test_parse_any_and_loopback_constants);
@@ -338,10 +269,6 @@ static Suite *address_suite(void)
 	tcase_add_test(url, test_url_from_sockaddr);
 	tcase_add_test(url, test_url_truncated);
 	suite_add_tcase(s, url);
-
-	tcase_add_loop_test(host, test_same_host, 0, (int)ARRAY_LEN(same_host_cases));
-	tcase_add_test(host, test_same_host_unknown_family);
-	suite_add_tcase(s, host);
 	return s;
 }
 

@@ -199,6 +199,58 @@ START_TEST(test_list_full)
 }
 END_TEST
 
+/* ---------------------------------------------------------------- same host */
+
+static const struct {
+	const char *peer, *local; /* local NULL: not known */
+	bool same;
+} same_host_cases[] = {
+    {"127.0.0.1", NULL, true},
+    {"127.255.0.9", "127.0.0.1", true},
+    {"::1", NULL, true},
+    {"::ffff:127.0.0.1", NULL, true},
+    {"::ffff:127.3.2.1", "::1", true},
+    /* a process here that connected to one of this host's addresses */
+    {"192.0.2.7", "192.0.2.7", true},
+    {"2001:db8::5", "2001:db8::5", true},
+    {"::ffff:192.0.2.7", "192.0.2.7", true},
+    {"192.0.2.7", "::ffff:192.0.2.7", true},
+    /* another host */
+    {"192.0.2.7", "192.0.2.8", false},
+    {"192.0.2.7", NULL, false},
+    {"128.0.0.1", "127.0.0.1", false},
+    {"2001:db8::5", "2001:db8::6", false},
+    {"::2", "::1", false},
+    {"::", "192.0.2.1", false},
+    {"::7f00:1", NULL, false}, /* IPv4-compatible, not IPv4-mapped */
+    {"0.0.0.0", "192.0.2.1", false},
+};
+
+START_TEST(test_same_host)
+{
+	struct sockaddr_storage peer = address(same_host_cases[_i].peer);
+	struct sockaddr_storage local;
+	if (same_host_cases[_i].local != NULL)
+		local = address(same_host_cases[_i].local);
+	bool same =
+	    netmask_same_host((struct sockaddr *)&peer,
+	                      same_host_cases[_i].local != NULL ? (struct sockaddr *)&local : NULL);
+	ck_assert_msg(same == same_host_cases[_i].same, "%s from %s: %d", same_host_cases[_i].peer,
+	              same_host_cases[_i].local ? same_host_cases[_i].local : "(unknown)", same);
+}
+END_TEST
+
+START_TEST(test_same_host_other_families)
+{
+	struct sockaddr_storage peer, local = address("192.0.2.1");
+	memset(&peer, 0, sizeof peer);
+	peer.ss_family = AF_UNIX; /* a Unix-domain socket's peer is always here */
+	ck_assert(netmask_same_host((struct sockaddr *)&peer, NULL));
+	memset(&peer, 0, sizeof peer); /* AF_UNSPEC: nowhere */
+	ck_assert(!netmask_same_host((struct sockaddr *)&peer, (struct sockaddr *)&local));
+}
+END_TEST
+
 static Suite *netmask_suite(void)
 {
 	Suite *s = suite_create("netmask");
@@ -208,6 +260,8 @@ static Suite *netmask_suite(void)
 	tcase_add_test(tc, test_prefix_parsed);
 	tcase_add_test(tc, test_list);
 	tcase_add_test(tc, test_list_full);
+	tcase_add_loop_test(tc, test_same_host, 0, (int)ARRAY_LEN(same_host_cases));
+	tcase_add_test(tc, test_same_host_other_families);
 	suite_add_tcase(s, tc);
 	return s;
 }
