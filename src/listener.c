@@ -253,6 +253,9 @@ int listener_start(struct listener *l, struct loop *loop, listener_accept_cb cb,
 	l->arg = arg;
 	if (loop_add(loop, l->fd, LOOP_READ, on_listener_readable, l) < 0)
 		return -1;
+	/* Serve the turn's connections first: the ones that end give back their
+	 * slots and per-client counts before newcomers are counted. */
+	loop_set_last(loop, l->fd);
 	l->watching = true;
 	return 0;
 }

@@ -22,7 +22,8 @@ struct loop {
 	/* Master sets, updated as interest changes and copied for each select(). */
 	fd_set readers;
 	fd_set writers;
-	int maxfd; /* highest registered fd, -1 when none */
+	fd_set last; /* dispatched after the others (loop_set_last) */
+	int maxfd;   /* highest registered fd, -1 when none */
 	struct loop_io io[FD_SETSIZE];
 
 	/* Binary min-heap of armed timers, ordered by when_ms. */
@@ -50,6 +51,7 @@ struct loop *loop_new(void)
 		return NULL;
 	FD_ZERO(&loop->readers);
 	FD_ZERO(&loop->writers);
+	FD_ZERO(&loop->last);
 	loop->maxfd = -1;
 	loop->clock.now_ms = monotonic_ms();
 	return loop;
@@ -104,9 +106,16 @@ void loop_remove(struct loop *loop, int fd)
 	if (fd < 0 || fd >= FD_SETSIZE || !loop->io[fd].used)
 		return;
 	apply_events(loop, fd, 0);
+	FD_CLR(fd, &loop->last);
 	loop->io[fd] = (struct loop_io){0};
 	while (loop->maxfd >= 0 && !loop->io[loop->maxfd].used)
 		loop->maxfd--;
+}
+
+void loop_set_last(struct loop *loop, int fd)
+{
+	if (fd >= 0 && fd < FD_SETSIZE && loop->io[fd].used)
+		FD_SET(fd, &loop->last);
 }
 
 /* ------------------------------------------------------------------ timers */
@@ -237,18 +246,20 @@ static struct timeval *select_timeout(struct loop *loop, struct timeval *tv)
  * This reads fd_set as the bit array of longs that glibc and musl define. */
 _Static_assert(sizeof(fd_set) == FD_SETSIZE / 8, "fd_set is a plain bit array");
 
-static void dispatch_ready(struct loop *loop, const fd_set *rd, const fd_set *wr, int nfds)
+enum { WORD_BITS = 8 * sizeof(unsigned long), WORDS = FD_SETSIZE / WORD_BITS };
+
+/* One pass over the ready words: the fds marked last, or all the others. */
+static void dispatch_pass(struct loop *loop, const unsigned long *rwords,
+                          const unsigned long *wwords, const unsigned long *lwords, int nfds,
+                          bool last)
 {
-	enum { BITS = 8 * sizeof(unsigned long) };
-	unsigned long rwords[FD_SETSIZE / BITS], wwords[FD_SETSIZE / BITS];
-	memcpy(rwords, rd, sizeof rwords);
-	memcpy(wwords, wr, sizeof wwords);
-	for (int word = 0; word * BITS < nfds; word++) {
-		unsigned long ready = rwords[word] | wwords[word];
+	for (int word = 0; word * WORD_BITS < nfds; word++) {
+		unsigned long ready =
+		    (rwords[word] | wwords[word]) & (last ? lwords[word] : ~lwords[word]);
 		while (ready != 0 && !loop->stopped) {
 			int bit = __builtin_ctzl(ready);
 			ready &= ready - 1;
-			int fd = word * BITS + bit;
+			int fd = word * WORD_BITS + bit;
 			unsigned long mask = 1UL << bit;
 			unsigned events = ((rwords[word] & mask) ? LOOP_READ : 0) |
 			                  ((wwords[word] & mask) ? LOOP_WRITE : 0);
@@ -260,6 +271,16 @@ static void dispatch_ready(struct loop *loop, const fd_set *rd, const fd_set *wr
 				io->cb(loop, fd, events, io->arg);
 		}
 	}
+}
+
+static void dispatch_ready(struct loop *loop, const fd_set *rd, const fd_set *wr, int nfds)
+{
+	unsigned long rwords[WORDS], wwords[WORDS], lwords[WORDS];
+	memcpy(rwords, rd, sizeof rwords);
+	memcpy(wwords, wr, sizeof wwords);
+	memcpy(lwords, &loop->last, sizeof lwords);
+	dispatch_pass(loop, rwords, wwords, lwords, nfds, false);
+	dispatch_pass(loop, rwords, wwords, lwords, nfds, true);
 }
 
 int loop_run(struct loop *loop)

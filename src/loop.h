@@ -43,6 +43,11 @@ void loop_free(struct loop *loop);
 int loop_add(struct loop *loop, int fd, unsigned events, loop_io_cb cb, void *arg);
 void loop_set_events(struct loop *loop, int fd, unsigned events);
 void loop_remove(struct loop *loop, int fd);
+/* Call fd's callback after those of every other fd ready in the same turn
+ * (until it is removed). A listener marked so accepts only once the turn's
+ * connections have been served: the slots and per-client counts that
+ * finished connections give back are free before newcomers are counted. */
+void loop_set_last(struct loop *loop, int fd);
 
 void loop_timer_init(struct loop_timer *t, loop_timer_cb cb);
 /* Arm (or re-arm) t to fire at when_ms. 0, or -1 when out of memory. */

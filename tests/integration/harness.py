@@ -911,8 +911,12 @@ def main(budget=FILE_BUDGET):
     require_binary()
     counts = {"PASS": 0, "FAIL": 0, "SKIP": 0}
     deadline = time.monotonic() + budget
+    # SB_ONLY=REGEX runs just the tests whose names match (for chasing one).
+    only = re.compile(os.environ.get("SB_ONLY", ""))
     try:
         for name, func, timeout in _tests:
+            if not only.search(name):
+                continue
             left = deadline - time.monotonic()
             if left <= 0:
                 outcome = ("FAIL", f"not run: the file's {budget:g} s budget is spent")

@@ -2,7 +2,8 @@
 
 1. send() may send only part: slow readers get every byte, others are served.
 2. recv() may return only part: requests split anywhere are served.
-3. recv() == 0 means the peer is gone: aborted connections leave no fds behind.
+3. recv() == 0 means the peer is gone: aborted connections leave no fds behind,
+   and count against no one once read.
 4. TCP has no message boundaries: pipelined and glued requests are answered.
 5. shutdown before close: a client still sending reads the whole error response.
 6. a dead peer must never hang you: every wait has a deadline.
@@ -239,6 +240,27 @@ def lesson3_aborted_connections_release_their_fds():
         expect(count <= baseline,
                f"{count} fds open after {ABORT_CYCLES} aborted connections (baseline {baseline})")
         served_promptly(server.port)
+
+
+@test(timeout=60)
+def lesson3_a_backlog_of_aborted_connections_refuses_no_one():
+    """The client aborted them all before the server took one: the server
+    learns each is gone only by reading it, and the client's next connection,
+    queued behind them, is served, not refused for the per-client limit."""
+    with fresh_server() as server:
+        os.kill(server.pid, signal.SIGSTOP)
+        try:
+            abort_half_requests(server.port, ABORT_CYCLES)
+            client = Client(server.port, timeout=30)
+            client.send(build_request("/small.txt"))
+        finally:
+            os.kill(server.pid, signal.SIGCONT)
+        with client:
+            reply = client.read_responses(["GET"])[0]
+        expect_status(reply, 200, "the request queued behind the aborted connections")
+        expect_eq(reply.body, SMALL, "its body")
+        expect("refused" not in server.stderr_text(),
+               f"the server refused a connection: {server.stderr_text()[-300:]!r}")
 
 
 # ---------------------------------------------------------------- 4. no message boundaries

@@ -596,6 +596,62 @@ START_TEST(test_callback_unwatches_fd_ready_in_the_same_turn)
 }
 END_TEST
 
+/* Two fds ready in the same turn; the lower one is marked last, so the
+ * higher one's callback runs first, whatever select()'s order. */
+static int order[2];
+static unsigned order_len;
+
+static void on_record_order(struct loop *loop, int fd, unsigned events, void *arg)
+{
+	(void)events;
+	(void)arg;
+	if (order_len < 2)
+		order[order_len++] = fd;
+	loop_set_events(loop, fd, 0);
+	if (order_len == 2)
+		loop_stop(loop);
+}
+
+START_TEST(test_fd_marked_last_is_dispatched_after_the_others)
+{
+	struct loop *loop = new_loop(0, 1);
+	int a[2], b[2];
+	ck_assert_int_eq(pipe(a), 0);
+	ck_assert_int_eq(pipe(b), 0);
+	int low = a[0] < b[0] ? a[0] : b[0];
+	int high = a[0] < b[0] ? b[0] : a[0];
+	ck_assert_int_eq(write(a[1], "x", 1), 1);
+	ck_assert_int_eq(write(b[1], "x", 1), 1);
+	/* Unmarked: the ready set's order, low first. Marked: low last. */
+	for (int marked = 0; marked < 2; marked++) {
+		order_len = 0;
+		ck_assert_int_eq(loop_add(loop, low, LOOP_READ, on_record_order, NULL), 0);
+		ck_assert_int_eq(loop_add(loop, high, LOOP_READ, on_record_order, NULL), 0);
+		if (marked)
+			loop_set_last(loop, low);
+		ck_assert(!run_until(loop, loop_now(loop) + 500));
+		ck_assert_uint_eq(order_len, 2);
+		ck_assert_int_eq(order[0], (marked ? high : low));
+		ck_assert_int_eq(order[1], (marked ? low : high));
+		loop_remove(loop, low);
+		loop_remove(loop, high);
+	}
+	/* Removal forgets the mark: registered again, low comes first. */
+	order_len = 0;
+	ck_assert_int_eq(loop_add(loop, low, LOOP_READ, on_record_order, NULL), 0);
+	ck_assert_int_eq(loop_add(loop, high, LOOP_READ, on_record_order, NULL), 0);
+	ck_assert(!run_until(loop, loop_now(loop) + 500));
+	ck_assert_int_eq(order[0], low);
+	loop_remove(loop, low);
+	loop_remove(loop, high);
+	close(a[0]);
+	close(a[1]);
+	close(b[0]);
+	close(b[1]);
+	loop_free(loop);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("loop");
@@ -617,6 +673,7 @@ int main(void)
 	tcase_add_test(fds, test_add_refuses_watched_fd);
 	tcase_add_test(fds, test_events_are_delivered_only_while_wanted);
 	tcase_add_test(fds, test_callback_unwatches_fd_ready_in_the_same_turn);
+	tcase_add_test(fds, test_fd_marked_last_is_dispatched_after_the_others);
 	suite_add_tcase(s, fds);
 	return check_run(s);
 }
