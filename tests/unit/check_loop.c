@@ -552,6 +552,30 @@ START_TEST(test_events_are_delivered_only_while_wanted)
 }
 END_TEST
 
+/* Two pipes, each with a byte to read: their read ends are ready at once. */
+struct pipe_pair {
+	int a[2], b[2];
+	int low, high; /* the read ends, by number */
+};
+
+static void pipe_pair_open(struct pipe_pair *p)
+{
+	ck_assert_int_eq(pipe(p->a), 0);
+	ck_assert_int_eq(pipe(p->b), 0);
+	ck_assert_int_eq(write(p->a[1], "x", 1), 1);
+	ck_assert_int_eq(write(p->b[1], "x", 1), 1);
+	p->low = p->a[0] < p->b[0] ? p->a[0] : p->b[0];
+	p->high = p->a[0] < p->b[0] ? p->b[0] : p->a[0];
+}
+
+static void pipe_pair_close(struct pipe_pair *p)
+{
+	close(p->a[0]);
+	close(p->a[1]);
+	close(p->b[0]);
+	close(p->b[1]);
+}
+
 /* Two fds ready in the same turn: the callback of the first (the lower fd)
  * stops watching the second, whose readiness select() already reported. */
 static int second_fd;
@@ -572,32 +596,25 @@ static void on_first_readable(struct loop *loop, int fd, unsigned events, void *
 START_TEST(test_callback_unwatches_fd_ready_in_the_same_turn)
 {
 	struct loop *loop = new_loop(0, 1);
-	int a[2], b[2];
-	ck_assert_int_eq(pipe(a), 0);
-	ck_assert_int_eq(pipe(b), 0);
-	ck_assert_int_eq(write(a[1], "x", 1), 1);
-	ck_assert_int_eq(write(b[1], "x", 1), 1);
-	int first = a[0] < b[0] ? a[0] : b[0];
-	second_fd = a[0] < b[0] ? b[0] : a[0];
+	struct pipe_pair p;
+	pipe_pair_open(&p);
+	second_fd = p.high;
 	/* Round 0: the second is left registered with no events; round 1: removed. */
 	for (int round = 0; round < 2; round++) {
-		ck_assert_int_eq(loop_add(loop, first, LOOP_READ, on_first_readable, NULL), 0);
+		ck_assert_int_eq(loop_add(loop, p.low, LOOP_READ, on_first_readable, NULL), 0);
 		ck_assert_int_eq(loop_add(loop, second_fd, LOOP_READ, on_io_unexpected, NULL), 0);
 		ck_assert(run_until(loop, loop_now(loop) + 20));
 		ck_assert_uint_eq(first_calls, (unsigned)round + 1);
-		loop_remove(loop, first);
+		loop_remove(loop, p.low);
 		loop_remove(loop, second_fd);
 	}
-	close(a[0]);
-	close(a[1]);
-	close(b[0]);
-	close(b[1]);
+	pipe_pair_close(&p);
 	loop_free(loop);
 }
 END_TEST
 
-/* Two fds ready in the same turn; the lower one is marked last, so the
- * higher one's callback runs first, whatever select()'s order. */
+/* Two fds ready in the same turn, the lower one marked last in some rounds:
+ * its callback then runs after the higher one's, else in the ready set's order. */
 static int order[2];
 static unsigned order_len;
 
@@ -615,39 +632,24 @@ static void on_record_order(struct loop *loop, int fd, unsigned events, void *ar
 START_TEST(test_fd_marked_last_is_dispatched_after_the_others)
 {
 	struct loop *loop = new_loop(0, 1);
-	int a[2], b[2];
-	ck_assert_int_eq(pipe(a), 0);
-	ck_assert_int_eq(pipe(b), 0);
-	int low = a[0] < b[0] ? a[0] : b[0];
-	int high = a[0] < b[0] ? b[0] : a[0];
-	ck_assert_int_eq(write(a[1], "x", 1), 1);
-	ck_assert_int_eq(write(b[1], "x", 1), 1);
-	/* Unmarked: the ready set's order, low first. Marked: low last. */
-	for (int marked = 0; marked < 2; marked++) {
+	struct pipe_pair p;
+	pipe_pair_open(&p);
+	/* Unmarked; marked; registered again after removal, which forgets the mark. */
+	static const bool marked[] = {false, true, false};
+	for (size_t round = 0; round < sizeof marked / sizeof marked[0]; round++) {
 		order_len = 0;
-		ck_assert_int_eq(loop_add(loop, low, LOOP_READ, on_record_order, NULL), 0);
-		ck_assert_int_eq(loop_add(loop, high, LOOP_READ, on_record_order, NULL), 0);
-		if (marked)
-			loop_set_last(loop, low);
+		ck_assert_int_eq(loop_add(loop, p.low, LOOP_READ, on_record_order, NULL), 0);
+		ck_assert_int_eq(loop_add(loop, p.high, LOOP_READ, on_record_order, NULL), 0);
+		if (marked[round])
+			loop_set_last(loop, p.low);
 		ck_assert(!run_until(loop, loop_now(loop) + 500));
 		ck_assert_uint_eq(order_len, 2);
-		ck_assert_int_eq(order[0], (marked ? high : low));
-		ck_assert_int_eq(order[1], (marked ? low : high));
-		loop_remove(loop, low);
-		loop_remove(loop, high);
+		ck_assert_int_eq(order[0], (marked[round] ? p.high : p.low));
+		ck_assert_int_eq(order[1], (marked[round] ? p.low : p.high));
+		loop_remove(loop, p.low);
+		loop_remove(loop, p.high);
 	}
-	/* Removal forgets the mark: registered again, low comes first. */
-	order_len = 0;
-	ck_assert_int_eq(loop_add(loop, low, LOOP_READ, on_record_order, NULL), 0);
-	ck_assert_int_eq(loop_add(loop, high, LOOP_READ, on_record_order, NULL), 0);
-	ck_assert(!run_until(loop, loop_now(loop) + 500));
-	ck_assert_int_eq(order[0], low);
-	loop_remove(loop, low);
-	loop_remove(loop, high);
-	close(a[0]);
-	close(a[1]);
-	close(b[0]);
-	close(b[1]);
+	pipe_pair_close(&p);
 	loop_free(loop);
 }
 END_TEST
