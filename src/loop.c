@@ -9,6 +9,15 @@
 #include <sys/select.h>
 #include <time.h>
 
+/* Walk the ready sets a word at a time: at 1,000 watched fds most words are 0.
+ * The union reads fd_set as the bit array of longs that glibc and musl define. */
+_Static_assert(sizeof(fd_set) == FD_SETSIZE / 8, "fd_set is a plain bit array");
+enum { WORD_BITS = 8 * sizeof(unsigned long), WORDS = FD_SETSIZE / WORD_BITS };
+union fd_words {
+	fd_set set;
+	unsigned long word[WORDS];
+};
+
 struct loop_io {
 	loop_io_cb cb;
 	void *arg;
@@ -20,10 +29,10 @@ struct loop {
 	struct loop_clock clock; /* first: loop_now() reads it (loop.h) */
 
 	/* Master sets, updated as interest changes and copied for each select(). */
-	fd_set readers;
-	fd_set writers;
-	fd_set last; /* dispatched after the others (loop_set_last) */
-	int maxfd;   /* highest registered fd, -1 when none */
+	union fd_words readers;
+	union fd_words writers;
+	union fd_words last; /* dispatched after the others (loop_set_last) */
+	int maxfd;           /* highest registered fd, -1 when none */
 	struct loop_io io[FD_SETSIZE];
 
 	/* Binary min-heap of armed timers, ordered by when_ms. */
@@ -49,9 +58,9 @@ struct loop *loop_new(void)
 	struct loop *loop = calloc(1, sizeof *loop);
 	if (loop == NULL)
 		return NULL;
-	FD_ZERO(&loop->readers);
-	FD_ZERO(&loop->writers);
-	FD_ZERO(&loop->last);
+	FD_ZERO(&loop->readers.set);
+	FD_ZERO(&loop->writers.set);
+	FD_ZERO(&loop->last.set);
 	loop->maxfd = -1;
 	loop->clock.now_ms = monotonic_ms();
 	return loop;
@@ -68,13 +77,13 @@ void loop_free(struct loop *loop)
 static void apply_events(struct loop *loop, int fd, unsigned events)
 {
 	if (events & LOOP_READ)
-		FD_SET(fd, &loop->readers);
+		FD_SET(fd, &loop->readers.set);
 	else
-		FD_CLR(fd, &loop->readers);
+		FD_CLR(fd, &loop->readers.set);
 	if (events & LOOP_WRITE)
-		FD_SET(fd, &loop->writers);
+		FD_SET(fd, &loop->writers.set);
 	else
-		FD_CLR(fd, &loop->writers);
+		FD_CLR(fd, &loop->writers.set);
 	loop->io[fd].events = events;
 }
 
@@ -106,7 +115,7 @@ void loop_remove(struct loop *loop, int fd)
 	if (fd < 0 || fd >= FD_SETSIZE || !loop->io[fd].used)
 		return;
 	apply_events(loop, fd, 0);
-	FD_CLR(fd, &loop->last);
+	FD_CLR(fd, &loop->last.set);
 	loop->io[fd] = (struct loop_io){0};
 	while (loop->maxfd >= 0 && !loop->io[loop->maxfd].used)
 		loop->maxfd--;
@@ -115,7 +124,7 @@ void loop_remove(struct loop *loop, int fd)
 void loop_set_last(struct loop *loop, int fd)
 {
 	if (fd >= 0 && fd < FD_SETSIZE && loop->io[fd].used)
-		FD_SET(fd, &loop->last);
+		FD_SET(fd, &loop->last.set);
 }
 
 /* ------------------------------------------------------------------ timers */
@@ -242,27 +251,28 @@ static struct timeval *select_timeout(struct loop *loop, struct timeval *tv)
 	return tv;
 }
 
-/* Walk the ready sets a word at a time: at 1,000 watched fds most words are 0.
- * This reads fd_set as the bit array of longs that glibc and musl define. */
-_Static_assert(sizeof(fd_set) == FD_SETSIZE / 8, "fd_set is a plain bit array");
-
-enum { WORD_BITS = 8 * sizeof(unsigned long), WORDS = FD_SETSIZE / WORD_BITS };
-
-/* One pass over the ready words: the fds marked last, or all the others. */
-static void dispatch_pass(struct loop *loop, const unsigned long *rwords,
-                          const unsigned long *wwords, const unsigned long *lwords, int nfds,
-                          bool last)
+/* One pass over the ready words: the fds marked last, or all the others.
+ * `last` is read as it is now, not as it was when select() returned: a fd
+ * re-registered by a callback of the first pass may be called with the
+ * readiness of its previous owner, as any re-registered fd can. Returns
+ * whether any fd marked last was ready (read in the first pass, so that the
+ * second is skipped in the common turn, with no listener ready). */
+static bool dispatch_pass(struct loop *loop, const union fd_words *rd, const union fd_words *wr,
+                          int nfds, bool last)
 {
+	bool last_ready = false;
 	for (int word = 0; word * WORD_BITS < nfds; word++) {
-		unsigned long ready =
-		    (rwords[word] | wwords[word]) & (last ? lwords[word] : ~lwords[word]);
+		unsigned long any = rd->word[word] | wr->word[word];
+		unsigned long mask_last = loop->last.word[word];
+		last_ready |= (any & mask_last) != 0;
+		unsigned long ready = any & (last ? mask_last : ~mask_last);
 		while (ready != 0 && !loop->stopped) {
 			int bit = __builtin_ctzl(ready);
 			ready &= ready - 1;
 			int fd = word * WORD_BITS + bit;
 			unsigned long mask = 1UL << bit;
-			unsigned events = ((rwords[word] & mask) ? LOOP_READ : 0) |
-			                  ((wwords[word] & mask) ? LOOP_WRITE : 0);
+			unsigned events = ((rd->word[word] & mask) ? LOOP_READ : 0) |
+			                  ((wr->word[word] & mask) ? LOOP_WRITE : 0);
 			/* An earlier callback in this turn may have removed or
 			 * re-registered fd: deliver only what is still wanted. */
 			struct loop_io *io = &loop->io[fd];
@@ -271,16 +281,7 @@ static void dispatch_pass(struct loop *loop, const unsigned long *rwords,
 				io->cb(loop, fd, events, io->arg);
 		}
 	}
-}
-
-static void dispatch_ready(struct loop *loop, const fd_set *rd, const fd_set *wr, int nfds)
-{
-	unsigned long rwords[WORDS], wwords[WORDS], lwords[WORDS];
-	memcpy(rwords, rd, sizeof rwords);
-	memcpy(wwords, wr, sizeof wwords);
-	memcpy(lwords, &loop->last, sizeof lwords);
-	dispatch_pass(loop, rwords, wwords, lwords, nfds, false);
-	dispatch_pass(loop, rwords, wwords, lwords, nfds, true);
+	return last_ready;
 }
 
 int loop_run(struct loop *loop)
@@ -292,18 +293,18 @@ int loop_run(struct loop *loop)
 			if (loop->stopped)
 				break;
 		}
-		fd_set rd = loop->readers, wr = loop->writers;
+		union fd_words rd = loop->readers, wr = loop->writers;
 		struct timeval tv;
 		int nfds = loop->maxfd + 1;
-		int n = select(nfds, &rd, &wr, NULL, select_timeout(loop, &tv));
+		int n = select(nfds, &rd.set, &wr.set, NULL, select_timeout(loop, &tv));
 		loop->clock.now_ms = monotonic_ms();
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return -1;
 		}
-		if (n > 0)
-			dispatch_ready(loop, &rd, &wr, nfds);
+		if (n > 0 && dispatch_pass(loop, &rd, &wr, nfds, false))
+			dispatch_pass(loop, &rd, &wr, nfds, true);
 		run_expired_timers(loop);
 	}
 	return 0;
