@@ -171,8 +171,7 @@ bool netmask_same_host(const struct sockaddr *peer, const struct sockaddr *local
 	struct both_forms p = address_forms(peer);
 	if (!p.valid)
 		return false;
-	static const uint8_t v6_loopback[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-	if ((p.has_v4 && p.v4[0] == 127) || memcmp(p.v6, v6_loopback, 16) == 0)
+	if ((p.has_v4 && p.v4[0] == 127) || memcmp(p.v6, &in6addr_loopback, 16) == 0)
 		return true;
 	if (local == NULL)
 		return false;
